@@ -1,0 +1,1 @@
+process.stdout.write('journeys: not implemented yet\n');

@@ -1,0 +1,37 @@
+// One error type for the whole product. Every error carries a stable code (listed in the README) so
+// operators can search for it, and a flag saying whether trying again can help.
+
+export const ErrorCodes = {
+  /** A journey, destinations or audiences file is invalid; `problems` lists every one with file:line. */
+  INVALID_DEFINITIONS: 'JRN_ERR_INVALID_DEFINITIONS',
+  /** A command-line flag or configuration value is missing or malformed. */
+  INVALID_CONFIG: 'JRN_ERR_INVALID_CONFIG',
+  /** An input message is not a valid Segment message (spec §2). */
+  INVALID_MESSAGE: 'JRN_ERR_INVALID_MESSAGE',
+  /** An input message could not be decoded (not JSON, unknown Avro schema id, ...). */
+  UNDECODABLE_MESSAGE: 'JRN_ERR_UNDECODABLE_MESSAGE',
+  /** The local infrastructure (Kafka broker, schema registry) could not be started or reached. */
+  INFRA: 'JRN_ERR_INFRA',
+  /** Events and traits topics are not co-partitioned. */
+  COPARTITION: 'JRN_ERR_COPARTITION',
+  /** Stored state could not be read back. */
+  STATE_CORRUPT: 'JRN_ERR_STATE_CORRUPT',
+  /** A destination refused or failed a delivery. */
+  DELIVERY: 'JRN_ERR_DELIVERY',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class JourneyError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: { retriable?: boolean; cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'JourneyError';
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+    this.details = options.details ?? {};
+  }
+}

@@ -1,0 +1,44 @@
+// ISO-8601 timestamps. Input messages need a zone (`Z` or an offset); dates in conditions and traits may be
+// a plain date or a date-time, read as UTC when they carry no zone (everything is UTC, spec §8).
+
+const ZONED = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)$/;
+const LOOSE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+function toMillis(m: RegExpExecArray): number | null {
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m;
+  const year = Number(y), month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day > daysInMonth) return null;
+  const ms = Number((frac + '000').slice(0, 3));
+  let offsetMin = 0;
+  if (zone !== 'Z' && zone !== 'z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2)), om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
+    if (oh > 23 || om > 59) return null;
+    offsetMin = sign * (oh * 60 + om);
+  }
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // Date.UTC maps years 0-99 to 1900-1999; set the year explicitly.
+  const date = new Date(utc);
+  date.setUTCFullYear(year);
+  return date.getTime() - offsetMin * 60_000;
+}
+
+/** Epoch milliseconds of a message timestamp (zone required), or null. */
+export function parseTimestamp(text: string): number | null {
+  const m = ZONED.exec(text);
+  return m ? toMillis(m) : null;
+}
+
+/** Epoch milliseconds of a date or date-time value (zone optional, UTC by default), or null. */
+export function parseDate(text: string): number | null {
+  const m = LOOSE.exec(text);
+  return m ? toMillis(m) : null;
+}
+
+/** `2026-01-01T10:00:00.000Z`. */
+export function formatTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
