@@ -1,1 +1,43 @@
-process.stdout.write('journeys: not implemented yet\n');
+// `journeys <command>`: each command lives in its own module under src/cli/ and is loaded on demand,
+// so `journeys validate` does not pay for the Kafka client.
+import { JourneyError } from '../errors';
+
+type Command = { summary: string; run: (argv: string[]) => Promise<number> };
+
+const commands: Record<string, () => Command> = {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  validate: () => (require('./validate') as { command: Command }).command,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  simulate: () => (require('./simulate') as { command: Command }).command,
+};
+
+function usage(): string {
+  const lines = ['usage: journeys <command> [options]', '', 'commands:'];
+  for (const [name, load] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${load().summary}`);
+  return lines.join('\n') + '\n';
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`journeys: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return load().run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof JourneyError) process.stderr.write(`journeys: ${err.message} (${err.code})\n`);
+    else process.stderr.write(`journeys: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
