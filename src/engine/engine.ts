@@ -1,0 +1,697 @@
+// The journey engine (spec §2–§5): a deterministic function of (user state, input message or the passage
+// of time, now, definitions) to (new user state, transitions). No Kafka, no LevelDB, no clock, no
+// randomness: `journeys simulate`, the TestDriver and the Kafka processor all run this same code.
+//
+// Ownership: `process` and `advance` update the state object they are given and return it; a caller that
+// needs the old value keeps a serialised copy (the processor serialises each batch anyway).
+import type {
+  Condition, Definitions, Journey, Json, JsonObject, SendSpec, Step, Target, Where,
+} from '../definitions/model';
+import { DAY } from '../lib/duration';
+import { bucketOf, sha256Hex } from '../lib/hash';
+import { formatTime } from '../lib/time';
+import type { Message } from '../ingest/message';
+import { evaluate, getPath, matchesWhere, nextChange, type EvalScope } from './conditions';
+import {
+  liveInstanceCount, newUserState, nextDue,
+  type ContextSnapshot, type Instance, type JourneyState, type Path, type Timer, type TimerKind, type UserState,
+} from './state';
+import { COMPLETE, END_OF_PATH, EXIT, type Cause, type SendPayload, type Transition, type TransitionReason } from './transition';
+
+export interface EngineOptions {
+  /** Live instances per user across all journeys (spec §4.1). */
+  maxInstances: number;
+  /** An instance live this long exits with `reason: expired`. */
+  maxLifetime: number;
+  /** Timestamps kept per event signature for windowed conditions (oldest dropped beyond it). */
+  historyCap: number;
+}
+
+export const DEFAULT_OPTIONS: EngineOptions = { maxInstances: 100, maxLifetime: 365 * DAY, historyCap: 10_000 };
+
+const DEDUP_SPAN = DAY;
+const DEDUP_MAX = 1000;
+const RESTART_MAX = 100;
+const CONTEXT_MAX_BYTES = 64 * 1024;
+
+export interface EngineStats {
+  duplicates: number;
+  refusedEntries: number;
+  contextDrops: number;
+  /** group/alias messages: deduplicated, counted, otherwise ignored. */
+  ignored: number;
+}
+
+export interface EngineResult {
+  state: UserState;
+  transitions: Transition[];
+  stats: EngineStats;
+}
+
+/** Per-call working set. */
+interface Run {
+  state: UserState;
+  now: number;
+  cause: Cause | null;
+  out: Transition[];
+  stats: EngineStats;
+}
+
+/** The context a path sees: the instance context when the message arrived plus the path's own changes. */
+interface View {
+  ctx: [string, ContextSnapshot][];
+}
+
+interface SignatureInfo {
+  signature: string;
+  where: Where;
+  /** The longest window span over leaves with this signature (null: no windowed leaf). */
+  maxSpan: number | null;
+}
+
+export class Engine {
+  readonly options: EngineOptions;
+  private readonly journeys: readonly Journey[];
+  private readonly journeyById = new Map<string, Journey>();
+  private readonly stepsByJourney = new Map<string, Map<string, Step>>();
+  private readonly signaturesByEvent = new Map<string, SignatureInfo[]>();
+
+  constructor(private readonly defs: Definitions, options: Partial<EngineOptions> = {}) {
+    this.options = { ...DEFAULT_OPTIONS, ...options };
+    this.journeys = defs.journeys;
+    for (const j of defs.journeys) {
+      this.journeyById.set(j.id, j);
+      this.stepsByJourney.set(j.id, new Map(j.steps.map((s) => [s.id, s])));
+    }
+    this.indexSignatures();
+  }
+
+  /** A message for `msg.userId` (non-null), processed at `now` (the caller has fired timers due by then). */
+  process(stateIn: UserState | undefined, msg: Message, now: number): EngineResult {
+    if (msg.userId === null) throw new Error('engine: a message without userId is skipped before the engine');
+    const state = stateIn ?? newUserState(msg.userId, now);
+    const run = this.startRun(state, state.now, null);
+    this.dropRetired(run);
+    // Normally a no-op: the caller fires everything due before the message moves the clock (spec §3).
+    this.fireDue(run, now);
+    run.now = Math.max(run.now, now);
+    state.now = run.now;
+    run.cause = { messageId: msg.messageId, event: msg.event };
+    if (this.isDuplicate(state, msg, run.now)) {
+      run.stats.duplicates++;
+      return this.finish(run);
+    }
+    if (msg.type === 'group' || msg.type === 'alias') {
+      run.stats.ignored++;
+      return this.finish(run);
+    }
+    if (msg.traits !== null) mergeTraits(state.traits, msg.traits);
+    if (msg.event !== null) this.recordEvent(state, msg, run.now);
+
+    for (const j of this.journeys) {
+      const js = state.journeys[j.id];
+      if (js !== undefined && js.instances.length > 0) {
+        // Exit rules and exit conditions first: an exit wins over any other match of the same message.
+        for (const inst of js.instances.slice()) {
+          const rule = msg.event === null ? undefined : j.exit.events.find((r) =>
+            r.event === msg.event && matchesWhere(r.where, msg.properties, msg.timestamp) && (!r.sameKey || this.sameKey(j, inst, msg.properties)));
+          if (rule !== undefined) this.exitInstance(run, j, js, inst, 'exit-rule', [rule.event, msg.properties]);
+          else if (j.exit.condition !== null && evaluate(j.exit.condition, this.scope(run, null))) this.exitInstance(run, j, js, inst, 'exit-condition');
+        }
+        // Then the paths that were waiting when the message arrived, each offered it once.
+        for (const inst of js.instances.slice()) {
+          const arrival = inst.context;
+          for (const path of inst.paths.slice()) {
+            if (!js.instances.includes(inst)) break;
+            if (inst.paths.includes(path)) this.offer(run, j, js, inst, path, msg, { ctx: arrival });
+          }
+        }
+      }
+      this.tryEntry(run, j, msg);
+    }
+    return this.finish(run);
+  }
+
+  /** Fires everything due at or before `until`, in due-time order, each at its own due time. */
+  advance(state: UserState, until: number): EngineResult {
+    const run = this.startRun(state, state.now, null);
+    this.dropRetired(run);
+    this.fireDue(run, until);
+    return { state, transitions: run.out, stats: run.stats };
+  }
+
+  private fireDue(run: Run, until: number): void {
+    const { state } = run;
+    for (let due = nextDue(state); due !== null && due <= until; due = nextDue(state)) {
+      run.now = Math.max(run.now, due);
+      state.now = run.now;
+      this.fireAt(run, due);
+      state.flipAt = this.computeFlip(run);
+    }
+  }
+
+  // ---- time ----------------------------------------------------------------------------------------
+
+  private fireAt(run: Run, t: number): void {
+    const { state } = run;
+    const due = (phase: (k: TimerKind) => boolean): Timer[] =>
+      state.timers.filter((x) => x.at <= t && phase(x.kind)).sort((a, b) => a.at - b.at || a.seq - b.seq);
+    // At one instant: exit.after and expiry timers; then waits, timeouts and re-entries in scheduling order;
+    // then conditions that time turned true or false.
+    for (const timer of due((k) => k === 'exit-after' || k === 'expiry')) {
+      if (!this.unschedule(state, timer)) continue;
+      const found = this.findInstance(state, timer);
+      if (found) this.exitInstance(run, found.j, found.js, found.inst, timer.kind === 'expiry' ? 'expired' : 'exit-after');
+    }
+    for (const timer of due((k) => k === 'wait' || k === 'timeout' || k === 'reentry')) {
+      if (!this.unschedule(state, timer)) continue;
+      if (timer.kind === 'reentry') {
+        this.fireReentry(run, timer.journey);
+        continue;
+      }
+      const found = this.findInstance(state, timer);
+      const path = found?.inst.paths.find((p) => p.id === timer.path);
+      if (!found || !path) continue;
+      const { j, js, inst } = found;
+      const step = this.step(j, path.step);
+      const view = { ctx: inst.context };
+      if (step.type === 'wait') this.move(run, j, js, inst, path, step.next, 'wait', view);
+      else if (step.type === 'waitFor') this.move(run, j, js, inst, path, step.onTimeout, 'timeout', view);
+      else if (step.type === 'waitUntil') {
+        // A condition made true by time at the very instant of the timeout wins over the timeout.
+        if (evaluate(step.condition, this.scope(run, view.ctx))) this.move(run, j, js, inst, path, step.next, 'condition', view);
+        else this.move(run, j, js, inst, path, step.onTimeout, 'timeout', view);
+      }
+    }
+    if (state.flipAt !== null && state.flipAt <= t) this.reevaluate(run);
+  }
+
+  /** Re-evaluates every condition that time can change: exit conditions, waiting paths, condition entries. */
+  private reevaluate(run: Run): void {
+    for (const j of this.journeys) {
+      const js = run.state.journeys[j.id];
+      if (js !== undefined && js.instances.length > 0) {
+        if (j.exit.condition !== null) {
+          for (const inst of js.instances.slice()) {
+            if (evaluate(j.exit.condition, this.scope(run, null))) this.exitInstance(run, j, js, inst, 'exit-condition');
+          }
+        }
+        for (const inst of js.instances.slice()) {
+          for (const path of inst.paths.slice()) {
+            if (!js.instances.includes(inst)) break;
+            if (inst.paths.includes(path)) this.offer(run, j, js, inst, path, null, { ctx: inst.context });
+          }
+        }
+      }
+      if (j.entry.kind === 'condition') this.tryEntry(run, j, null);
+    }
+  }
+
+  /** The earliest instant after `now` at which time alone can change a watched condition. */
+  private computeFlip(run: Run): number | null {
+    let next: number | null = null;
+    const consider = (cond: Condition, ctx: [string, ContextSnapshot][] | null): void => {
+      const t = nextChange(cond, this.scope(run, ctx));
+      if (t !== null && (next === null || t < next)) next = t;
+    };
+    for (const j of this.journeys) {
+      const js = run.state.journeys[j.id];
+      for (const inst of js?.instances ?? []) {
+        if (j.exit.condition !== null) consider(j.exit.condition, null);
+        for (const path of inst.paths) {
+          const step = this.step(j, path.step);
+          if (step.type === 'waitUntil') consider(step.condition, inst.context);
+          else if (step.type === 'branch') step.branches.forEach((b, i) => { if (!path.taken?.[i]) consider(b.when, inst.context); });
+        }
+      }
+      if (j.entry.kind === 'condition' && this.conditionEntryWatched(j, js)) consider(j.entry.condition, null);
+    }
+    return next;
+  }
+
+  private conditionEntryWatched(j: Journey, js: JourneyState | undefined): boolean {
+    if (j.status !== 'live' && j.status !== 'paused') return false;
+    return !(j.entry.reentry === 'once' && js !== undefined && js.entries > 0);
+  }
+
+  // ---- paths ---------------------------------------------------------------------------------------
+
+  /** Offers a message (or, with null, the passage of time) to a waiting path. */
+  private offer(run: Run, j: Journey, js: JourneyState, inst: Instance, path: Path, msg: Message | null, view: View): void {
+    const step = this.step(j, path.step);
+    switch (step.type) {
+      case 'waitFor': {
+        if (msg === null || msg.event === null) return;
+        const branch = step.branches.find((b) =>
+          b.event === msg.event && matchesWhere(b.where, msg.properties, msg.timestamp) && (!b.sameKey || this.sameKey(j, inst, msg.properties)));
+        if (branch === undefined) return;
+        if (branch.restart) {
+          // Past the limit a restart match is dropped, not offered to other branches.
+          if (path.restarts >= RESTART_MAX) return;
+          path.restarts++;
+          this.addContext(run, inst, view, branch.alias ?? branch.event, msg.properties);
+          this.cancelPathTimers(run.state, j, inst, path);
+          this.record(run, j, inst, path.step, path.step, 'restart');
+          this.schedule(run.state, 'timeout', run.now + step.timeout, j.id, inst.seq, path.id);
+          return;
+        }
+        this.addContext(run, inst, view, branch.alias ?? branch.event, msg.properties);
+        this.move(run, j, js, inst, path, branch.next, 'event', view);
+        return;
+      }
+      case 'waitUntil':
+        if (evaluate(step.condition, this.scope(run, view.ctx))) this.move(run, j, js, inst, path, step.next, 'condition', view);
+        return;
+      case 'branch':
+        this.takeBranches(run, j, js, inst, path, step, view);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Moves a path to `target` (a step or `end`), then runs the step until it waits or the path ends. */
+  private move(run: Run, j: Journey, js: JourneyState, inst: Instance, path: Path, target: Target, reason: TransitionReason, view: View): void {
+    this.cancelPathTimers(run.state, j, inst, path);
+    // A step is entered once per instance: a later arrival (a join) ends its path.
+    if (target === 'end' || inst.entered.includes(target)) {
+      this.endPath(run, j, js, inst, path);
+      return;
+    }
+    const step = this.step(j, target);
+    inst.entered.push(target);
+    this.record(run, j, inst, path.step, target, reason, step.type === 'send' ? this.sendPayload(run, step.send) : undefined);
+    path.step = target;
+    path.restarts = 0;
+    delete path.taken;
+    this.enterStep(run, j, js, inst, path, step, view);
+  }
+
+  private enterStep(run: Run, j: Journey, js: JourneyState, inst: Instance, path: Path, step: Step, view: View): void {
+    switch (step.type) {
+      case 'wait':
+        this.schedule(run.state, 'wait', run.now + step.duration, j.id, inst.seq, path.id);
+        return;
+      case 'waitFor':
+        this.schedule(run.state, 'timeout', run.now + step.timeout, j.id, inst.seq, path.id);
+        return;
+      case 'waitUntil':
+        if (evaluate(step.condition, this.scope(run, view.ctx))) this.move(run, j, js, inst, path, step.next, 'condition', view);
+        else if (step.timeout !== null) this.schedule(run.state, 'timeout', run.now + step.timeout, j.id, inst.seq, path.id);
+        return;
+      case 'split': {
+        const branch = step.branches.find((b) => evaluate(b.when, this.scope(run, view.ctx)));
+        this.move(run, j, js, inst, path, branch?.next ?? step.else, 'split', view);
+        return;
+      }
+      case 'random': {
+        const seed = step.sticky ? `${j.id}:${step.id}:${run.state.userId}` : `${j.id}:${step.id}:${run.state.userId}:${inst.seq}`;
+        const bucket = bucketOf(seed);
+        let upper = 0;
+        let chosen = step.branches[step.branches.length - 1];
+        for (const b of step.branches) {
+          upper += b.percent;
+          if (bucket < upper) {
+            chosen = b;
+            break;
+          }
+        }
+        this.move(run, j, js, inst, path, chosen?.next ?? 'end', 'random', view);
+        return;
+      }
+      case 'send':
+        if (!inst.sent.includes(step.id)) inst.sent.push(step.id);
+        this.move(run, j, js, inst, path, step.next, 'next', view);
+        return;
+      case 'branch':
+        path.taken = step.branches.map(() => false);
+        this.takeBranches(run, j, js, inst, path, step, view);
+        return;
+    }
+  }
+
+  /**
+   * Non-exclusive branch: every untaken branch whose condition holds is taken, in listed order, each by a
+   * new forked path followed depth first, except the branch that completes the set, which the waiting
+   * path itself takes (keeping its place).
+   */
+  private takeBranches(run: Run, j: Journey, js: JourneyState, inst: Instance, path: Path, step: Step & { type: 'branch' }, view: View): void {
+    const taken = path.taken ?? (path.taken = step.branches.map(() => false));
+    for (let i = 0; i < step.branches.length; i++) {
+      const branch = step.branches[i];
+      if (branch === undefined || taken[i] || !evaluate(branch.when, this.scope(run, view.ctx))) continue;
+      taken[i] = true;
+      if (taken.every(Boolean)) {
+        this.move(run, j, js, inst, path, branch.next, 'branch', view);
+        return;
+      }
+      const fork: Path = { id: inst.nextPathId++, step: step.id, restarts: 0 };
+      inst.paths.push(fork);
+      this.move(run, j, js, inst, fork, branch.next, 'branch', { ctx: view.ctx });
+    }
+  }
+
+  private endPath(run: Run, j: Journey, js: JourneyState, inst: Instance, path: Path): void {
+    const i = inst.paths.indexOf(path);
+    if (i >= 0) inst.paths.splice(i, 1);
+    this.cancelPathTimers(run.state, j, inst, path);
+    if (inst.paths.length === 0) {
+      this.record(run, j, inst, path.step, COMPLETE, 'end');
+      this.close(run, j, js, inst);
+    } else {
+      this.record(run, j, inst, path.step, END_OF_PATH, 'end');
+    }
+  }
+
+  // ---- instances -----------------------------------------------------------------------------------
+
+  private tryEntry(run: Run, j: Journey, msg: Message | null): void {
+    if (j.status !== 'live' && !(j.status === 'paused' && j.entry.kind === 'condition')) return;
+    const entry = j.entry;
+    if (entry.kind === 'event') {
+      if (msg === null || msg.event !== entry.event) return;
+      if (!matchesWhere(entry.where, msg.properties, msg.timestamp)) return;
+      let key: Json | undefined;
+      if (entry.key !== null) {
+        key = keyValue(msg.properties, entry.key);
+        if (key === undefined) return;
+      }
+      if (entry.when !== null && !evaluate(entry.when, this.scope(run, null))) return;
+      const js = this.journeyState(run.state, j.id);
+      switch (entry.reentry) {
+        case 'once':
+          if (js.entries > 0) return;
+          break;
+        case 'after-exit':
+          if (js.instances.length > 0) return;
+          if (entry.reentryAfter !== null && js.lastEndAt !== null && run.now < js.lastEndAt + entry.reentryAfter) return;
+          break;
+        case 'always':
+          if (key === undefined ? js.instances.length > 0 : js.instances.some((i) => keyEquals(i.key, key))) return;
+          break;
+      }
+      if (!this.underLimit(run)) return;
+      this.start(run, j, js, key, [[entry.event, msg.properties]]);
+      return;
+    }
+    // Condition entry: enter on a false→true change (a refused entry still consumes the change).
+    const js = this.journeyState(run.state, j.id);
+    const truth = evaluate(entry.condition, this.scope(run, null));
+    const changed = truth && !js.conditionTrue;
+    js.conditionTrue = truth;
+    if (!changed || j.status !== 'live' || !this.conditionEntryAllowed(run, j, js)) return;
+    if (!this.underLimit(run)) return;
+    this.start(run, j, js, undefined, []);
+  }
+
+  private conditionEntryAllowed(run: Run, j: Journey, js: JourneyState): boolean {
+    if (j.entry.reentry === 'once') return js.entries === 0;
+    if (js.instances.length > 0) return false;
+    const after = j.entry.reentryAfter;
+    return js.lastEndAt === null || after === null || run.now >= js.lastEndAt + after;
+  }
+
+  /** A condition entry's re-entry time has come: a user who still qualifies re-enters now. */
+  private fireReentry(run: Run, journeyId: string): void {
+    const j = this.journeyById.get(journeyId);
+    if (j === undefined || j.entry.kind !== 'condition') return;
+    const js = this.journeyState(run.state, j.id);
+    const truth = evaluate(j.entry.condition, this.scope(run, null));
+    js.conditionTrue = truth;
+    if (!truth || j.status !== 'live' || !this.conditionEntryAllowed(run, j, js)) return;
+    if (!this.underLimit(run)) return;
+    this.start(run, j, js, undefined, []);
+  }
+
+  private underLimit(run: Run): boolean {
+    if (liveInstanceCount(run.state) < this.options.maxInstances) return true;
+    run.stats.refusedEntries++;
+    return false;
+  }
+
+  private start(run: Run, j: Journey, js: JourneyState, key: Json | undefined, context: [string, ContextSnapshot][]): void {
+    const first = j.steps[0];
+    if (first === undefined) return;
+    js.entries++;
+    const inst: Instance = {
+      seq: js.entries, version: j.version, enteredAt: run.now, lastSeq: 0, context: [],
+      paths: [{ id: 1, step: first.id, restarts: 0 }], nextPathId: 2, entered: [first.id], sent: [],
+    };
+    if (key !== undefined) inst.key = key;
+    for (const [k, props] of context) this.addContext(run, inst, null, k, props);
+    const view: View = { ctx: inst.context };
+    js.instances.push(inst);
+    if (j.exit.after !== null) this.schedule(run.state, 'exit-after', run.now + j.exit.after, j.id, inst.seq, 0);
+    this.schedule(run.state, 'expiry', run.now + this.options.maxLifetime, j.id, inst.seq, 0);
+    this.record(run, j, inst, null, first.id, 'entry', first.type === 'send' ? this.sendPayload(run, first.send) : undefined);
+    // exit.condition is watched from the first instant: an instance that qualifies leaves at once.
+    const path = inst.paths[0];
+    if (j.exit.condition !== null && evaluate(j.exit.condition, this.scope(run, null))) {
+      if (first.type === 'send') inst.sent.push(first.id);
+      this.exitInstance(run, j, js, inst, 'exit-condition');
+      return;
+    }
+    if (path !== undefined) this.enterStep(run, j, js, inst, path, first, view);
+  }
+
+  private exitInstance(run: Run, j: Journey, js: JourneyState, inst: Instance, reason: TransitionReason, matched?: [string, JsonObject]): void {
+    if (matched !== undefined) this.addContext(run, inst, null, matched[0], matched[1]);
+    const from = inst.paths[0]?.step ?? null;
+    const send = j.exit.send === null ? undefined : this.sendPayload(run, j.exit.send);
+    this.record(run, j, inst, from, EXIT, reason, send, inst.sent.slice());
+    this.close(run, j, js, inst);
+  }
+
+  private close(run: Run, j: Journey, js: JourneyState, inst: Instance): void {
+    const i = js.instances.indexOf(inst);
+    if (i >= 0) js.instances.splice(i, 1);
+    run.state.timers = run.state.timers.filter((t) => !(t.journey === j.id && t.instance === inst.seq));
+    js.lastEndAt = run.now;
+    const entry = j.entry;
+    if (entry.kind === 'condition' && entry.reentry === 'after-exit' && entry.reentryAfter !== null) {
+      this.schedule(run.state, 'reentry', run.now + entry.reentryAfter, j.id, 0, 0);
+    }
+  }
+
+  /** Archived journeys, and journeys whose file is gone, stop at once: instances dropped, no transitions. */
+  private dropRetired(run: Run): void {
+    for (const id of Object.keys(run.state.journeys)) {
+      const j = this.journeyById.get(id);
+      const js = run.state.journeys[id];
+      if (js === undefined || (j !== undefined && j.status !== 'archived') || js.instances.length === 0) continue;
+      js.instances = [];
+      run.state.timers = run.state.timers.filter((t) => t.journey !== id);
+    }
+  }
+
+  // ---- records and context -------------------------------------------------------------------------
+
+  private record(run: Run, j: Journey, inst: Instance, from: string | null, to: string, reason: TransitionReason, send?: SendPayload, sent?: string[]): void {
+    const seq = ++inst.lastSeq;
+    const instance = `${run.state.userId}/${j.id}/${inst.seq}`;
+    run.out.push({
+      id: sha256Hex(`${j.id}:${inst.version}:${instance}:${seq}`),
+      journey: j.id, version: inst.version, instance, seq, userId: run.state.userId,
+      from, to, reason, at: formatTime(run.now), cause: run.cause,
+      ...(send === undefined ? {} : { send }),
+      context: Object.fromEntries(inst.context) as JsonObject,
+      ...(sent === undefined ? {} : { sent }),
+    });
+  }
+
+  private sendPayload(run: Run, spec: SendSpec): SendPayload {
+    const traits: JsonObject = {};
+    for (const name of spec.traits) {
+      const value = Object.prototype.hasOwnProperty.call(run.state.traits, name) ? run.state.traits[name] : undefined;
+      if (value !== undefined) traits[name] = value;
+    }
+    return { to: spec.to.slice(), event: spec.event, traits };
+  }
+
+  /**
+   * Adds a snapshot under `key` (replacing makes it newest), keeping the context within 64 KiB by
+   * dropping the oldest snapshots, never the newest; a snapshot too big on its own is stored truncated.
+   */
+  private addContext(run: Run, inst: Instance, view: View | null, key: string, props: JsonObject): void {
+    const put = (ctx: [string, ContextSnapshot][], count: boolean): [string, ContextSnapshot][] => {
+      let snapshot: ContextSnapshot = props;
+      if (2 + entryBytes(key, snapshot) > CONTEXT_MAX_BYTES) snapshot = { $truncated: true };
+      const next = ctx.filter((e) => e[0] !== key);
+      next.push([key, snapshot]);
+      let total = 1 + next.reduce((n, [k, v]) => n + 1 + entryBytes(k, v), 0);
+      while (total > CONTEXT_MAX_BYTES && next.length > 1) {
+        const dropped = next.shift();
+        if (dropped !== undefined) total -= 1 + entryBytes(dropped[0], dropped[1]);
+        if (count) run.stats.contextDrops++;
+      }
+      return next;
+    };
+    const before = inst.context;
+    inst.context = put(before, true);
+    if (view !== null) view.ctx = view.ctx === before ? inst.context : put(view.ctx, false);
+  }
+
+  // ---- timers --------------------------------------------------------------------------------------
+
+  private schedule(state: UserState, kind: TimerKind, at: number, journey: string, instance: number, path: number): void {
+    state.timers.push({ at, seq: ++state.timerSeq, kind, journey, instance, path });
+  }
+
+  private unschedule(state: UserState, timer: Timer): boolean {
+    const i = state.timers.indexOf(timer);
+    if (i < 0) return false;
+    state.timers.splice(i, 1);
+    return true;
+  }
+
+  private cancelPathTimers(state: UserState, j: Journey, inst: Instance, path: Path): void {
+    if (state.timers.some((t) => t.path === path.id && t.instance === inst.seq && t.journey === j.id)) {
+      state.timers = state.timers.filter((t) => !(t.path === path.id && t.instance === inst.seq && t.journey === j.id));
+    }
+  }
+
+  private findInstance(state: UserState, timer: Timer): { j: Journey; js: JourneyState; inst: Instance } | undefined {
+    const j = this.journeyById.get(timer.journey);
+    const js = state.journeys[timer.journey];
+    const inst = js?.instances.find((i) => i.seq === timer.instance);
+    return j && js && inst ? { j, js, inst } : undefined;
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------------
+
+  private startRun(state: UserState, now: number, cause: Cause | null): Run {
+    const t = Math.max(now, state.now);
+    state.now = t;
+    return { state, now: t, cause, out: [], stats: { duplicates: 0, refusedEntries: 0, contextDrops: 0, ignored: 0 } };
+  }
+
+  private finish(run: Run): EngineResult {
+    run.state.flipAt = this.computeFlip(run);
+    return { state: run.state, transitions: run.out, stats: run.stats };
+  }
+
+  private scope(run: Run, context: [string, ContextSnapshot][] | null): EvalScope {
+    return { state: run.state, now: run.now, context, audiences: this.defs.audiences };
+  }
+
+  private step(j: Journey, id: string): Step {
+    const step = this.stepsByJourney.get(j.id)?.get(id);
+    if (step === undefined) throw new Error(`engine: journey ${j.id} has no step ${id}`);
+    return step;
+  }
+
+  private journeyState(state: UserState, id: string): JourneyState {
+    let js = state.journeys[id];
+    if (js === undefined) {
+      js = { entries: 0, lastEndAt: null, conditionTrue: false, instances: [] };
+      state.journeys[id] = js;
+    }
+    return js;
+  }
+
+  private sameKey(j: Journey, inst: Instance, properties: JsonObject): boolean {
+    if (j.entry.kind !== 'event' || j.entry.key === null) return true;
+    const value = keyValue(properties, j.entry.key);
+    return value !== undefined && keyEquals(inst.key, value);
+  }
+
+  private isDuplicate(state: UserState, msg: Message, now: number): boolean {
+    if (msg.messageId === null) return false;
+    const seen = state.dedup;
+    let expired = 0;
+    while (expired < seen.length && now - (seen[expired]?.[1] ?? now) >= DEDUP_SPAN) expired++;
+    if (expired > 0) seen.splice(0, expired);
+    for (const [id] of seen) if (id === msg.messageId) return true;
+    seen.push([msg.messageId, now]);
+    if (seen.length > DEDUP_MAX) seen.shift();
+    return false;
+  }
+
+  /** Adds the event to the history of every signature it matches (filters evaluated at its own timestamp). */
+  private recordEvent(state: UserState, msg: Message, now: number): void {
+    const signatures = msg.event === null ? undefined : this.signaturesByEvent.get(msg.event);
+    if (signatures === undefined) return;
+    for (const sig of signatures) {
+      if (!matchesWhere(sig.where, msg.properties, msg.timestamp)) continue;
+      let h = state.history[sig.signature];
+      if (h === undefined) {
+        h = { n: 0, ts: [] };
+        state.history[sig.signature] = h;
+      }
+      h.n++;
+      if (sig.maxSpan === null) continue;
+      const ts = h.ts;
+      if (msg.timestamp > now - sig.maxSpan) {
+        let i = ts.length;
+        while (i > 0 && (ts[i - 1] ?? 0) > msg.timestamp) i--;
+        ts.splice(i, 0, msg.timestamp);
+      }
+      // Timestamps older than the longest window can never be counted again: the clock never goes back.
+      let old = 0;
+      while (old < ts.length && (ts[old] ?? 0) <= now - sig.maxSpan) old++;
+      if (ts.length - old > this.options.historyCap) old = ts.length - this.options.historyCap;
+      if (old > 0) ts.splice(0, old);
+    }
+  }
+
+  private indexSignatures(): void {
+    const byId = new Map<string, SignatureInfo & { event: string }>();
+    const visit = (c: Condition | null): void => {
+      if (c === null) return;
+      switch (c.kind) {
+        case 'all':
+        case 'any':
+          c.of.forEach(visit);
+          return;
+        case 'not':
+          visit(c.of);
+          return;
+        case 'performed': {
+          const span = c.window === null ? null : c.window.kind === 'within' ? c.window.span : c.window.from;
+          const info = byId.get(c.signature) ?? { signature: c.signature, event: c.event, where: c.where, maxSpan: null };
+          if (span !== null && (info.maxSpan === null || span > info.maxSpan)) info.maxSpan = span;
+          byId.set(c.signature, info);
+          return;
+        }
+        default:
+          return;
+      }
+    };
+    for (const j of this.journeys) {
+      visit(j.entry.kind === 'event' ? j.entry.when : j.entry.condition);
+      visit(j.exit.condition);
+      for (const s of j.steps) {
+        if (s.type === 'waitUntil') visit(s.condition);
+        if (s.type === 'split' || s.type === 'branch') s.branches.forEach((b) => visit(b.when));
+      }
+    }
+    for (const a of this.defs.audiences.values()) visit(a.condition);
+    for (const info of byId.values()) {
+      const list = this.signaturesByEvent.get(info.event) ?? [];
+      list.push(info);
+      this.signaturesByEvent.set(info.event, list);
+    }
+  }
+}
+
+/** identify: top-level keys only; `null` removes a trait; a nested object replaces the old value whole. */
+function mergeTraits(traits: JsonObject, update: JsonObject): void {
+  for (const [k, v] of Object.entries(update)) {
+    if (v === null) delete traits[k];
+    else traits[k] = v;
+  }
+}
+
+/** A key value is a scalar: missing, null, objects and lists count as missing. */
+function keyValue(properties: JsonObject, path: string[]): Json | undefined {
+  const v = getPath(properties, path);
+  return v === null || v === undefined || typeof v === 'object' ? undefined : v;
+}
+
+function keyEquals(a: Json | undefined, b: Json | undefined): boolean {
+  return a !== undefined && a === b;
+}
+
+function entryBytes(key: string, value: ContextSnapshot): number {
+  return Buffer.byteLength(JSON.stringify(key), 'utf8') + 1 + Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
