@@ -37,6 +37,16 @@ export default tseslint.config(
     },
   },
   {
+    // Plain Node ESM scripts (infra/): they run before any build, so they are JavaScript, linted without type information.
+    files: ['infra/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'module',
+      globals: Object.fromEntries(['process', 'console', 'Buffer', 'URL', 'fetch', 'AbortSignal', 'crypto', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'].map((g) => [g, 'readonly'])),
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
