@@ -1,0 +1,59 @@
+// audiences.yaml (spec §4): named conditions, ids unique, no `context` leaves, and no cycles through
+// `audience` leaves that name other audiences of the file.
+import { buildCondition } from './conditions';
+import type { Located, TypeOf } from './descriptor';
+import type { audiencesFile } from './keys';
+import type { Audience } from './model';
+import type { Reporter } from './problems';
+
+export type RawAudiencesFile = TypeOf<typeof audiencesFile>;
+
+export interface BuiltAudiences {
+  audiences: Map<string, Audience>;
+  ids: Set<string>;
+}
+
+export function buildAudiences(raw: RawAudiencesFile, report: Reporter): BuiltAudiences {
+  const audiences = new Map<string, Audience>();
+  const firstLine = new Map<string, number>();
+  const mentions = new Map<string, Located<string>[]>();
+  for (const a of raw.audiences ?? []) {
+    if (a.id === undefined) continue;
+    const line = a.$at.id ?? a.$line;
+    const first = firstLine.get(a.id);
+    if (first !== undefined) {
+      report.add(line, `duplicate audience id '${a.id}' (first at line ${first})`);
+      continue;
+    }
+    firstLine.set(a.id, line);
+    const refs: Located<string>[] = [];
+    mentions.set(a.id, refs);
+    const condition = a.condition === undefined ? undefined : buildCondition(a.condition, report, { place: `audience '${a.id}'`, contextAllowed: false, audiences: refs });
+    if (a.$ok && condition !== undefined) audiences.set(a.id, { id: a.id, condition });
+  }
+  checkCycles(mentions, report);
+  return { audiences, ids: new Set(firstLine.keys()) };
+}
+
+/** An audience may name other audiences, but never (through others) itself. */
+function checkCycles(mentions: Map<string, Located<string>[]>, report: Reporter): void {
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): void => {
+    state.set(id, 'open');
+    path.push(id);
+    for (const ref of mentions.get(id) ?? []) {
+      if (!mentions.has(ref.value)) continue; // not an audience of this file: a boolean trait
+      const s = state.get(ref.value);
+      if (s === 'open') {
+        const cycle = [...path.slice(path.indexOf(ref.value)), ref.value].join(' → ');
+        report.add(ref.line, `audience cycle: ${cycle} (an audience cannot include itself, directly or through others)`);
+      } else if (s === undefined) {
+        visit(ref.value);
+      }
+    }
+    path.pop();
+    state.set(id, 'done');
+  };
+  for (const id of mentions.keys()) if (!state.has(id)) visit(id);
+}
