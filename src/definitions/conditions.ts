@@ -1,7 +1,7 @@
 // Conditions, `where` filters and operators (spec §4.3): from their checked YAML form to the model, with
 // the rules that need more than one key (`atLeast` above `atMost`, `between` order, `context` placement).
 import { createHash } from 'node:crypto';
-import { formatDuration } from '../lib/duration';
+import { DAY, formatDuration } from '../lib/duration';
 import type { Located } from './descriptor';
 import type { RawCondition, RawFilter, RawOperators } from './keys';
 import type { Condition, Json, Operator, PerformedLeaf, Predicate, PropertyFilter, Where } from './model';
@@ -60,7 +60,7 @@ function buildPerformed(raw: RawCondition & { kind: 'performed' }, report: Repor
     if (d1 !== undefined && d2 !== undefined && d1.value <= d2.value) {
       report.add(
         raw.$at.between ?? raw.$line,
-        `between: [${formatDuration(d1.value)}, ${formatDuration(d2.value)}] needs D1 above D2 (it counts from D1 ago to D2 ago), e.g. [${formatDuration(d2.value)}, ${formatDuration(d1.value)}]`,
+        `between: [${days(d1.value)}, ${days(d2.value)}] needs D1 above D2 (it counts from D1 ago to D2 ago), e.g. [${days(d2.value)}, ${days(d1.value)}]`,
       );
       ok = false;
     }
@@ -80,6 +80,11 @@ function buildPerformed(raw: RawCondition & { kind: 'performed' }, report: Repor
     max = atMost ?? null;
   }
   return { kind: 'performed', event: raw.performed, where, window, min, max, signature: signature(raw.performed, where) };
+}
+
+/** A duration as people write windows: in days when it is whole days. */
+function days(ms: number): string {
+  return ms % DAY === 0 ? `${ms / DAY}d` : formatDuration(ms);
 }
 
 function defined<T>(xs: (T | undefined)[]): xs is T[] {

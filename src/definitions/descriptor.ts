@@ -8,7 +8,7 @@
 import { parseDuration } from '../lib/duration';
 import { parseDate } from '../lib/time';
 import type { Json } from './model';
-import { didYouMean, show, type Reporter } from './problems';
+import { didYouMean, show, suggest, type Reporter } from './problems';
 import { describeNode, toJson, type YMap, type YNode } from './yaml-tree';
 
 export type JsonSchema = { [key: string]: unknown };
@@ -341,7 +341,7 @@ export function dictionary<V>(keyType: Type<string>, valueType: Type<V>): Type<M
       const out: MapEntry<V>[] = [];
       for (const e of node.entries) {
         const key = keyType.parse({ t: 'scalar', line: e.line, value: e.key }, report, { label: `key ${show(e.key)} of ${site.label}`, line: e.line });
-        const value = valueType.parse(e.value, report, { label: `${site.label}.${e.key}`, line: e.line });
+        const value = valueType.parse(e.value, report, { label: e.key, line: e.line });
         if (key !== undefined && value !== undefined) out.push({ key, line: e.line, value });
       }
       return out;
@@ -408,9 +408,11 @@ export function obj<F extends Fields>(fields: F, options: ObjOptions<F>): ObjTyp
     const before = report.count;
     const values: Record<string, unknown> = {};
     const at: Record<string, number> = {};
+    let unknownKeys = false;
     for (const e of node.entries) {
       const field = fields[e.key];
       if (field === undefined) {
+        unknownKeys = true;
         report.add(e.line, misplaced(e.key) ?? `unknown key '${e.key}' in ${options.name}${didYouMean(e.key, keys)} (allowed: ${keys.join(', ')})`);
         continue;
       }
@@ -429,7 +431,8 @@ export function obj<F extends Fields>(fields: F, options: ObjOptions<F>): ObjTyp
       if (line === undefined) continue;
       for (const n of needed) if (!(n in at)) report.add(line, `'${k}' needs '${n}' in ${options.name}`);
     }
-    if (options.atLeastOne && !options.atLeastOne.keys.some((k) => k in at)) report.add(site.line, options.atLeastOne.message);
+    // An unknown key is most likely a misspelt one of these: reported once, above.
+    if (options.atLeastOne && !unknownKeys && !options.atLeastOne.keys.some((k) => k in at)) report.add(site.line, options.atLeastOne.message);
     return { ...values, $line: site.line, $at: at, $ok: report.count === before } as ObjOut<F>;
   };
   return {
@@ -442,7 +445,9 @@ export function obj<F extends Fields>(fields: F, options: ObjOptions<F>): ObjTyp
       const properties: Record<string, JsonSchema> = {};
       for (const k of keys) {
         const f = fields[k];
-        if (f) properties[k] = { description: f.doc, ...f.type.schema(sb) };
+        if (f === undefined) continue;
+        const { description, ...rest } = f.type.schema(sb);
+        properties[k] = { description: typeof description === 'string' ? `${f.doc} (${description})` : f.doc, ...rest };
       }
       const required = keys.filter((k) => fields[k]?.required === true);
       const allOf = (options.exclusive ?? []).map(([a, b]) => ({ not: { required: [a, b] } }));
@@ -512,8 +517,8 @@ export function keyUnion<V extends Record<string, Variant<unknown>>>(
         let detail: string;
         if (found.length === 0) {
           const unknown = node.entries.map((e) => e.key).filter((k) => !names.some((n) => hasField(variants[n], k)));
-          const guess = unknown.map((k) => didYouMean(k, names)).find((s) => s !== '');
-          detail = guess !== undefined ? ` (found ${unknown.map((k) => `'${k}'`).join(', ')}${guess})` : ' (found none)';
+          const guess = unknown.map((k) => suggest(k, names)).find((s) => s !== null);
+          detail = guess !== undefined ? ` (found ${unknown.map((k) => `'${k}'`).join(', ')}: did you mean '${guess}'?)` : ' (found none)';
         } else {
           detail = ` (found ${found.map((e) => e.key).join(' and ')}: keep one)`;
         }

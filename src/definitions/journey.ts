@@ -32,7 +32,7 @@ export function buildJourney(raw: RawJourney, file: string, report: Reporter): B
   const refs: JourneyRefs = { destinations: [], audiences: [] };
   const id = raw.journey === undefined ? null : { value: raw.journey, line: raw.$at.journey ?? raw.$line };
   const hasKey = raw.entry?.kind === 'event' && raw.entry.key !== undefined;
-  const cx: Context = { report, refs, hasKey, ids: new Set(), following: END };
+  const cx: Context = { report, refs, hasKey, ids: new Set(), following: END, badRefs: 0 };
 
   const entry = raw.entry === undefined ? undefined : buildEntry(raw.entry, raw.exit, cx);
   const exit = raw.exit === undefined ? emptyExit() : buildExit(raw.exit, cx);
@@ -70,6 +70,8 @@ interface Context {
   ids: Set<string>;
   /** The step after the one being built, or `end`. */
   following: Target;
+  /** A reference named no step: the graph is then unknown, and not checked. */
+  badRefs: number;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -151,6 +153,7 @@ function buildSteps(raws: (RawStep | BrokenStep)[], cx: Context): Step[] | undef
   const { report } = cx;
   const firstLine = new Map<string, number>();
   let duplicates = false;
+  let reserved = false;
   for (const raw of raws) {
     const id = raw.kind === 'broken' ? raw.id : raw.id;
     if (id === null || id === undefined) continue;
@@ -162,7 +165,10 @@ function buildSteps(raws: (RawStep | BrokenStep)[], cx: Context): Step[] | undef
     } else {
       firstLine.set(id, line);
     }
-    if (id === END) report.add(line, "'end' is reserved (next: end ends the path) and cannot be a step id");
+    if (id === END) {
+      report.add(line, "'end' is reserved (next: end ends the path) and cannot be a step id");
+      reserved = true;
+    }
   }
   cx.ids = new Set(firstLine.keys());
   cx.ids.delete(END);
@@ -182,7 +188,9 @@ function buildSteps(raws: (RawStep | BrokenStep)[], cx: Context): Step[] | undef
     if (raw.id !== undefined) graph.push({ id: raw.id, line: raw.$at.id ?? raw.$line, edges });
   });
   if (!all(steps)) return undefined;
-  if (!duplicates && !cx.ids.has(END) && graph.length === steps.length) checkGraph(graph, report);
+  // The graph is only checked when every step and successor is known, so that one mistake is not
+  // reported again as a cycle or an unreachable step.
+  if (!duplicates && !reserved && cx.badRefs === 0 && graph.length === steps.length) checkGraph(graph, report);
   return steps;
 }
 
@@ -191,6 +199,7 @@ function target(value: string | undefined, line: number | undefined, label: stri
   const to = value ?? fallback;
   if (value !== undefined && value !== END && !cx.ids.has(value)) {
     cx.report.add(line ?? 1, `unknown step '${value}' in ${label}${didYouMean(value, cx.ids)}`);
+    cx.badRefs++;
   }
   if (edges !== null && from !== undefined) edges.push({ from, to, line: line ?? 1 });
   return to;
