@@ -2,14 +2,19 @@
 // registry, and slow fault-injection tests (kill -9, broker restart) kept apart but still run by `npm test`.
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+// The broker and registry come up once per run (test/helpers/global-setup.ts), only when a project that
+// needs them has tests to run: jest runs a project's globalSetup only then, and runs one module path once
+// even when both projects name it. So `jest --selectProjects unit` (npm run test:unit) starts nothing.
+const infra = {
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+};
 
 /** @type {import('jest').Config} */
 module.exports = {
-  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
-  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/scenarios/**/*.test.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], testTimeout: 120000 },
-    { ...common, displayName: 'fault', testMatch: ['<rootDir>/test/fault/**/*.test.ts'], testTimeout: 600000 },
+    { ...common, ...infra, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], testTimeout: 120000 },
+    { ...common, ...infra, displayName: 'fault', testMatch: ['<rootDir>/test/fault/**/*.test.ts'], testTimeout: 600000 },
   ],
 };

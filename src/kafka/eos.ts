@@ -1,0 +1,44 @@
+// Exactly-once helpers around kafkajs transactions.
+//
+// kafkajs 2.2.4 does not retry AddOffsetsToTxn inside `sendOffsets` (tulios/kafkajs#430): right after a
+// commit, while the broker still writes the previous transaction's markers, the call can fail with
+// CONCURRENT_TRANSACTIONS (or a coordinator that is loading or moved). Trying the whole `sendOffsets` again is
+// safe: adding the same group to the same transaction twice is a no-op for the broker.
+import type { Offsets, Transaction } from 'kafkajs';
+
+export interface RetryOptions {
+  /** Attempts after the first (default 20). */
+  retries?: number;
+  /** First delay; doubles each time up to maxDelayMs (defaults 50 ms and 1000 ms). */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/** Broker errors after which the same transactional call may simply be tried again. */
+const RETRIABLE_TXN_ERRORS = new Set(['CONCURRENT_TRANSACTIONS', 'COORDINATOR_LOAD_IN_PROGRESS', 'COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR', 'REQUEST_TIMED_OUT']);
+
+export function isRetriableTxnError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const type = (err as { type?: unknown }).type;
+  if (typeof type === 'string' && RETRIABLE_TXN_ERRORS.has(type)) return true;
+  // kafkajs wraps the last error of its own retrier.
+  const cause = (err as { originalError?: unknown; cause?: unknown }).originalError ?? (err as { cause?: unknown }).cause;
+  return cause !== undefined && cause !== err && isRetriableTxnError(cause);
+}
+
+/** `transaction.sendOffsets(...)`, tried again on transient coordinator errors. */
+export async function sendOffsetsWithRetry(transaction: Transaction, offsets: Offsets & { consumerGroupId: string }, options: RetryOptions = {}): Promise<void> {
+  const retries = options.retries ?? 20;
+  let delay = options.initialDelayMs ?? 50;
+  const maxDelay = options.maxDelayMs ?? 1000;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await transaction.sendOffsets(offsets);
+      return;
+    } catch (err) {
+      if (attempt >= retries || !isRetriableTxnError(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, maxDelay);
+    }
+  }
+}

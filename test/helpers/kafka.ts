@@ -1,0 +1,112 @@
+// Helpers for tests against the real broker and schema registry (started by the jest global setup, or
+// `npm run infra:up`, or given by KAFKA_BOOTSTRAP / SCHEMA_REGISTRY_URL).
+import { randomBytes } from 'node:crypto';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import type { Admin, Consumer, ConsumerConfig, KafkaConfig, KafkaMessage, Producer, ProducerConfig } from 'kafkajs';
+import { brokerList, readInfraState } from '../../src/kafka/infra-state';
+import type { InfraState } from '../../src/kafka/infra-state';
+
+let counter = 0;
+
+/**
+ * A name no other test, worker or run uses: `<prefix>-<pid>-<time>-<n>-<random>`, valid for topics, groups
+ * and transactional ids (letters, digits, `.`, `_`, `-`).
+ */
+export function uniqueName(prefix: string): string {
+  counter += 1;
+  const safe = prefix.replace(/[^a-zA-Z0-9._-]/g, '-');
+  return `${safe}-${process.pid}-${Date.now().toString(36)}-${counter}-${randomBytes(3).toString('hex')}`;
+}
+
+let cached: InfraState | undefined;
+
+/** Bootstrap address and registry URL (throws JRN_ERR_INFRA saying what to do when there are none). */
+export function infra(): InfraState {
+  cached ??= readInfraState();
+  return cached;
+}
+
+const LOG_LEVELS: Record<string, logLevel> = { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG };
+
+/** A kafkajs client for the test broker. Quiet unless JOURNEYS_TEST_KAFKA_LOG=error|warn|info|debug. */
+export function kafkaClient(config: Partial<KafkaConfig> = {}): Kafka {
+  return new Kafka({
+    clientId: uniqueName('it'),
+    brokers: brokerList(infra()),
+    logLevel: LOG_LEVELS[process.env.JOURNEYS_TEST_KAFKA_LOG ?? 'nothing'] ?? logLevel.NOTHING,
+    retry: { initialRetryTime: 100, retries: 10 },
+    ...config,
+  });
+}
+
+/** A connected admin client; disconnect it in afterAll. */
+export async function connectedAdmin(kafka: Kafka = kafkaClient()): Promise<Admin> {
+  const admin = kafka.admin();
+  await admin.connect();
+  return admin;
+}
+
+/** A connected producer with the default (murmur2, Java-compatible) partitioner. */
+export async function connectedProducer(kafka: Kafka, config: ProducerConfig = {}): Promise<Producer> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config });
+  await producer.connect();
+  return producer;
+}
+
+/** A consumer with short sessions (the test broker allows 1 s minimum); group ids must be unique per test. */
+export function testConsumer(kafka: Kafka, config: ConsumerConfig): Consumer {
+  return kafka.consumer({ sessionTimeout: 6000, heartbeatInterval: 500, rebalanceTimeout: 10000, maxWaitTimeInMs: 200, ...config });
+}
+
+/** Creates topics (replication factor 1) and waits until they have leaders. */
+export async function createTopics(admin: Admin, topics: { topic: string; partitions?: number }[]): Promise<void> {
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions ?? 1, replicationFactor: 1 })),
+  });
+}
+
+/** The Confluent-API schema registry client for the test registry. */
+export function schemaRegistry(): SchemaRegistry {
+  return new SchemaRegistry({ host: infra().registryUrl });
+}
+
+export interface Received {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+}
+
+/**
+ * Consumes `topic` from the beginning with a fresh group until `done(received)` holds, then stops and
+ * disconnects. No clock involved: the test's own timeout is the only bound.
+ */
+export async function consumeUntil(
+  kafka: Kafka,
+  topic: string,
+  done: (received: Received[]) => boolean,
+  options: { readUncommitted?: boolean; groupId?: string } = {},
+): Promise<Received[]> {
+  const consumer = testConsumer(kafka, { groupId: options.groupId ?? uniqueName('it-reader'), readUncommitted: options.readUncommitted ?? false });
+  await consumer.connect();
+  const received: Received[] = [];
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          eachMessage: async ({ topic: t, partition, message }) => {
+            received.push({ topic: t, partition, message });
+            if (done(received)) resolve();
+            return Promise.resolve();
+          },
+        })
+        .catch(reject);
+      consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return received;
+}
