@@ -1,0 +1,89 @@
+// Exactly-once building blocks on the real broker: a consume-transform-produce loop whose output and input
+// offsets go in one transaction (kafkajs `sendOffsets`), one transaction committed and one aborted. A
+// read_committed reader sees only the committed output; the group's committed offset moves only with it.
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { sendOffsetsWithRetry } from '../../src/kafka/eos';
+import { connectedAdmin, connectedProducer, consumeUntil, createTopics, kafkaClient, testConsumer, uniqueName } from '../helpers/kafka';
+
+describe('Kafka transactions', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let plain: Producer;
+  let txProducer: Producer;
+
+  beforeAll(async () => {
+    kafka = kafkaClient();
+    admin = await connectedAdmin(kafka);
+    plain = await connectedProducer(kafka);
+    txProducer = await connectedProducer(kafka, { transactionalId: uniqueName('it-tx'), idempotent: true, maxInFlightRequests: 1 });
+  });
+
+  afterAll(async () => {
+    await txProducer?.disconnect();
+    await plain?.disconnect();
+    await admin?.disconnect();
+  });
+
+  it('commits one transaction with its input offsets and aborts another; read_committed sees only the committed one', async () => {
+    const input = uniqueName('it-tx-in');
+    const output = uniqueName('it-tx-out');
+    const groupId = uniqueName('it-tx-group');
+    await createTopics(admin, [{ topic: input }, { topic: output }]);
+    await plain.send({ topic: input, acks: -1, messages: [{ key: 'user-1', value: 'ok-1' }, { key: 'user-1', value: 'fail-2' }] });
+
+    // The processor: each input message in its own transaction, with the input offset; `fail-*` aborts.
+    const consumer = testConsumer(kafka, { groupId });
+    await consumer.connect();
+    const outcomes: string[] = [];
+    try {
+      await consumer.subscribe({ topic: input, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
+        consumer
+          .run({
+            autoCommit: false,
+            eachMessage: async ({ topic, partition, message }) => {
+              const value = message.value!.toString();
+              const txn = await txProducer.transaction();
+              try {
+                await txn.send({ topic: output, messages: [{ key: message.key, value: `out-${value}` }] });
+                await sendOffsetsWithRetry(txn, { consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition, offset: (BigInt(message.offset) + 1n).toString() }] }] });
+                if (value.startsWith('fail')) {
+                  await txn.abort();
+                  outcomes.push(`aborted ${value}`);
+                } else {
+                  await txn.commit();
+                  outcomes.push(`committed ${value}`);
+                }
+              } catch (err) {
+                if (txn.isActive()) await txn.abort();
+                throw err;
+              }
+              if (outcomes.length === 2) resolve();
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+    expect(outcomes).toEqual(['committed ok-1', 'aborted fail-2']);
+
+    // A last committed transaction marks the end of the output, so readers know when to stop.
+    const end = await txProducer.transaction();
+    await end.send({ topic: output, messages: [{ key: 'end', value: 'end' }] });
+    await end.commit();
+
+    const isEnd = (rs: { message: { value: Buffer | null } }[]) => rs.some((r) => r.message.value?.toString() === 'end');
+    const committedView = await consumeUntil(kafka, output, isEnd, { readUncommitted: false });
+    expect(committedView.map((r) => r.message.value!.toString())).toEqual(['out-ok-1', 'end']);
+
+    // The aborted record was written (a read_uncommitted reader sees it); read_committed skipped it.
+    const uncommittedView = await consumeUntil(kafka, output, isEnd, { readUncommitted: true });
+    expect(uncommittedView.map((r) => r.message.value!.toString())).toEqual(['out-ok-1', 'out-fail-2', 'end']);
+
+    // The group's offset moved with the committed transaction only: next to read is `fail-2` (offset 1).
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [input] });
+    expect(committed!.partitions).toEqual([expect.objectContaining({ partition: 0, offset: '1' })]);
+  });
+});
