@@ -1,0 +1,33 @@
+// docker-compose.yml (for users with Docker; Docker does not run in CI) parses and names the services the
+// README promises, each with a healthcheck.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+interface Service {
+  image?: string;
+  ports?: string[];
+  environment?: Record<string, string | number>;
+  healthcheck?: { test?: unknown };
+  depends_on?: Record<string, { condition?: string }>;
+}
+
+const compose = parse(readFileSync(join(__dirname, '..', '..', '..', 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
+
+describe('docker-compose.yml', () => {
+  it('has a KRaft Apache Kafka 4.1 broker with a healthcheck', () => {
+    const kafka = compose.services.kafka!;
+    expect(kafka.image).toMatch(/^apache\/kafka:4\.1\.\d+$/);
+    expect(kafka.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+    expect(kafka.healthcheck?.test).toBeDefined();
+    expect(kafka.ports).toContain('9092:9092');
+  });
+
+  it('has a Confluent schema registry that waits for a healthy broker', () => {
+    const registry = compose.services['schema-registry']!;
+    expect(registry.image).toMatch(/^confluentinc\/cp-schema-registry:\d+\.\d+\.\d+$/);
+    expect(registry.healthcheck?.test).toBeDefined();
+    expect(registry.depends_on?.kafka?.condition).toBe('service_healthy');
+    expect(registry.ports).toContain('8081:8081');
+  });
+});
