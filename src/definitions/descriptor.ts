@@ -409,10 +409,13 @@ export function obj<F extends Fields>(fields: F, options: ObjOptions<F>): ObjTyp
     const values: Record<string, unknown> = {};
     const at: Record<string, number> = {};
     let unknownKeys = false;
+    const meant = new Set<string>();
     for (const e of node.entries) {
       const field = fields[e.key];
       if (field === undefined) {
         unknownKeys = true;
+        const guess = suggest(e.key, keys);
+        if (guess !== null) meant.add(guess);
         report.add(e.line, misplaced(e.key) ?? `unknown key '${e.key}' in ${options.name}${didYouMean(e.key, keys)} (allowed: ${keys.join(', ')})`);
         continue;
       }
@@ -420,7 +423,8 @@ export function obj<F extends Fields>(fields: F, options: ObjOptions<F>): ObjTyp
       const v = field.type.parse(e.value, report, { label: e.key, line: e.line });
       if (v !== undefined) values[e.key] = v;
     }
-    const missing = keys.filter((k) => fields[k]?.required === true && !(k in at));
+    // A required key that a misspelt key was taken for is reported once, as the misspelling.
+    const missing = keys.filter((k) => fields[k]?.required === true && !(k in at) && !meant.has(k));
     if (missing.length > 0) report.add(site.line, `${options.name} needs ${missing.map((k) => `'${k}'`).join(' and ')}`);
     for (const [a, b] of options.exclusive ?? []) {
       const la = at[a], lb = at[b];

@@ -118,6 +118,7 @@ export function validateTopologies(paths: string[]): ValidationResult {
   }
 
   for (const set of sets) {
+    set.journeys.sort(byFileName);
     // A lone journey file is checked against its folder's destinations and audiences.
     if (set.journeys.length > 0) {
       for (const [name, key] of [[DESTINATIONS_FILE, 'destinations'], [AUDIENCES_FILE, 'audiences']] as const) {

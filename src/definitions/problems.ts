@@ -54,8 +54,8 @@ export function suggest(word: string, candidates: Iterable<string>): string | nu
       bestDistance = d;
     }
   }
-  const limit = Math.min(2, Math.floor(word.length / 3));
-  return bestDistance <= Math.max(1, limit) ? best : null;
+  const limit = word.length < 3 ? 0 : word.length < 6 ? 1 : 2;
+  return bestDistance <= limit ? best : null;
 }
 
 /** ` (did you mean 'x'?)`, or nothing. */
