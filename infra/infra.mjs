@@ -213,21 +213,27 @@ function spawnJava(javaBin, args, logFile) {
 
 /**
  * Polls `ready()` until it answers true; fails when the process exits or the time is up, quoting its log.
- * @param {{ what: string, pid: number, logFile: string, ready: () => Promise<boolean>, hint: string }} o
+ * @param {{ what: string, pid: number, logFile: string, logFrom: number, ready: () => Promise<boolean>, hint: string }} o
  */
-async function waitReady({ what, pid, logFile, ready, hint }) {
+async function waitReady({ what, pid, logFile, logFrom, ready, hint }) {
   const started = Date.now();
+  // The last lines this process wrote (the log file may hold earlier runs too).
+  const lastLines = () => {
+    const lines = readFrom(logFile, logFrom).split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    return `last lines of ${rel(logFile)}:\n${lines.length ? lines.slice(-25).join('\n') : '(nothing written)'}`;
+  };
   let nextNote = started + 5000;
   for (;;) {
     if (await ready()) return;
     if (!pidAlive(pid)) {
-      throw new InfraError(`${what} did not start: its process (pid ${pid}) exited`, { hint, evidence: `last lines of ${rel(logFile)}:\n${tail(logFile, 25)}` });
+      throw new InfraError(`${what} did not start: its process (pid ${pid}) exited`, { hint, evidence: lastLines() });
     }
     if (Date.now() - started > START_TIMEOUT_MS) {
       await stopPid(pid, { graceMs: 5000 });
       throw new InfraError(`${what} did not answer within ${START_TIMEOUT_MS / 1000} s (stopped it)`, {
         hint: `${hint}\nOn a slow machine, raise JOURNEYS_INFRA_START_TIMEOUT_S.`,
-        evidence: `last lines of ${rel(logFile)}:\n${tail(logFile, 25)}`,
+        evidence: lastLines(),
       });
     }
     if (Date.now() >= nextNote) {
@@ -265,9 +271,11 @@ async function startKafka({ javaBin, libs, version, port, controllerPort, cluste
   if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
     const r = spawnSync(javaBin, [...jvm, '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'], { encoding: 'utf8' });
     if (r.status !== 0) {
-      throw new InfraError('could not format the Kafka storage directory', {
-        hint: `delete ${rel(dataDir)} and run \`npm run infra:up\` again`,
-        evidence: `${r.stdout}${r.stderr}`.trim().split('\n').slice(-15).join('\n'),
+      const out = `${r.stdout}${r.stderr}`.trim().split('\n');
+      const firstError = Math.max(0, out.findIndex((l) => /Exception|ERROR|Error:/.test(l)));
+      throw new InfraError('could not format the Kafka storage directory (kafka.tools.StorageTool format)', {
+        hint: `fix the broker settings in infra/kafka/server.properties (written to ${rel(props)}), or delete ${rel(dataDir)}; then run \`npm run infra:up\` again`,
+        evidence: out.slice(firstError, firstError + 8).join('\n'),
       });
     }
   }
@@ -281,6 +289,7 @@ async function startKafka({ javaBin, libs, version, port, controllerPort, cluste
       what: 'the Kafka broker',
       pid,
       logFile,
+      logFrom: from,
       hint,
       ready: async () => readFrom(logFile, from).includes('Kafka Server started') && (await portAnswers(port)),
     });
@@ -316,6 +325,7 @@ async function startRegistry({ javaBin, jar, props, version, port }) {
       what: 'the schema registry',
       pid,
       logFile,
+      logFrom: 0,
       hint: `read ${rel(logFile)}; then \`npm run infra:down\` and \`npm run infra:up\``,
       ready: () => registryAnswers(url),
     });
