@@ -311,7 +311,7 @@ export function list<T>(of: Type<T>, options: ListOptions = {}): Type<T[]> {
       }
       const out: T[] = [];
       node.items.forEach((item, i) => {
-        const v = of.parse(item, report, { label: `item ${i + 1} of ${site.label}`, line: item.line });
+        const v = of.parse(item, report, { label: `${site.label} item ${i + 1}`, line: item.line });
         if (v !== undefined) out.push(v);
       });
       return out;

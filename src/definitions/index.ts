@@ -3,4 +3,3 @@
 export * from './model';
 export { loadDefinitions, validatePaths, validateTopologies, DEFAULT_TOPOLOGIES, type ValidationResult } from './loader';
 export { formatProblem, type Problem } from './problems';
-export { signature } from './conditions';

@@ -155,7 +155,7 @@ function buildSteps(raws: (RawStep | BrokenStep)[], cx: Context): Step[] | undef
   let duplicates = false;
   let reserved = false;
   for (const raw of raws) {
-    const id = raw.kind === 'broken' ? raw.id : raw.id;
+    const id = raw.id;
     if (id === null || id === undefined) continue;
     const line = raw.kind === 'broken' ? raw.$line : (raw.$at.id ?? raw.$line);
     const first = firstLine.get(id);
@@ -177,8 +177,7 @@ function buildSteps(raws: (RawStep | BrokenStep)[], cx: Context): Step[] | undef
   const graph: GraphStep[] = [];
   raws.forEach((raw, i) => {
     const next = raws[i + 1];
-    const nextId = next === undefined ? END : next.kind === 'broken' ? next.id : next.id;
-    cx.following = nextId ?? END;
+    cx.following = next?.id ?? END;
     if (raw.kind === 'broken') {
       steps.push(undefined);
       return;

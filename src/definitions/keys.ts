@@ -8,7 +8,6 @@ import {
   bool, dictionary, duration, int, isoDate, jsonValue, keyUnion, lazy, list, located, mapped, named, num, obj, oneOf, opt, patterned, req, salvage, slug, str, tagUnion,
   type Fields, type ObjOut, type Type, type TypeOf,
 } from './descriptor';
-import type { Json } from './model';
 
 // ---------------------------------------------------------------------------------------------------
 // Limits (spec §4.7)
@@ -117,7 +116,7 @@ const performedFields = {
   where: opt(where, 'only events whose properties match'),
   within: opt(windowDuration, 'count events in the last D: now - D < timestamp <= now'),
   between: opt(
-    mapped(list(located(windowDuration), { min: 2, max: 2, tooFew: 'between needs two durations [D1, D2] (from D1 ago to D2 ago)', tooMany: () => 'between needs exactly two durations [D1, D2]' }), (xs) => xs),
+    list(located(windowDuration), { min: 2, max: 2, tooFew: 'between needs two durations [D1, D2] (from D1 ago to D2 ago)', tooMany: () => 'between needs exactly two durations [D1, D2]' }),
     '[D1, D2]: from D1 ago to D2 ago (now - D1 < timestamp <= now - D2), D1 above D2',
   ),
   atLeast: opt(count, 'at least N matching events (default 1 when no count is given)'),
@@ -462,8 +461,3 @@ export const audiencesFile = obj(
   },
   { name: 'audiences.yaml', doc: 'Named audiences (`audiences.yaml`, spec §4).' },
 );
-
-/** For messages: the JSON of a bare where value. */
-export function bareValue(v: RawWhereValue & { kind: 'equals' }): Json {
-  return v.value;
-}

@@ -2,6 +2,7 @@
 // starts on. Syntax errors, duplicate keys, unknown aliases and non-JSON values (tags such as !!timestamp
 // or !!binary) are reported with their line; the rest of the definitions code reads only this tree.
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
+import type { Json } from './model';
 import { show, type Reporter } from './problems';
 
 export type YScalarValue = string | number | boolean | null;
@@ -37,10 +38,10 @@ export function describeNode(node: YNode): string {
 }
 
 /** The node as plain JSON. */
-export function toJson(node: YNode): import('./model').Json {
+export function toJson(node: YNode): Json {
   if (node.t === 'scalar') return node.value;
   if (node.t === 'seq') return node.items.map(toJson);
-  const out: { [key: string]: import('./model').Json } = {};
+  const out: { [key: string]: Json } = {};
   for (const e of node.entries) out[e.key] = toJson(e.value);
   return out;
 }

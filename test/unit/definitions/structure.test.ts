@@ -280,6 +280,7 @@ const cases: [string, string][] = [
   ['more than 20 waitFor events', `journey: j\nentry: { event: A }\nsteps:\n  - id: a\n    waitFor:\n      events:  #<- more than 20 waitFor events in one step (21)\n${events(21)}\n      timeout: 1h\n`],
   ['more than 20 split branches', `journey: j\nentry: { event: A }\nsteps:\n  - id: a\n    split:\n      branches:  #<- more than 20 branches in one step (21)\n${whenBranches(21)}\n`],
   ['more than 20 branch branches', `journey: j\nentry: { event: A }\nsteps:\n  - id: a\n    branch:\n      branches:  #<- more than 20 branches in one step (21)\n${whenBranches(21)}\n`],
+  ['more than 20 random branches', `journey: j\nentry: { event: A }\nsteps:\n  - id: a\n    random:\n      branches:  #<- more than 20 branches in one step (21)\n${Array.from({ length: 21 }, (_, i) => `        - { percent: ${i < 20 ? 4 : 20}, next: end }`).join('\n')}\n`],
   ['waitUntil onTimeout without timeout', yaml`
     journey: j
     entry: { event: A }
