@@ -1,5 +1,92 @@
-// Placeholder until the simulate command lands (issue 3).
+// `journeys simulate --topologies <dir> --events <file|-> [--until <ISO>]` (spec §5): runs the engine with
+// the event-time clock over Segment messages, one JSON object a line, and prints one transition a line.
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { loadDefinitions } from '../definitions';
+import { DAY, parseDuration } from '../lib/duration';
+import { parseTimestamp } from '../lib/time';
+import { parseMessage } from '../ingest/message';
+import { Simulator } from '../engine/simulator';
+import type { Transition } from '../engine/transition';
+import { ErrorCodes, JourneyError } from '../errors';
+import { BufferedWriter } from './output';
+
+const USAGE = 'usage: journeys simulate --topologies <dir> --events <file.jsonl|-> [--until <ISO time>] [--max-instances N] [--max-lifetime <duration>]';
+
+function fail(message: string): never {
+  throw new JourneyError(ErrorCodes.INVALID_CONFIG, `${message}\n${USAGE}`);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      topologies: { type: 'string', default: 'topologies' },
+      events: { type: 'string' },
+      until: { type: 'string' },
+      'max-instances': { type: 'string' },
+      'max-lifetime': { type: 'string' },
+    },
+    strict: true,
+  });
+  if (values.events === undefined) fail('--events is required');
+  let until: number | null = null;
+  if (values.until !== undefined) {
+    until = parseTimestamp(values.until);
+    if (until === null) fail(`--until ${values.until} is not an ISO-8601 time with Z or an offset`);
+  }
+  const options: { maxInstances?: number; maxLifetime?: number } = {};
+  if (values['max-instances'] !== undefined) {
+    const n = Number(values['max-instances']);
+    if (!Number.isInteger(n) || n < 1) fail('--max-instances must be a positive integer');
+    options.maxInstances = n;
+  }
+  if (values['max-lifetime'] !== undefined) {
+    const ms = parseDuration(values['max-lifetime']);
+    if (ms === null || ms < 1000 || ms > 3650 * DAY) fail('--max-lifetime must be a duration like 365d (1s to 3650d)');
+    options.maxLifetime = ms;
+  }
+
+  let defs;
+  try {
+    defs = loadDefinitions(values.topologies);
+  } catch (err) {
+    if (err instanceof JourneyError && err.code === ErrorCodes.INVALID_DEFINITIONS) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const out = new BufferedWriter(process.stdout);
+  const sim = new Simulator(defs, options, (t: Transition) => out.write(JSON.stringify(t) + '\n'));
+  const input = values.events === '-' ? process.stdin : createReadStream(values.events);
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let lineNo = 0;
+  for await (const line of lines) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      process.stderr.write(`line ${lineNo}: not valid JSON, skipped\n`);
+      continue;
+    }
+    const parsed = parseMessage(raw);
+    if (!parsed.ok) {
+      process.stderr.write(`line ${lineNo}: ${parsed.reason}, skipped\n`);
+      continue;
+    }
+    sim.push(parsed.message);
+  }
+  if (until !== null) sim.advanceTo(until);
+  await out.close();
+  return 0;
+}
+
 export const command = {
-  summary: 'simulate (not built yet)',
-  run: (): Promise<number> => Promise.reject(new Error('simulate: not built yet')),
+  summary: 'run journeys over Segment messages (JSON lines) with the event-time clock; print transitions',
+  run,
 };

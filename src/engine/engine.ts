@@ -494,7 +494,7 @@ export class Engine {
       journey: j.id, version: inst.version, instance, seq, userId: run.state.userId,
       from, to, reason, at: formatTime(run.now), cause: run.cause,
       ...(send === undefined ? {} : { send }),
-      context: Object.fromEntries(inst.context) as JsonObject,
+      context: Object.fromEntries(inst.context),
       ...(sent === undefined ? {} : { sent }),
     });
   }

@@ -46,7 +46,7 @@ export function parseMessage(raw: unknown): ParseResult {
   if (raw.traits !== undefined && !isObject(raw.traits)) return invalid('traits is not an object');
   let event: string | null = null;
   let properties: JsonObject = {};
-  const props = (raw.properties as JsonObject | undefined) ?? {};
+  const props = (raw.properties) ?? {};
   switch (type) {
     case 'track':
       if (typeof raw.event !== 'string') return invalid('track without a string event');
@@ -63,6 +63,6 @@ export function parseMessage(raw: unknown): ParseResult {
   }
   const userId = typeof raw.userId === 'string' && raw.userId !== '' ? raw.userId : null;
   const messageId = typeof raw.messageId === 'string' ? raw.messageId : null;
-  const traits = type === 'identify' ? ((raw.traits as JsonObject | undefined) ?? {}) : null;
+  const traits = type === 'identify' ? ((raw.traits) ?? {}) : null;
   return { ok: true, message: { type: type as MessageType, userId, messageId, timestamp, event, properties, traits } };
 }

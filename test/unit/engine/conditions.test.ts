@@ -150,7 +150,8 @@ describe('performed windows', () => {
     const state = newUserState('u', NOW);
     state.traits.vip = true;
     state.traits.big = 'true';
-    const audiences = new Map([['big', { id: 'big', condition: { kind: 'trait', trait: 'spend', predicate: [{ op: 'gt', value: 100 }] } as Condition }]]);
+    const spend: Condition = { kind: 'trait', trait: 'spend', predicate: [{ op: 'gt', value: 100 }] };
+    const audiences = new Map([['big', { id: 'big', condition: spend }]]);
     const scope: EvalScope = { state, now: NOW, context: null, audiences };
     expect(evaluate({ kind: 'audience', audience: 'vip' }, scope)).toBe(true);
     expect(evaluate({ kind: 'audience', audience: 'big' }, scope)).toBe(false);

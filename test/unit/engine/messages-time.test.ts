@@ -1,0 +1,178 @@
+// Messages (spec §2), the clock (§3) and journey context (§4.4).
+import { parseMessage } from '../../../src/ingest/message';
+import { TestDriver } from '../../helpers/test-driver';
+
+const T = (hhmm: string, day = '01'): string => `2026-03-${day}T${hhmm}:00.000Z`;
+
+const counter = `journey: j
+entry:
+  event: Go
+  reentry: always
+  key: n
+steps:
+  - id: s
+    wait: 1h
+`;
+
+describe('message validity', () => {
+  test.each<[string, unknown, string | null]>([
+    ['a track', { type: 'track', event: 'E', timestamp: '2026-01-01T00:00:00Z' }, null],
+    ['an offset', { type: 'identify', timestamp: '2026-01-01T00:00:00.123+02:00', traits: {} }, null],
+    ['not an object', [1], 'not a JSON object'],
+    ['an unknown type', { type: 'click', timestamp: '2026-01-01T00:00:00Z' }, 'unknown type'],
+    ['a timestamp without zone', { type: 'track', event: 'E', timestamp: '2026-01-01T00:00:00' }, 'timestamp'],
+    ['a date only', { type: 'track', event: 'E', timestamp: '2026-01-01' }, 'timestamp'],
+    ['an impossible date', { type: 'track', event: 'E', timestamp: '2026-02-30T00:00:00Z' }, 'timestamp'],
+    ['a track without event', { type: 'track', timestamp: '2026-01-01T00:00:00Z' }, 'event'],
+    ['a numeric event', { type: 'track', event: 5, timestamp: '2026-01-01T00:00:00Z' }, 'event'],
+    ['properties not an object', { type: 'track', event: 'E', properties: [], timestamp: '2026-01-01T00:00:00Z' }, 'properties'],
+    ['traits not an object', { type: 'identify', traits: 'x', timestamp: '2026-01-01T00:00:00Z' }, 'traits'],
+  ])('%s', (_name, raw, reason) => {
+    const r = parseMessage(raw);
+    if (reason === null) expect(r.ok).toBe(true);
+    else expect(r.ok ? 'valid' : r.reason).toContain(reason);
+  });
+
+  test('a userId that is not a non-empty string counts as missing', () => {
+    for (const userId of ['', 5, null, undefined]) {
+      const r = parseMessage({ type: 'track', event: 'E', userId, timestamp: '2026-01-01T00:00:00Z' });
+      expect(r.ok && r.message.userId).toBeNull();
+    }
+  });
+});
+
+describe('deduplication', () => {
+  test('the same messageId within 24 h of its processing is ignored; later it is processed again', () => {
+    const d = TestDriver.fromYaml(counter);
+    d.track('u1', 'Go', T('10:00'), { n: 1 }, 'dup');
+    d.track('u1', 'Go', T('11:00'), { n: 2 }, 'dup'); // ignored
+    d.track('u1', 'Go', T('09:59', '02'), { n: 3 }, 'dup'); // still < 24 h after 10:00
+    d.track('u1', 'Go', T('10:00', '02'), { n: 4 }, 'dup'); // 24 h later: processed
+    d.track('u1', 'Go', T('10:01', '02'), { n: 5 }, 'other');
+    expect(d.transitions().filter((t) => t.reason === 'entry').map((t) => t.context.Go)).toEqual([{ n: 1 }, { n: 4 }, { n: 5 }]);
+    expect(d.sim.stats.duplicates).toBe(2);
+  });
+
+  test('an ignored duplicate does not renew the 24 h', () => {
+    const d = TestDriver.fromYaml(counter);
+    d.track('u1', 'Go', T('00:00'), { n: 1 }, 'dup');
+    d.track('u1', 'Go', T('23:00'), { n: 2 }, 'dup'); // ignored, does not renew
+    d.track('u1', 'Go', T('00:00', '02'), { n: 3 }, 'dup'); // 24 h after the processed one
+    expect(d.transitions().filter((t) => t.reason === 'entry')).toHaveLength(2);
+  });
+
+  test('only the last 1,000 processed messages of the user are remembered', () => {
+    const d = TestDriver.fromYaml(counter);
+    d.track('u1', 'Go', T('10:00'), { n: 0 }, 'first');
+    for (let i = 1; i <= 1000; i++) d.track('u1', 'Other', T('10:00'), {}, `m${i}`);
+    d.track('u1', 'Go', T('10:01'), { n: 1 }, 'first');
+    expect(d.transitions().filter((t) => t.reason === 'entry')).toHaveLength(2);
+  });
+
+  test('messages without messageId are never deduplicated (cause.messageId null)', () => {
+    const d = TestDriver.fromYaml(counter);
+    d.track('u1', 'Go', T('10:00'), { n: 1 }).track('u1', 'Go', T('10:00'), { n: 2 });
+    expect(d.transitions().map((t) => t.cause?.messageId)).toEqual([null, null]);
+  });
+
+  test('group and alias messages are deduplicated but trigger nothing', () => {
+    const d = TestDriver.fromYaml(counter);
+    d.pipe({ type: 'group', userId: 'u1', groupId: 'g', timestamp: T('10:00'), messageId: 'x' });
+    d.track('u1', 'Go', T('10:01'), { n: 1 }, 'x');
+    expect(d.transitions()).toEqual([]);
+    expect(d.sim.stats.ignored).toBe(1);
+  });
+});
+
+describe('traits', () => {
+  test('identify merges top-level keys; null removes; a nested object replaces the old value whole', () => {
+    const d = TestDriver.fromYaml(counter);
+    d.identify('u1', T('10:00'), { a: 1, b: { x: 1, y: 2 }, c: 'keep' });
+    d.identify('u1', T('10:01'), { a: null, b: { x: 3 } });
+    expect(d.state('u1')!.traits).toEqual({ b: { x: 3 }, c: 'keep' });
+  });
+});
+
+describe('the clock', () => {
+  test('a message without userId moves the clock (firing due timers) and is counted and skipped', () => {
+    const d = TestDriver.fromYaml(counter);
+    d.track('u1', 'Go', T('10:00'), { n: 1 });
+    d.pipe({ type: 'track', event: 'Go', timestamp: T('12:00'), properties: { n: 2 } });
+    expect(d.lines()).toEqual([`u1/j/1 null→s entry ${T('10:00')}`, `u1/j/1 s→$complete end ${T('11:00')}`]);
+    expect(d.sim.stats.withoutUserId).toBe(1);
+  });
+
+  test('an older message is processed at the current now; windows count its own timestamp', () => {
+    const d = TestDriver.fromYaml(`journey: j
+entry:
+  event: Check
+  when: { performed: Buy, within: 1h }
+steps:
+  - id: s
+    wait: 1h
+`);
+    d.track('u1', 'Tick', T('12:00'));
+    d.track('u1', 'Buy', T('10:00')); // older: now stays 12:00, but 10:00 is outside the last hour
+    d.track('u1', 'Check', T('12:00'));
+    expect(d.transitions()).toEqual([]);
+    d.track('u1', 'Buy', T('11:30'));
+    d.track('u1', 'Check', T('09:00')); // processed at 12:00
+    expect(d.lines()).toEqual([`u1/j/1 null→s entry ${T('12:00')}`]);
+  });
+
+  test('a duplicate still moves the clock', () => {
+    const d = TestDriver.fromYaml(counter);
+    d.track('u1', 'Go', T('10:00'), { n: 1 }, 'a').track('u1', 'Go', T('11:30'), { n: 2 }, 'a');
+    expect(d.lines()).toEqual([`u1/j/1 null→s entry ${T('10:00')}`, `u1/j/1 s→$complete end ${T('11:00')}`]);
+  });
+});
+
+describe('context', () => {
+  const loop = `journey: j
+entry:
+  event: Start
+steps:
+  - id: hold
+    waitFor:
+      events:
+        - { event: A, restart: true }
+        - { event: B, restart: true }
+        - { event: C, restart: true }
+      timeout: 1d
+`;
+
+  test('over 64 KiB the oldest snapshots are dropped, never the newest; replacing a key makes it newest', () => {
+    const d = TestDriver.fromYaml(loop);
+    const big = (c: string) => ({ blob: c.repeat(30_000) });
+    d.track('u1', 'Start', T('10:00'), { s: 1 });
+    d.track('u1', 'A', T('10:01'), big('a'));
+    d.track('u1', 'B', T('10:02'), big('b'));
+    expect(Object.keys(d.transitions().at(-1)!.context)).toEqual(['Start', 'A', 'B']);
+    d.track('u1', 'A', T('10:03'), big('c')); // A replaced: order Start, B, A
+    d.track('u1', 'C', T('10:04'), { small: true }); // 2 x 30 KB + C > 64 KiB: drop Start? no, still fits
+    expect(Object.keys(d.transitions().at(-1)!.context)).toEqual(['Start', 'B', 'A', 'C']);
+    d.track('u1', 'C', T('10:05'), big('d')); // 3 x 30 KB: the oldest (Start, then B) go
+    const ctx = d.transitions().at(-1)!.context;
+    expect(Object.keys(ctx)).toEqual(['A', 'C']);
+    expect(Buffer.byteLength(JSON.stringify(ctx))).toBeLessThanOrEqual(65_536);
+    expect(d.sim.stats.contextDrops).toBe(2);
+  });
+
+  test('a single snapshot over 64 KiB is stored as {"$truncated": true}', () => {
+    const d = TestDriver.fromYaml(loop);
+    d.track('u1', 'Start', T('10:00'), { blob: 'x'.repeat(70_000) });
+    expect(d.transitions()[0]!.context).toEqual({ Start: { $truncated: true } });
+  });
+
+  test('condition-entry instances start with an empty context', () => {
+    const d = TestDriver.fromYaml(`journey: c
+entry:
+  condition: { trait: a, equals: 1 }
+steps:
+  - id: s
+    wait: 1h
+`);
+    d.identify('u1', T('10:00'), { a: 1 });
+    expect(d.transitions()[0]!.context).toEqual({});
+  });
+});
