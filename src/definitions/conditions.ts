@@ -1,7 +1,7 @@
 // Conditions, `where` filters and operators (spec §4.3): from their checked YAML form to the model, with
 // the rules that need more than one key (`atLeast` above `atMost`, `between` order, `context` placement).
-import { createHash } from 'node:crypto';
 import { DAY, formatDuration } from '../lib/duration';
+import { sha256Hex } from '../lib/hash';
 import type { Located } from './descriptor';
 import type { RawCondition, RawFilter, RawOperators } from './keys';
 import type { Condition, Json, Operator, PerformedLeaf, Predicate, PropertyFilter, Where } from './model';
@@ -148,5 +148,5 @@ export function canonicalJson(value: Json): string {
  */
 export function signature(event: string, where: Where): string {
   const text = canonicalJson({ event, where: canonicalWhere(where) });
-  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 16);
+  return sha256Hex(text).slice(0, 16);
 }
