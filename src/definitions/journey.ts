@@ -14,8 +14,6 @@ import { didYouMean, type Reporter } from './problems';
 export interface JourneyRefs {
   /** `send.to` and `exit.send.to` entries. */
   destinations: Located<string>[];
-  /** Audience names in conditions (an unknown one is a boolean trait, so this is informative). */
-  audiences: Located<string>[];
 }
 
 export interface BuiltJourney {
@@ -29,9 +27,10 @@ export interface BuiltJourney {
 /** Builds the model of one journey file, reporting every problem into `report`. */
 export function buildJourney(raw: RawJourney, file: string, report: Reporter): BuiltJourney {
   const before = report.count;
-  const refs: JourneyRefs = { destinations: [], audiences: [] };
+  const refs: JourneyRefs = { destinations: [] };
   const id = raw.journey === undefined ? null : { value: raw.journey, line: raw.$at.journey ?? raw.$line };
-  const hasKey = raw.entry?.kind === 'event' && raw.entry.key !== undefined;
+  // Written, even if invalid (reported there): sameKey is then allowed.
+  const hasKey = raw.entry?.kind === 'event' && raw.entry.$at.key !== undefined;
   const cx: Context = { report, refs, hasKey, ids: new Set(), following: END, badRefs: 0 };
 
   const entry = raw.entry === undefined ? undefined : buildEntry(raw.entry, raw.exit, cx);
@@ -79,7 +78,7 @@ interface Context {
 
 function condition(raw: RawCondition | undefined, cx: Context, place: string, contextAllowed = false): Condition | undefined {
   if (raw === undefined) return undefined;
-  const scope: ConditionScope = { place, contextAllowed, audiences: cx.refs.audiences };
+  const scope: ConditionScope = { place, contextAllowed };
   return buildCondition(raw, cx.report, scope);
 }
 
