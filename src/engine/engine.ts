@@ -595,15 +595,22 @@ export class Engine {
     return value !== undefined && keyEquals(inst.key, value);
   }
 
+  /**
+   * A message is a duplicate when the user had one with the same messageId processed at a `now` less than
+   * 24 h earlier, among their last 1,000 processed messages. A duplicate is not processed (and renews nothing).
+   */
   private isDuplicate(state: UserState, msg: Message, now: number): boolean {
-    if (msg.messageId === null) return false;
     const seen = state.dedup;
-    let expired = 0;
-    while (expired < seen.length && now - (seen[expired]?.[1] ?? now) >= DEDUP_SPAN) expired++;
-    if (expired > 0) seen.splice(0, expired);
-    for (const [id] of seen) if (id === msg.messageId) return true;
-    seen.push([msg.messageId, now]);
-    if (seen.length > DEDUP_MAX) seen.shift();
+    let stale = 0;
+    while (stale < seen.length) {
+      const entry = seen[stale] as [string, number, number];
+      if (now - entry[1] < DEDUP_SPAN && entry[2] > state.processed - DEDUP_MAX) break;
+      stale++;
+    }
+    if (stale > 0) seen.splice(0, stale);
+    if (msg.messageId !== null) for (const [id] of seen) if (id === msg.messageId) return true;
+    state.processed++;
+    if (msg.messageId !== null) seen.push([msg.messageId, now, state.processed]);
     return false;
   }
 

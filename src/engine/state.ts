@@ -14,8 +14,13 @@ export interface UserState {
   traits: JsonObject;
   /** Matching events per performed-leaf signature. */
   history: Record<string, SignatureHistory>;
-  /** Recent message ids and the `now` they were processed at, oldest first (at most 1,000, none older than 24 h). */
-  dedup: [string, number][];
+  /** Messages processed so far (duplicates excluded): the deduplication window counts them. */
+  processed: number;
+  /**
+   * Recent message ids: [messageId, the `now` it was processed at, its number in `processed`], oldest first;
+   * only those within 24 h and among the user's last 1,000 processed messages are kept.
+   */
+  dedup: [string, number, number][];
   journeys: Record<string, JourneyState>;
   /** Pending timers (waits, timeouts, exits, re-entries), in no particular order. */
   timers: Timer[];
@@ -89,7 +94,7 @@ export interface Timer {
 }
 
 export function newUserState(userId: string, now: number): UserState {
-  return { v: STATE_FORMAT, userId, now, traits: {}, history: {}, dedup: [], journeys: {}, timers: [], timerSeq: 0, flipAt: null };
+  return { v: STATE_FORMAT, userId, now, traits: {}, history: {}, processed: 0, dedup: [], journeys: {}, timers: [], timerSeq: 0, flipAt: null };
 }
 
 /** The earliest instant something is due for this user, or null. */

@@ -69,6 +69,16 @@ describe('deduplication', () => {
     expect(d.transitions().filter((t) => t.reason === 'entry')).toHaveLength(2);
   });
 
+  test('messages without messageId count among the last 1,000 processed; 999 later ones do not push it out', () => {
+    const d = TestDriver.fromYaml(counter);
+    d.track('u1', 'Go', T('10:00'), { n: 0 }, 'first');
+    for (let i = 1; i <= 999; i++) d.track('u1', 'Other', T('10:00'));
+    d.track('u1', 'Go', T('10:01'), { n: 1 }, 'first'); // still among the last 1,000: ignored
+    d.track('u1', 'Other', T('10:02'));
+    d.track('u1', 'Go', T('10:03'), { n: 2 }, 'first'); // 1,001 processed since: not a duplicate
+    expect(d.transitions().filter((t) => t.reason === 'entry').map((t) => t.context.Go)).toEqual([{ n: 0 }, { n: 2 }]);
+  });
+
   test('messages without messageId are never deduplicated (cause.messageId null)', () => {
     const d = TestDriver.fromYaml(counter);
     d.track('u1', 'Go', T('10:00'), { n: 1 }).track('u1', 'Go', T('10:00'), { n: 2 });
