@@ -1,0 +1,102 @@
+// The transitions topic's wire format: Avro in the Confluent framing (magic byte 0, 4-byte schema id, Avro
+// binary of schemas/transition.avsc, `traits` and `context` as JSON text) or plain JSON. Readers tell the two
+// apart by the first byte, so a topic may hold both (e.g. after a `--transitions-format` change).
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import type { JsonObject } from '../definitions/model';
+import type { Transition, TransitionReason } from '../engine/transition';
+import { ErrorCodes, JourneyError } from '../errors';
+import { loadAvroSchema } from './avro-schemas';
+
+export type TransitionsFormat = 'avro' | 'json';
+
+interface AvroTransition {
+  id: string; journey: string; version: number; instance: string; seq: number; userId: string;
+  from: string | null; to: string; reason: string; at: string;
+  cause: { messageId: string | null; event: string | null } | null;
+  send: { to: string[]; event: string; traits: string } | null;
+  context: string;
+  sent: string[] | null;
+}
+
+const MAGIC = 0;
+
+function toAvro(t: Transition): AvroTransition {
+  return {
+    id: t.id, journey: t.journey, version: t.version, instance: t.instance, seq: t.seq, userId: t.userId,
+    from: t.from, to: t.to, reason: t.reason, at: t.at, cause: t.cause,
+    send: t.send === undefined ? null : { to: t.send.to, event: t.send.event, traits: JSON.stringify(t.send.traits) },
+    context: JSON.stringify(t.context),
+    sent: t.sent ?? null,
+  };
+}
+
+function fromAvro(a: AvroTransition): Transition {
+  return {
+    id: a.id, journey: a.journey, version: a.version, instance: a.instance, seq: a.seq, userId: a.userId,
+    from: a.from, to: a.to, reason: a.reason as TransitionReason, at: a.at,
+    cause: a.cause === null ? null : { messageId: a.cause.messageId, event: a.cause.event },
+    ...(a.send === null ? {} : { send: { to: a.send.to, event: a.send.event, traits: JSON.parse(a.send.traits) as JsonObject } }),
+    context: JSON.parse(a.context) as JsonObject,
+    ...(a.sent === null ? {} : { sent: a.sent }),
+  };
+}
+
+export interface TransitionEncoder {
+  readonly format: TransitionsFormat;
+  encode(t: Transition): Buffer;
+}
+
+export const jsonTransitionEncoder: TransitionEncoder = {
+  format: 'json',
+  encode: (t) => Buffer.from(JSON.stringify(t), 'utf8'),
+};
+
+const transitionType = avro.Type.forSchema(loadAvroSchema('transition'));
+
+/** Registers schemas/transition.avsc under `subject` (TopicNameStrategy: `<topic>-value`) and encodes with it. */
+export async function avroTransitionEncoder(registry: SchemaRegistry, subject: string): Promise<TransitionEncoder> {
+  const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(loadAvroSchema('transition')) }, { subject });
+  const header = Buffer.alloc(5);
+  header.writeUInt8(MAGIC, 0);
+  header.writeUInt32BE(id, 1);
+  return {
+    format: 'avro',
+    encode: (t) => Buffer.concat([header, transitionType.toBuffer(toAvro(t))]),
+  };
+}
+
+/** Reads a transition written in either format (Avro writer schemas are fetched from the registry by id, once). */
+export class TransitionDecoder {
+  private readonly types = new Map<number, Promise<avro.Type>>();
+
+  constructor(private readonly registry: SchemaRegistry | null) {}
+
+  async decode(value: Buffer): Promise<Transition> {
+    if (value.length > 0 && value[0] === MAGIC) {
+      if (value.length < 5) throw new JourneyError(ErrorCodes.UNDECODABLE_MESSAGE, 'transition record: truncated Avro header');
+      const type = await this.writerType(value.readUInt32BE(1));
+      // Resolve from the writer's schema to ours so older or newer writers still decode.
+      const resolver = transitionType.createResolver(type);
+      return fromAvro(transitionType.fromBuffer(value.subarray(5), resolver) as AvroTransition);
+    }
+    try {
+      return JSON.parse(value.toString('utf8')) as Transition;
+    } catch (err) {
+      throw new JourneyError(ErrorCodes.UNDECODABLE_MESSAGE, 'transition record is neither Confluent Avro nor JSON', { cause: err });
+    }
+  }
+
+  private writerType(id: number): Promise<avro.Type> {
+    let type = this.types.get(id);
+    if (type === undefined) {
+      const registry = this.registry;
+      if (registry === null) throw new JourneyError(ErrorCodes.UNDECODABLE_MESSAGE, `transition record in Avro (schema id ${id}) but no schema registry configured`);
+      type = registry.getSchema(id).then((schema) => avro.Type.forSchema(schema as avro.Schema));
+      type.catch(() => this.types.delete(id));
+      this.types.set(id, type);
+    }
+    return type;
+  }
+}
