@@ -79,7 +79,8 @@ async function main() {
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise((resolve, reject) => {
-      consumer.on(consumer.events.CRASH, (/** @type {any} */ e) => reject(e.payload.error));
+      // CRASH with restart: true (e.g. the coordinator still loading) is retried by kafkajs itself.
+      consumer.on(consumer.events.CRASH, (/** @type {any} */ e) => e.payload.restart || reject(e.payload.error));
       consumer
         .run({
           eachMessage: async (/** @type {any} */ { partition, message }) => {

@@ -246,9 +246,9 @@ async function waitReady({ what, pid, logFile, logFrom, ready, hint }) {
 
 /**
  * Formats the data directory if needed and starts the broker; resolves once it serves clients.
- * @param {{ javaBin: string, libs: string, version: string, port: number, controllerPort: number, clusterId: string, freshData: boolean }} o
+ * @param {{ javaBin: string, libs: string, version: string, port: number, controllerPort: number, clusterId: string, freshData: boolean, spawned?: number[] }} o
  */
-async function startKafka({ javaBin, libs, version, port, controllerPort, clusterId, freshData }) {
+async function startKafka({ javaBin, libs, version, port, controllerPort, clusterId, freshData, spawned }) {
   const dataDir = path.join(KAFKA_DIR, 'data');
   const logFile = path.join(KAFKA_DIR, 'broker.log');
   const props = path.join(KAFKA_DIR, 'server.properties');
@@ -283,6 +283,7 @@ async function startKafka({ javaBin, libs, version, port, controllerPort, cluste
   const started = Date.now();
   say(`Starting Kafka ${version} (KRaft, broker+controller) on 127.0.0.1:${port}`);
   const pid = spawnJava(javaBin, [...jvm, marker('kafka'), '-cp', cp, 'kafka.Kafka', props], logFile);
+  spawned?.push(pid);
   const hint = `read ${rel(logFile)}; \`npm run infra:down\` then \`npm run infra:up\` starts from an empty data directory`;
   try {
     await waitReady({
@@ -305,9 +306,9 @@ async function startKafka({ javaBin, libs, version, port, controllerPort, cluste
 
 /**
  * Starts the registry; resolves once its Confluent-compatible API lists subjects.
- * @param {{ javaBin: string, jar: string, props: string[], version: string, port: number }} o
+ * @param {{ javaBin: string, jar: string, props: string[], version: string, port: number, spawned?: number[] }} o
  */
-async function startRegistry({ javaBin, jar, props, version, port }) {
+async function startRegistry({ javaBin, jar, props, version, port, spawned }) {
   const logFile = path.join(REGISTRY_DIR, 'registry.log');
   fs.mkdirSync(REGISTRY_DIR, { recursive: true });
   fs.writeFileSync(logFile, '');
@@ -319,6 +320,7 @@ async function startRegistry({ javaBin, jar, props, version, port }) {
     ...props, '-jar', jar,
   ];
   const pid = spawnJava(javaBin, args, logFile);
+  spawned?.push(pid);
   const url = `http://127.0.0.1:${port}${CCOMPAT_PATH}/subjects`;
   try {
     await waitReady({
@@ -327,7 +329,8 @@ async function startRegistry({ javaBin, jar, props, version, port }) {
       logFile,
       logFrom: 0,
       hint: `read ${rel(logFile)}; then \`npm run infra:down\` and \`npm run infra:up\``,
-      ready: () => registryAnswers(url),
+      // The log line proves that this process (not another one on the same port) serves the API.
+      ready: async () => readFrom(logFile, 0).includes(`Listening on: http://127.0.0.1:${port}`) && (await registryAnswers(url)),
     });
   } catch (err) {
     if (pidAlive(pid)) await stopPid(pid, { graceMs: 5000 });
@@ -410,26 +413,59 @@ async function up({ lease, resultFile }) {
       const registryJava = launch ? (launch.minJava <= kafkaJava.major ? kafkaJava : findJava(launch.minJava, `Apicurio Registry ${registry?.version}`)) : undefined;
 
       const taken = [s.kafka?.port, s.kafka?.controllerPort, s.registry?.port].filter((p) => p !== undefined);
-      const kafkaPort = kafka ? await choosePort({ envName: 'JOURNEYS_KAFKA_PORT', preferred: 19092, label: 'Kafka', avoid: taken }) : undefined;
-      if (kafkaPort) taken.push(kafkaPort);
-      const controllerPort = kafka ? await choosePort({ envName: 'JOURNEYS_KAFKA_CONTROLLER_PORT', preferred: 19093, label: 'Kafka controller', avoid: taken }) : undefined;
-      if (controllerPort) taken.push(controllerPort);
-      const registryPort = registry ? await choosePort({ envName: 'JOURNEYS_REGISTRY_PORT', preferred: 18081, label: 'schema registry', avoid: taken }) : undefined;
+      /** @param {string} envName @param {number} preferred @param {string} label */
+      const pick = async (envName, preferred, label) => {
+        const port = await choosePort({ envName, preferred, label, avoid: taken });
+        taken.push(port);
+        return port;
+      };
+      /**
+       * Another checkout starting at the same moment can bind a port between our check and the JVM's bind:
+       * then start again on other ports (unless they were pinned).
+       * @template T
+       * @param {string} what
+       * @param {string[]} envNames
+       * @param {(retry: boolean) => Promise<T>} attempt
+       * @returns {Promise<T>}
+       */
+      const retryOnPortClash = async (what, envNames, attempt) => {
+        for (let i = 1; ; i += 1) {
+          try {
+            return await attempt(i > 1);
+          } catch (err) {
+            const clash = err instanceof InfraError && /Address already in use|BindException|seems to be in use/.test(err.evidence ?? '');
+            if (!clash || i >= 3 || envNames.some((n) => process.env[n])) throw err;
+            say(`  a port of ${what} was taken while it started; trying other ports`);
+          }
+        }
+      };
+      // Ports chosen one after another (so two choices never get the same free port), then both start at once.
+      const first = {
+        kafka: kafka ? await pick('JOURNEYS_KAFKA_PORT', 19092, 'Kafka') : 0,
+        controller: kafka ? await pick('JOURNEYS_KAFKA_CONTROLLER_PORT', 19093, 'Kafka controller') : 0,
+        registry: registry ? await pick('JOURNEYS_REGISTRY_PORT', 18081, 'schema registry') : 0,
+      };
 
       const jobs = [];
-      if (kafka && kafkaPort && controllerPort) {
+      if (kafka) {
+        const envNames = ['JOURNEYS_KAFKA_PORT', 'JOURNEYS_KAFKA_CONTROLLER_PORT'];
         jobs.push(
-          startKafka({ javaBin: kafkaJava.bin, libs: kafka.libs, version: kafka.version, port: kafkaPort, controllerPort, clusterId: randomClusterId(), freshData: true }).then((k) => {
-            startedPids.push(k.pid);
+          retryOnPortClash('the Kafka broker', envNames, async (retry) => {
+            const port = retry ? await pick(envNames[0] ?? '', 0, 'Kafka') : first.kafka;
+            const controllerPort = retry ? await pick(envNames[1] ?? '', 0, 'Kafka controller') : first.controller;
+            return startKafka({ javaBin: kafkaJava.bin, libs: kafka.libs, version: kafka.version, port, controllerPort, clusterId: randomClusterId(), freshData: true, spawned: startedPids });
+          }).then((k) => {
             s.kafka = { ...k, startedBy: owner };
             started.push('kafka');
           }),
         );
       }
-      if (registry && launch && registryJava && registryPort) {
+      if (registry && launch && registryJava) {
         jobs.push(
-          startRegistry({ javaBin: registryJava.bin, jar: launch.jar, props: launch.props, version: registry.version, port: registryPort }).then((r) => {
-            startedPids.push(r.pid);
+          retryOnPortClash('the schema registry', ['JOURNEYS_REGISTRY_PORT'], async (retry) => {
+            const port = retry ? await pick('JOURNEYS_REGISTRY_PORT', 0, 'schema registry') : first.registry;
+            return startRegistry({ javaBin: registryJava.bin, jar: launch.jar, props: launch.props, version: registry.version, port, spawned: startedPids });
+          }).then((r) => {
             s.registry = { ...r, startedBy: owner };
             started.push('registry');
           }),

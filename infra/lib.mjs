@@ -282,7 +282,7 @@ export function portAnswers(port) {
 
 /**
  * Chooses a port: the one an environment variable pins (which must be free), else the preferred default
- * when free, else one the OS picks (with a note saying so).
+ * when free, else one the OS picks (with a note saying so). `preferred` 0: no preference.
  * @param {{ envName: string, preferred: number, label: string, avoid: number[] }} o
  */
 export async function choosePort({ envName, preferred, label, avoid }) {
@@ -299,11 +299,11 @@ export async function choosePort({ envName, preferred, label, avoid }) {
     }
     return port;
   }
-  if (!avoid.includes(preferred) && (await portIsFree(preferred))) return preferred;
+  if (preferred > 0 && !avoid.includes(preferred) && (await portIsFree(preferred))) return preferred;
   for (;;) {
     const port = await freePort();
     if (!avoid.includes(port)) {
-      say(`  note: port ${preferred} (${label}) is in use on 127.0.0.1, using ${port} instead (pin one with ${envName}=<port>)`);
+      if (preferred > 0) say(`  note: port ${preferred} (${label}) is in use on 127.0.0.1, using ${port} instead (pin one with ${envName}=<port>)`);
       return port;
     }
   }

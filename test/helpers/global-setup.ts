@@ -38,11 +38,18 @@ export default async function globalSetup(_globalConfig: GlobalConfig, projectCo
   await runInfra(['up', '--lease', String(process.pid), '--result', resultFile]);
   globalThis.__JOURNEYS_INFRA_LEASE__ = process.pid;
   let result: UpResult = { started: [], reused: [] };
-  if (existsSync(resultFile)) {
-    result = JSON.parse(readFileSync(resultFile, 'utf8')) as UpResult;
+  let state;
+  try {
+    if (existsSync(resultFile)) result = JSON.parse(readFileSync(resultFile, 'utf8')) as UpResult;
+    state = readInfraState();
+  } catch (err) {
+    // jest skips the teardown when the setup fails: release here, so nothing this run started outlives it.
+    globalThis.__JOURNEYS_INFRA_LEASE__ = undefined;
+    await runInfra(['release', '--lease', String(process.pid)]);
+    throw err;
+  } finally {
     rmSync(resultFile, { force: true });
   }
-  const state = readInfraState();
   process.stdout.write(
     `[infra] tests run against Apache Kafka ${state.kafkaVersion ?? '?'} at ${state.bootstrap} and ${state.registryVersion ?? 'a schema registry'} at ${state.registryUrl}` +
       ` (started: ${result.started.join(', ') || 'none'}; reused: ${result.reused.join(', ') || 'none'})\n`,

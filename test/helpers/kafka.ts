@@ -72,6 +72,17 @@ export function schemaRegistry(): SchemaRegistry {
   return new SchemaRegistry({ host: infra().registryUrl });
 }
 
+/**
+ * Rejects when the consumer crashes for good. kafkajs also emits CRASH for retriable errors (e.g. "the
+ * coordinator is loading" right after the broker started) and then restarts the consumer by itself
+ * (`payload.restart: true`): those are not failures.
+ */
+export function onFatalCrash(consumer: Consumer, reject: (err: Error) => void): void {
+  consumer.on(consumer.events.CRASH, (e) => {
+    if (!e.payload.restart) reject(e.payload.error);
+  });
+}
+
 export interface Received {
   topic: string;
   partition: number;
@@ -94,6 +105,7 @@ export async function consumeUntil(
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
+      onFatalCrash(consumer, reject);
       consumer
         .run({
           eachMessage: async ({ topic: t, partition, message }) => {
@@ -103,7 +115,6 @@ export async function consumeUntil(
           },
         })
         .catch(reject);
-      consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
     });
   } finally {
     await consumer.disconnect();

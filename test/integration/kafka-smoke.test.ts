@@ -1,7 +1,7 @@
 // Smoke tests against the real broker: topics through the admin client, and produce/consume through a
 // consumer group with explicit commits. No mocks; every name is unique to the run.
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import { connectedAdmin, connectedProducer, createTopics, kafkaClient, testConsumer, uniqueName } from '../helpers/kafka';
+import { connectedAdmin, connectedProducer, createTopics, kafkaClient, onFatalCrash, testConsumer, uniqueName } from '../helpers/kafka';
 import type { Received } from '../helpers/kafka';
 
 describe('Kafka broker', () => {
@@ -54,7 +54,7 @@ describe('Kafka broker', () => {
     try {
       await consumer.subscribe({ topic, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
-        consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
+        onFatalCrash(consumer, reject);
         consumer
           .run({
             autoCommit: false,

@@ -3,7 +3,7 @@
 // read_committed reader sees only the committed output; the group's committed offset moves only with it.
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { sendOffsetsWithRetry } from '../../src/kafka/eos';
-import { connectedAdmin, connectedProducer, consumeUntil, createTopics, kafkaClient, testConsumer, uniqueName } from '../helpers/kafka';
+import { connectedAdmin, connectedProducer, consumeUntil, createTopics, kafkaClient, onFatalCrash, testConsumer, uniqueName } from '../helpers/kafka';
 
 describe('Kafka transactions', () => {
   let kafka: Kafka;
@@ -38,7 +38,7 @@ describe('Kafka transactions', () => {
     try {
       await consumer.subscribe({ topic: input, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
-        consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
+        onFatalCrash(consumer, reject);
         consumer
           .run({
             autoCommit: false,
