@@ -531,6 +531,8 @@ async function release({ lease }) {
 async function down() {
   await withLock(LOCK_FILE, async () => {
     const s = loadState();
+    const users = s.leases.filter(pidAlive);
+    if (users.length) say(`infra: note: test runs (pid ${users.join(', ')}) were still using it`);
     /** @type {string[]} */
     const stopped = [];
     for (const role of /** @type {const} */ (['kafka', 'registry'])) {
