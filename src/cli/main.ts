@@ -9,6 +9,10 @@ const commands: Record<string, () => Command> = {
   validate: () => (require('./validate') as { command: Command }).command,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   simulate: () => (require('./simulate') as { command: Command }).command,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  topics: () => (require('./topics') as { command: Command }).command,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  process: () => (require('./process') as { command: Command }).command,
 };
 
 function usage(): string {

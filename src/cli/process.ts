@@ -1,0 +1,64 @@
+// `journeys process`: the stream processor (spec §7). Runs until SIGTERM/SIGINT, then finishes the batch in
+// progress, commits it, closes its stores and exits 0.
+import { parseArgs } from 'node:util';
+import { loadDefinitions } from '../definitions';
+import { DAY, parseDuration } from '../lib/duration';
+import { ErrorCodes, JourneyError } from '../errors';
+import { TOPIC_FLAGS, topicNamesFromFlags } from '../kafka/topics';
+import { Processor } from '../processor/processor';
+import { CONNECTION_FLAGS, resolveConnection } from './connection';
+
+const USAGE = 'usage: journeys process [--topologies <dir>] [--state-dir <dir>] [--group G] [--clock wall|event] [--transitions-format avro|json] [--metrics-port N] [--bootstrap host:port] [--registry url] [--max-instances N] [--max-lifetime 365d] [topic flags]';
+
+function bad(message: string): never {
+  throw new JourneyError(ErrorCodes.INVALID_CONFIG, `${message}\n${USAGE}`);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...CONNECTION_FLAGS, ...TOPIC_FLAGS,
+      topologies: { type: 'string', default: 'topologies' },
+      'state-dir': { type: 'string', default: '.journeys-state' },
+      clock: { type: 'string', default: 'wall' },
+      'transitions-format': { type: 'string', default: 'avro' },
+      'metrics-port': { type: 'string' },
+      'max-instances': { type: 'string' },
+      'max-lifetime': { type: 'string' },
+      'max-batch': { type: 'string' },
+    },
+    strict: true,
+  });
+  const clock = values.clock;
+  if (clock !== 'wall' && clock !== 'event') bad('--clock must be wall or event');
+  const format = values['transitions-format'];
+  if (format !== 'avro' && format !== 'json') bad('--transitions-format must be avro or json');
+  const intFlag = (name: string, v: string | undefined, min: number): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) bad(`--${name} must be an integer >= ${min}`);
+    return n;
+  };
+  const maxLifetime = values['max-lifetime'] === undefined ? undefined : parseDuration(values['max-lifetime']);
+  if (maxLifetime === null || (maxLifetime !== undefined && (maxLifetime < 1000 || maxLifetime > 3650 * DAY))) bad('--max-lifetime must be a duration like 365d');
+  const maxInstances = intFlag('max-instances', values['max-instances'], 1);
+  const definitions = loadDefinitions(values.topologies);
+  const conn = resolveConnection(values, format === 'avro');
+  const topics = topicNamesFromFlags(values);
+  const processor = await Processor.start({
+    definitions, brokers: conn.brokers, registryUrl: conn.registryUrl, stateDir: values['state-dir'], group: values.group ?? 'journeys',
+    topics, clock, transitionsFormat: format, metricsPort: intFlag('metrics-port', values['metrics-port'], 0) ?? null,
+    maxBatch: intFlag('max-batch', values['max-batch'], 1),
+    engine: { ...(maxInstances === undefined ? {} : { maxInstances }), ...(maxLifetime === undefined ? {} : { maxLifetime }) },
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await processor.stop();
+  return 0;
+}
+
+export const command = { summary: 'run the stream processor: events + traits in, transitions out, exactly once', run };

@@ -1,0 +1,100 @@
+// Input record bytes → Segment message. Values are JSON or Confluent-framed Avro (schemas/segment-message.avsc
+// or any record with its field names), told apart by the first byte. Anything that does not decode or is not
+// a valid Segment message comes back as a reason for the dead-letter topic; registry outages are thrown
+// instead (they are not the message's fault, so the batch is retried rather than the message dead-lettered).
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import { ErrorCodes, type ErrorCode } from '../errors';
+import { parseMessage, type Message } from './message';
+
+export type Decoded = { ok: true; message: Message } | { ok: false; code: ErrorCode; reason: string };
+
+const AVRO_MAGIC = 0;
+/** Free-form objects travel as JSON text in the Avro envelope. */
+const JSON_TEXT_FIELDS = ['properties', 'traits', 'context'] as const;
+
+function undecodable(reason: string): Decoded {
+  return { ok: false, code: ErrorCodes.UNDECODABLE_MESSAGE, reason };
+}
+
+function statusOf(err: unknown): number | undefined {
+  const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
+  return typeof status === 'number' ? status : undefined;
+}
+
+export class MessageDecoder {
+  private readonly writerTypes = new Map<number, Promise<avro.Type | null>>();
+
+  constructor(private readonly registry: SchemaRegistry | null, private readonly maxBytes: number) {}
+
+  async decode(value: Buffer | null): Promise<Decoded> {
+    if (value === null || value.length === 0) return undecodable('empty value (a tombstone is not a message)');
+    if (value.length > this.maxBytes) {
+      return { ok: false, code: ErrorCodes.INVALID_MESSAGE, reason: `message of ${value.length} bytes is over the ${this.maxBytes}-byte limit` };
+    }
+    let raw: unknown;
+    if (value[0] === AVRO_MAGIC) {
+      const r = await this.decodeAvro(value);
+      if (!r.ok) return r;
+      raw = r.raw;
+    } else {
+      try {
+        raw = JSON.parse(value.toString('utf8'));
+      } catch {
+        return undecodable('value is neither JSON nor Confluent Avro');
+      }
+    }
+    const parsed = parseMessage(raw);
+    return parsed.ok ? parsed : { ok: false, code: ErrorCodes.INVALID_MESSAGE, reason: parsed.reason };
+  }
+
+  private async decodeAvro(value: Buffer): Promise<{ ok: true; raw: unknown } | (Decoded & { ok: false })> {
+    if (value.length < 5) return { ok: false, code: ErrorCodes.UNDECODABLE_MESSAGE, reason: 'truncated Confluent Avro header' };
+    const id = value.readUInt32BE(1);
+    const type = await this.writerType(id);
+    if (type === null) return { ok: false, code: ErrorCodes.UNDECODABLE_MESSAGE, reason: `unknown Avro schema id ${id}` };
+    let record: unknown;
+    try {
+      record = type.fromBuffer(value.subarray(5));
+    } catch (err) {
+      return { ok: false, code: ErrorCodes.UNDECODABLE_MESSAGE, reason: `Avro body does not match schema ${id}: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      return { ok: false, code: ErrorCodes.UNDECODABLE_MESSAGE, reason: `schema ${id} is not a record` };
+    }
+    const raw: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(record as Record<string, unknown>)) {
+      if (v === null) continue; // Avro's null is JSON's absent
+      if ((JSON_TEXT_FIELDS as readonly string[]).includes(k) && typeof v === 'string') {
+        try {
+          raw[k] = JSON.parse(v);
+        } catch {
+          return { ok: false, code: ErrorCodes.INVALID_MESSAGE, reason: `${k} is not JSON text` };
+        }
+      } else {
+        raw[k] = v;
+      }
+    }
+    return { ok: true, raw };
+  }
+
+  private writerType(id: number): Promise<avro.Type | null> {
+    let type = this.writerTypes.get(id);
+    if (type === undefined) {
+      const registry = this.registry;
+      type = registry === null
+        ? Promise.resolve(null)
+        : registry.getSchema(id).then(
+          (schema) => avro.Type.forSchema(schema as avro.Schema),
+          (err: unknown) => {
+            // Unknown id: the message's fault. Anything else (registry down): not cached, thrown.
+            if (statusOf(err) === 404) return null;
+            this.writerTypes.delete(id);
+            throw err;
+          },
+        );
+      this.writerTypes.set(id, type);
+    }
+    return type;
+  }
+}

@@ -1,0 +1,74 @@
+// Creates the product's topics (idempotently) and registers the Avro schemas: what `journeys topics create`
+// does, also used by tests and `npm run dev`.
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { Admin, ITopicConfig } from 'kafkajs';
+import { loadAvroSchema, type AvroSchemaName } from '../codecs/avro-schemas';
+import type { Definitions } from '../definitions/model';
+import { ErrorCodes, JourneyError } from '../errors';
+import type { TopicNames } from './topics';
+
+export interface CreateTopicsOptions {
+  partitions: number;
+  /** -1: the broker's default. */
+  replicationFactor: number;
+  definitions: Definitions | null;
+}
+
+export interface CreateTopicsResult {
+  created: string[];
+  existing: string[];
+  subjects: string[];
+}
+
+/** Every topic the product uses, with its partition count and config. */
+export function plannedTopics(topics: TopicNames, o: CreateTopicsOptions): ITopicConfig[] {
+  const p = o.partitions;
+  const rf = o.replicationFactor;
+  const list: ITopicConfig[] = [
+    { topic: topics.events, numPartitions: p, replicationFactor: rf },
+    { topic: topics.traits, numPartitions: p, replicationFactor: rf },
+    { topic: topics.transitions, numPartitions: p, replicationFactor: rf },
+    { topic: topics.dlq, numPartitions: p, replicationFactor: rf },
+    { topic: topics.changelog, numPartitions: p, replicationFactor: rf, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.compaction.lag.ms', value: '60000' }] },
+  ];
+  for (const d of o.definitions?.destinations.values() ?? []) {
+    list.push({ topic: topics.destinationDlq(d.id), numPartitions: p, replicationFactor: rf });
+    if (d.type === 'kafka') list.push({ topic: d.topic, numPartitions: p, replicationFactor: rf });
+  }
+  const seen = new Set<string>();
+  return list.filter((t) => (seen.has(t.topic) ? false : (seen.add(t.topic), true)));
+}
+
+export async function createTopics(admin: Admin, registry: SchemaRegistry | null, topics: TopicNames, o: CreateTopicsOptions): Promise<CreateTopicsResult> {
+  const planned = plannedTopics(topics, o);
+  const existingNames = new Set(await admin.listTopics());
+  const toCreate = planned.filter((t) => !existingNames.has(t.topic));
+  if (toCreate.length > 0) await admin.createTopics({ topics: toCreate, waitForLeaders: true });
+  const existing = planned.filter((t) => existingNames.has(t.topic)).map((t) => t.topic);
+
+  // Existing inputs must still be co-partitioned with what was asked for.
+  if (existing.length > 0) {
+    const meta = await admin.fetchTopicMetadata({ topics: existing });
+    for (const name of [topics.events, topics.traits, topics.changelog]) {
+      const m = meta.topics.find((t) => t.name === name);
+      if (m !== undefined && m.partitions.length !== o.partitions) {
+        throw new JourneyError(ErrorCodes.COPARTITION, `${name} exists with ${m.partitions.length} partitions, not ${o.partitions}: events, traits and the changelog must have the same count`);
+      }
+    }
+  }
+
+  const subjects: string[] = [];
+  if (registry !== null) {
+    const register = async (topic: string, schema: AvroSchemaName) => {
+      const subject = `${topic}-value`;
+      await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(loadAvroSchema(schema)) }, { subject });
+      subjects.push(subject);
+    };
+    await register(topics.events, 'segmentMessage');
+    await register(topics.traits, 'segmentMessage');
+    await register(topics.transitions, 'transition');
+    await register(topics.dlq, 'deadLetter');
+    for (const d of o.definitions?.destinations.values() ?? []) await register(topics.destinationDlq(d.id), 'deadLetter');
+  }
+  return { created: toCreate.map((t) => t.topic), existing, subjects };
+}

@@ -1,0 +1,67 @@
+// Reads one partition of a topic from an offset up to (and including) a known offset, read_committed.
+// kafkajs has no manual `assign()` (tulios/kafkajs#373), so this joins a throwaway consumer group, pauses
+// the other partitions, seeks, and deletes the group afterwards. Used to restore state from the changelog.
+import { randomBytes } from 'node:crypto';
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+
+export interface ReadOptions {
+  topic: string;
+  partition: number;
+  /** First offset to read. */
+  from: string;
+  /** Stop once a record at this offset or later has been read (it is delivered too). */
+  until: string;
+  groupPrefix: string;
+  onBatch: (messages: KafkaMessage[], highWatermark: string) => Promise<void>;
+}
+
+export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions): Promise<void> {
+  const groupId = `${o.groupPrefix}.${randomBytes(6).toString('hex')}`;
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100, readUncommitted: false, maxBytes: 16 << 20 });
+  const from = BigInt(o.from);
+  const until = BigInt(o.until);
+  let done!: () => void;
+  let failed!: (err: unknown) => void;
+  const finished = new Promise<void>((resolve, reject) => {
+    done = resolve;
+    failed = reject;
+  });
+  let finishedFlag = false;
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: o.topic, fromBeginning: true });
+    const { GROUP_JOIN } = consumer.events;
+    consumer.on(GROUP_JOIN, (e) => {
+      const mine = e.payload.memberAssignment[o.topic] ?? [];
+      const others = mine.filter((p) => p !== o.partition);
+      if (others.length > 0) consumer.pause([{ topic: o.topic, partitions: others }]);
+      consumer.seek({ topic: o.topic, partition: o.partition, offset: o.from });
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        if (finishedFlag || batch.partition !== o.partition) return;
+        const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
+        try {
+          if (messages.length > 0) await o.onBatch(messages, batch.highWatermark);
+          await payload.heartbeat();
+        } catch (err) {
+          finishedFlag = true;
+          failed(err);
+          return;
+        }
+        const last = batch.messages.at(-1);
+        if (last !== undefined && BigInt(last.offset) >= until) {
+          finishedFlag = true;
+          done();
+        }
+      },
+    });
+    await finished;
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+  }
+}

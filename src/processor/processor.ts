@@ -1,0 +1,173 @@
+// `journeys process`: one consumer group over the events and traits topics, partition numbers assigned
+// whole (events-p with traits-p) to members, and a PartitionTask per assigned partition number. Tasks come
+// and go with rebalances; each fences its predecessor through its transactional id.
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
+import { avroDeadLetterEncoder, jsonDeadLetterEncoder } from '../codecs/dead-letter-codec';
+import { avroTransitionEncoder, jsonTransitionEncoder, type TransitionsFormat } from '../codecs/transition-codec';
+import type { Definitions } from '../definitions/model';
+import { Engine, type EngineOptions } from '../engine/engine';
+import { ErrorCodes, JourneyError } from '../errors';
+import { MessageDecoder } from '../ingest/decode';
+import type { TopicNames } from '../kafka/topics';
+import { createLogger, kafkaLogCreator, type Logger } from '../observability/logger';
+import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
+import { ProcessorMetrics } from '../observability/processor-metrics';
+import { coPartitionedAssigner } from './assigner';
+import { PartitionTask, type ClockMode, type TaskContext } from './task';
+
+export interface ProcessorOptions {
+  definitions: Definitions;
+  brokers: string[];
+  registryUrl: string | null;
+  stateDir: string;
+  group: string;
+  topics: TopicNames;
+  clock: ClockMode;
+  transitionsFormat: TransitionsFormat;
+  /** `/metrics` and `/healthz` port (0: any free port; null: none). */
+  metricsPort: number | null;
+  maxBatch?: number;
+  maxIdleMs?: number;
+  maxMessageBytes?: number;
+  engine?: Partial<EngineOptions>;
+  clientId?: string;
+  sessionTimeoutMs?: number;
+}
+
+export class Processor {
+  private readonly tasks = new Map<number, PartitionTask>();
+  private readonly stopping = new Map<number, Promise<void>>();
+  private metricsServer: MetricsServer | undefined;
+  private stopped = false;
+
+  private constructor(
+    private readonly consumer: Consumer,
+    private readonly admin: Admin,
+    private readonly ctx: TaskContext,
+    readonly metrics: ProcessorMetrics,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(o: ProcessorOptions): Promise<Processor> {
+    const log = createLogger({ bindings: { component: 'processor', group: o.group } });
+    const kafka = new Kafka({
+      clientId: o.clientId ?? `journeys-processor-${process.pid}`, brokers: o.brokers,
+      logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log),
+      retry: { initialRetryTime: 200, retries: 12 },
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    await checkTopics(admin, o.topics);
+
+    const registry = o.registryUrl === null ? null : new SchemaRegistry({ host: o.registryUrl });
+    if (o.transitionsFormat === 'avro' && registry === null) throw new JourneyError(ErrorCodes.INVALID_CONFIG, '--transitions-format avro needs a schema registry (--registry)');
+    const transitionEncoder = o.transitionsFormat === 'avro' && registry !== null
+      ? await avroTransitionEncoder(registry, `${o.topics.transitions}-value`)
+      : jsonTransitionEncoder;
+    const encodeDeadLetter = registry === null ? jsonDeadLetterEncoder : await avroDeadLetterEncoder(registry, `${o.topics.dlq}-value`);
+
+    const sessionTimeout = o.sessionTimeoutMs ?? 10_000;
+    const consumer = kafka.consumer({
+      groupId: o.group, partitionAssigners: [coPartitionedAssigner], readUncommitted: false,
+      sessionTimeout, heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)), rebalanceTimeout: 30_000,
+      maxWaitTimeInMs: 100, maxBytesPerPartition: 4 << 20,
+    });
+    const metrics = new ProcessorMetrics();
+    const ctx: TaskContext = {
+      kafka, admin, consumer, group: o.group, topics: o.topics, engine: new Engine(o.definitions, o.engine ?? {}),
+      decoder: new MessageDecoder(registry, o.maxMessageBytes ?? 256 * 1024), transitionEncoder, encodeDeadLetter,
+      stateDir: o.stateDir, clock: o.clock, metrics, log, maxBatch: o.maxBatch ?? 2000, maxIdleMs: o.maxIdleMs ?? 500,
+      wallNow: () => Date.now(),
+    };
+    const processor = new Processor(consumer, admin, ctx, metrics, log);
+    if (o.metricsPort !== null) processor.metricsServer = await startMetricsServer({
+      registry: metrics.registry, port: o.metricsPort, health: () => ({ ok: !processor.stopped, details: { partitions: processor.assigned() } }),
+    });
+
+    consumer.on(consumer.events.GROUP_JOIN, (e) => processor.reconcile(e.payload.memberAssignment[o.topics.events] ?? []));
+    await consumer.connect();
+    await consumer.subscribe({ topics: [o.topics.events, o.topics.traits], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: ({ batch }) => {
+        const side = batch.topic === o.topics.events ? 'events' : 'traits';
+        processor.task(batch.partition).accept(side, batch.messages, batch.highWatermark);
+        return Promise.resolve();
+      },
+    });
+    log.info({ topics: o.topics, clock: o.clock, metricsPort: processor.metricsPort }, 'processor started');
+    return processor;
+  }
+
+  get metricsPort(): number | null {
+    return this.metricsServer?.port ?? null;
+  }
+
+  /** Partitions this processor owns now. */
+  assigned(): number[] {
+    return [...this.tasks.keys()].sort((a, b) => a - b);
+  }
+
+  private task(partition: number): PartitionTask {
+    let task = this.tasks.get(partition);
+    if (task === undefined) {
+      task = new PartitionTask(partition, this.ctx);
+      this.tasks.set(partition, task);
+      const previous = this.stopping.get(partition) ?? Promise.resolve();
+      const t = task;
+      // A task for the same partition starts only once the previous one has closed its store.
+      void previous.then(() => t.start());
+    }
+    return task;
+  }
+
+  private reconcile(partitions: number[]): void {
+    const wanted = new Set(partitions);
+    for (const [p, task] of this.tasks) {
+      if (wanted.has(p)) continue;
+      this.tasks.delete(p);
+      const done = task.stop().finally(() => {
+        if (this.stopping.get(p) === done) this.stopping.delete(p);
+      });
+      this.stopping.set(p, done);
+    }
+    for (const p of partitions) this.task(p);
+    this.metrics.partitions.set(this.tasks.size);
+    this.log.info({ partitions }, 'partitions assigned');
+  }
+
+  /** SIGTERM: stop fetching, finish and commit the batches in progress, close stores, leave the group. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.consumer.stop();
+    await Promise.all([...this.tasks.values()].map((t) => t.stop()));
+    await Promise.all(this.stopping.values());
+    this.tasks.clear();
+    await this.consumer.disconnect();
+    await this.admin.disconnect();
+    await this.metricsServer?.close();
+    this.log.info('processor stopped');
+  }
+}
+
+/** Events and traits must be co-partitioned, and the changelog partitioned like them. */
+async function checkTopics(admin: Admin, topics: TopicNames): Promise<void> {
+  const names = [topics.events, topics.traits, topics.changelog, topics.transitions, topics.dlq];
+  const existing = new Set(await admin.listTopics());
+  const missing = names.filter((n) => !existing.has(n));
+  if (missing.length > 0) {
+    throw new JourneyError(ErrorCodes.INVALID_CONFIG, `missing topics: ${missing.join(', ')} (create them with: journeys topics create --partitions N)`);
+  }
+  const meta = await admin.fetchTopicMetadata({ topics: [topics.events, topics.traits, topics.changelog] });
+  const count = (t: string) => meta.topics.find((m) => m.name === t)?.partitions.length ?? 0;
+  const [e, t, c] = [count(topics.events), count(topics.traits), count(topics.changelog)];
+  if (e !== t) {
+    throw new JourneyError(ErrorCodes.COPARTITION, `${topics.events} has ${e} partitions but ${topics.traits} has ${t}: they must be co-partitioned (same count, same partitioner, keyed by userId)`);
+  }
+  if (c !== e) {
+    throw new JourneyError(ErrorCodes.COPARTITION, `${topics.changelog} has ${c} partitions but the inputs have ${e}: the changelog must be partitioned like the inputs`);
+  }
+}

@@ -1,0 +1,539 @@
+// One partition number p of the inputs (events-p and traits-p together): its LevelDB store, its changelog
+// partition, its transactional producer (transactionalId `<group>.processor.<p>`, so a new owner fences a
+// zombie) and its clock. Records are merged from both inputs by timestamp (traits first on ties), run
+// through the engine in batches, and each batch is one Kafka transaction holding the transitions, the
+// dead letters, the changelog records and the consumer offsets. The store is written only after the
+// transaction commits; if the process dies in between, the store is behind and is caught up from the
+// changelog at the next start. So a crash at any instant neither loses nor repeats a transition.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Partitioners, type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer, type TopicMessages } from 'kafkajs';
+import type { Logger } from '../observability/logger';
+import type { Engine } from '../engine/engine';
+import { nextDue, type UserState } from '../engine/state';
+import type { Transition } from '../engine/transition';
+import type { Decoded, MessageDecoder } from '../ingest/decode';
+import { sendOffsetsWithRetry } from '../kafka/eos';
+import { readPartition } from '../kafka/partition-reader';
+import type { TopicNames } from '../kafka/topics';
+import type { ProcessorMetrics } from '../observability/processor-metrics';
+import { isCoreKey, toPieces, userOfKey } from '../state/pieces';
+import { PartitionStore, timerKey, timerKeyAfter, type LoadedUser, type StoreMeta, type StoreOp } from '../state/partition-store';
+import type { TransitionEncoder } from '../codecs/transition-codec';
+import type { DeadLetter, DeadLetterEncoder } from '../codecs/dead-letter-codec';
+import { ErrorCodes } from '../errors';
+import { DueHeap } from '../lib/heap';
+import { formatTime } from '../lib/time';
+
+export type ClockMode = 'wall' | 'event';
+
+export interface TaskContext {
+  kafka: Kafka;
+  admin: Admin;
+  consumer: Consumer;
+  group: string;
+  topics: TopicNames;
+  engine: Engine;
+  decoder: MessageDecoder;
+  transitionEncoder: TransitionEncoder;
+  encodeDeadLetter: DeadLetterEncoder;
+  stateDir: string;
+  clock: ClockMode;
+  metrics: ProcessorMetrics;
+  log: Logger;
+  /** Records per transaction at most. */
+  maxBatch: number;
+  /** How long to wait for an input that has data known but nothing buffered, before going on without it. */
+  maxIdleMs: number;
+  /** Wall clock (injected for tests of the scheduler; Date.now by default). */
+  wallNow: () => number;
+}
+
+type Side = 'events' | 'traits';
+
+interface BufferedRecord {
+  side: Side;
+  message: KafkaMessage;
+  arrivedAt: number;
+  decoded?: Decoded;
+}
+
+/** What one transaction changes. */
+class Batch {
+  readonly users = new Map<string, LoadedUser>();
+  readonly dirtyDue = new DueHeap();
+  readonly transitions: Transition[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+  readonly offsets: Partial<Record<Side, string>> = {};
+  readonly arrivals: number[] = [];
+  records = 0;
+
+  get empty(): boolean {
+    return this.records === 0 && this.users.size === 0;
+  }
+}
+
+const SIDES: Side[] = ['traits', 'events'];
+const BUFFER_HIGH = 5000;
+const BUFFER_LOW = 1000;
+const SCAN_PAGE = 1000;
+const WALL_TICK_MS = 250;
+
+export class PartitionTask {
+  private store: PartitionStore | undefined;
+  private producer: Producer | undefined;
+  private meta!: StoreMeta;
+  private readonly buffers: Record<Side, BufferedRecord[]> = { events: [], traits: [] };
+  /** Next offset expected per side: older records (refetched after a seek) are dropped. */
+  private readonly nextOffset: Record<Side, bigint | null> = { events: null, traits: null };
+  private readonly highWatermark: Record<Side, bigint | null> = { events: null, traits: null };
+  private readonly idleSince: Record<Side, number | null> = { events: null, traits: null };
+  private paused = false;
+  private clock = Number.NEGATIVE_INFINITY;
+  /** Every timer-index entry due at or before this was fired in memory. */
+  private scannedUpTo = Number.NEGATIVE_INFINITY;
+  private storeMinDue: number | null = null;
+  private ready = false;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(readonly partition: number, private readonly ctx: TaskContext) {
+    this.log = ctx.log.child({ partition });
+  }
+
+  /** Starts the task: fences the previous owner, restores state if needed, then processes until stopped. */
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Finishes the batch in progress, commits it, closes the store and the producer. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Records fetched by the consumer for one of this task's input partitions. */
+  accept(side: Side, messages: KafkaMessage[], highWatermark: string): void {
+    const arrivedAt = this.ctx.wallNow();
+    this.highWatermark[side] = BigInt(highWatermark);
+    this.ctx.metrics.consumed.inc({ topic: this.topic(side) }, messages.length);
+    for (const message of messages) {
+      const offset = BigInt(message.offset);
+      const expected = this.nextOffset[side];
+      if (expected !== null && offset < expected) continue;
+      this.nextOffset[side] = offset + 1n;
+      this.buffers[side].push({ side, message, arrivedAt });
+    }
+    if (messages.length > 0) this.idleSince[side] = null;
+    if (!this.paused && this.buffers[side].length > BUFFER_HIGH) {
+      this.paused = true;
+      this.ctx.consumer.pause(this.assignmentOf());
+    }
+    this.wake?.();
+  }
+
+  private topic(side: Side): string {
+    return side === 'events' ? this.ctx.topics.events : this.ctx.topics.traits;
+  }
+
+  private assignmentOf(): { topic: string; partitions: number[] }[] {
+    return SIDES.map((s) => ({ topic: this.topic(s), partitions: [this.partition] }));
+  }
+
+  private async run(): Promise<void> {
+    // Stopping takes effect between batches: the batch in progress is finished and committed first.
+    while (!this.stopping) {
+      try {
+        if (!this.ready) await this.init();
+        await this.waitForWork();
+        if (this.stopping) break;
+        await this.runBatch();
+      } catch (err) {
+        this.log.error({ err }, 'partition task failed; restarting it from the committed state');
+        await this.teardown();
+        if (!this.stopping) await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    await this.teardown();
+  }
+
+  // ---- start-up and restore ----------------------------------------------------------------------
+
+  private async init(): Promise<void> {
+    const { kafka, admin, group } = this.ctx;
+    this.producer = kafka.producer({
+      transactionalId: `${group}.processor.${this.partition}`, idempotent: true, maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner, transactionTimeout: 60_000,
+    });
+    await this.producer.connect();
+    // The first transaction initialises the producer id: this fences any previous owner of the partition
+    // and completes its open transaction, so the committed offsets read next are final.
+    const fence = await this.producer.transaction();
+    await fence.abort();
+
+    const committed = await this.committedOffsets();
+    this.store = await PartitionStore.open(join(this.ctx.stateDir, `${group}-${this.partition}`));
+    this.meta = await this.store.meta();
+    const upToDate = SIDES.every((s) => (this.meta.offsets[this.topic(s)] ?? '-1') === committed[s]);
+    if (!upToDate) await this.restore(committed);
+    this.clock = this.meta.clock ?? Number.NEGATIVE_INFINITY;
+    this.storeMinDue = await this.store.minDue();
+    this.scannedUpTo = Number.NEGATIVE_INFINITY;
+
+    // Read on from the committed offsets (or the start), whatever the consumer had fetched before.
+    const ends = await Promise.all(SIDES.map((s) => admin.fetchTopicOffsets(this.topic(s))));
+    SIDES.forEach((side, i) => {
+      const end = ends[i]?.find((o) => o.partition === this.partition);
+      if (end === undefined) throw new Error(`${this.topic(side)} has no partition ${this.partition}`);
+      this.highWatermark[side] = BigInt(end.high);
+      const offset = committed[side] === '-1' ? end.low : committed[side];
+      this.buffers[side] = [];
+      this.nextOffset[side] = BigInt(offset);
+      this.idleSince[side] = null;
+      this.ctx.consumer.seek({ topic: this.topic(side), partition: this.partition, offset });
+    });
+    if (this.paused) {
+      this.paused = false;
+      this.ctx.consumer.resume(this.assignmentOf());
+    }
+    this.ctx.metrics.timersPending.set({ partition: String(this.partition) }, await this.store.timersPending());
+    this.ready = true;
+    this.log.info({ offsets: committed, restored: !upToDate }, 'partition ready');
+  }
+
+  private async committedOffsets(): Promise<Record<Side, string>> {
+    const res = await this.ctx.admin.fetchOffsets({ groupId: this.ctx.group, topics: SIDES.map((s) => this.topic(s)) });
+    const out: Record<Side, string> = { events: '-1', traits: '-1' };
+    for (const side of SIDES) {
+      const t = res.find((r) => r.topic === this.topic(side));
+      out[side] = t?.partitions.find((p) => p.partition === this.partition)?.offset ?? '-1';
+    }
+    return out;
+  }
+
+  /**
+   * Catches the store up with the changelog: from the store's changelog position when the changelog still
+   * holds it, else from scratch. A marker written now (after fencing) tells where the changelog ends.
+   */
+  private async restore(committed: Record<Side, string>): Promise<void> {
+    const store = this.store as PartitionStore;
+    const producer = this.producer as Producer;
+    const { kafka, admin, topics, group, metrics } = this.ctx;
+    const started = Date.now();
+    const nonce = randomBytes(8).toString('hex');
+    const txn = await producer.transaction();
+    const sent = await txn.send({ topic: topics.changelog, messages: [{ key: 'm/restore-marker', value: nonce, partition: this.partition }] });
+    await txn.commit();
+    const marker = sent.find((r) => r.partition === this.partition)?.baseOffset;
+    if (marker === undefined) throw new Error('changelog marker offset unknown');
+
+    const logStart = (await admin.fetchTopicOffsets(topics.changelog)).find((o) => o.partition === this.partition)?.low ?? '0';
+    const next = BigInt(this.meta.changelogOffset) + 1n;
+    const full = this.meta.changelogOffset === '-1' || next < BigInt(logStart);
+    if (full) await store.clear();
+    const from = full ? logStart : next.toString();
+    const partitionLabel = { partition: String(this.partition) };
+    this.log.info({ from, until: marker, full }, 'restoring state from the changelog');
+    let clock: number | null = full ? null : this.meta.clock;
+    let records = 0;
+    await readPartition(kafka, admin, {
+      topic: topics.changelog, partition: this.partition, from, until: marker, groupPrefix: `${group}.restore.${this.partition}`,
+      onBatch: async (messages, highWatermark) => {
+        const ops: StoreOp[] = [];
+        const cores = new Map<string, string | null>();
+        for (const m of messages) {
+          const key = m.key?.toString('utf8');
+          if (key === undefined) continue;
+          const value = m.value === null ? null : m.value.toString('utf8');
+          if (key === 'm/clock') {
+            if (value !== null) clock = (JSON.parse(value) as { clock: number | null }).clock;
+            continue;
+          }
+          if (userOfKey(key) === null) continue;
+          ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
+          if (isCoreKey(key)) cores.set(key, value);
+        }
+        // Keep the timer index in step: drop the user's old entry, add the new one.
+        for (const [key, value] of cores) {
+          const userId = userOfKey(key) as string;
+          if (!full) {
+            const old = await store.get(key);
+            const oldDue = old === undefined ? null : dueOfCore(old);
+            if (oldDue !== null) ops.push({ type: 'del', key: timerKey(oldDue, userId) });
+          }
+          const due = value === null ? null : dueOfCore(value);
+          if (due !== null) ops.push({ type: 'put', key: timerKey(due, userId) , value: '' });
+        }
+        await store.apply(ops);
+        records += messages.length;
+        metrics.restored.inc(messages.length);
+        const lastOffset = BigInt(messages.at(-1)?.offset ?? '0');
+        metrics.restoreRemaining.set(partitionLabel, Math.max(0, Number(BigInt(highWatermark) - 1n - lastOffset)));
+      },
+    });
+    metrics.restoreRemaining.set(partitionLabel, 0);
+    this.meta = { offsets: { [topics.events]: committed.events, [topics.traits]: committed.traits }, changelogOffset: marker, clock };
+    await store.apply([store.metaOp(this.meta)]);
+    this.log.info({ records, seconds: (Date.now() - started) / 1000 }, 'state restored');
+  }
+
+  private async teardown(): Promise<void> {
+    this.ready = false;
+    const producer = this.producer;
+    const store = this.store;
+    this.producer = undefined;
+    this.store = undefined;
+    await producer?.disconnect().catch(() => undefined);
+    await store?.close().catch(() => undefined);
+  }
+
+  // ---- the batch loop ----------------------------------------------------------------------------
+
+  private async waitForWork(): Promise<void> {
+    if (this.stopping || this.hasRecordReady()) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, this.ctx.clock === 'wall' ? WALL_TICK_MS : this.ctx.maxIdleMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private hasRecordReady(): boolean {
+    return this.buffers.events.length > 0 || this.buffers.traits.length > 0;
+  }
+
+  private async runBatch(): Promise<void> {
+    const startedAt = this.ctx.wallNow();
+    const batch = new Batch();
+    while (batch.records < this.ctx.maxBatch) {
+      const record = await this.nextRecord();
+      if (record === null) break;
+      await this.processRecord(batch, record);
+    }
+    if (this.ctx.clock === 'wall') await this.fireDue(batch, this.tick(this.ctx.wallNow()));
+    if (batch.empty) return;
+    await this.commit(batch);
+    const now = this.ctx.wallNow();
+    this.ctx.metrics.batchDuration.observe((now - startedAt) / 1000);
+    for (const a of batch.arrivals) this.ctx.metrics.latency.observe((now - a) / 1000);
+    if (this.paused && this.buffers.events.length < BUFFER_LOW && this.buffers.traits.length < BUFFER_LOW) {
+      this.paused = false;
+      this.ctx.consumer.resume(this.assignmentOf());
+    }
+  }
+
+  /** The wall clock never goes back for the partition. */
+  private tick(t: number): number {
+    if (t > this.clock) this.clock = t;
+    return this.clock;
+  }
+
+  /**
+   * The next record in merged order: the head with the earlier timestamp, traits first on ties (an
+   * undecodable head goes first: it has no time). With one input empty, waits for it while it is known to
+   * have more data, at most `maxIdleMs`.
+   */
+  private async nextRecord(): Promise<BufferedRecord | null> {
+    const heads: BufferedRecord[] = [];
+    for (const side of SIDES) {
+      const head = this.buffers[side][0];
+      if (head === undefined) continue;
+      head.decoded ??= await this.ctx.decoder.decode(head.message.value);
+      heads.push(head);
+    }
+    let pick: BufferedRecord | undefined;
+    if (heads.length === 2) {
+      const [t, e] = heads as [BufferedRecord, BufferedRecord];
+      pick = !t.decoded?.ok ? t : !e.decoded?.ok ? e : e.decoded.message.timestamp < t.decoded.message.timestamp ? e : t;
+    } else if (heads.length === 1) {
+      const only = heads[0] as BufferedRecord;
+      const other: Side = only.side === 'events' ? 'traits' : 'events';
+      if (this.mayGoOnWithout(other)) pick = only;
+    }
+    if (pick === undefined) return null;
+    this.buffers[pick.side].shift();
+    return pick;
+  }
+
+  private mayGoOnWithout(side: Side): boolean {
+    const hw = this.highWatermark[side];
+    const next = this.nextOffset[side];
+    if (hw === null || next === null || next >= hw || this.stopping) return true;
+    const now = this.ctx.wallNow();
+    const since = this.idleSince[side] ?? (this.idleSince[side] = now);
+    return now - since >= this.ctx.maxIdleMs;
+  }
+
+  private async processRecord(batch: Batch, record: BufferedRecord): Promise<void> {
+    batch.records++;
+    batch.arrivals.push(record.arrivedAt);
+    batch.offsets[record.side] = (BigInt(record.message.offset) + 1n).toString();
+    const decoded = record.decoded as Decoded;
+    if (!decoded.ok) {
+      this.ctx.metrics.dropped.inc({ reason: decoded.code === ErrorCodes.UNDECODABLE_MESSAGE ? 'undecodable' : 'invalid' });
+      batch.deadLetters.push({
+        topic: this.topic(record.side), partition: this.partition, offset: record.message.offset,
+        key: record.message.key ?? null, value: record.message.value ?? null, headers: record.message.headers,
+        recordTimestamp: record.message.timestamp, errorCode: decoded.code, reason: decoded.reason, at: formatTime(this.ctx.wallNow()),
+      });
+      return;
+    }
+    const msg = decoded.message;
+    const now = this.tick(this.ctx.clock === 'event' ? msg.timestamp : this.ctx.wallNow());
+    await this.fireDue(batch, now);
+    if (msg.userId === null) {
+      this.ctx.metrics.dropped.inc({ reason: 'no_user_id' });
+      return;
+    }
+    const user = await this.user(batch, msg.userId);
+    const result = this.ctx.engine.process(user.state, msg, now);
+    user.state = result.state;
+    if (result.stats.duplicates > 0) this.ctx.metrics.dropped.inc({ reason: 'duplicate' }, result.stats.duplicates);
+    this.collect(batch, user, result.transitions, result.stats.refusedEntries, result.stats.contextDrops);
+  }
+
+  private async user(batch: Batch, userId: string): Promise<LoadedUser> {
+    let user = batch.users.get(userId);
+    if (user === undefined) {
+      user = await (this.store as PartitionStore).loadUser(userId);
+      batch.users.set(userId, user);
+    }
+    return user;
+  }
+
+  private collect(batch: Batch, user: LoadedUser, transitions: Transition[], refused: number, drops: number): void {
+    for (const t of transitions) batch.transitions.push(t);
+    if (refused > 0) {
+      this.ctx.metrics.refusedEntries.inc(refused);
+      this.log.warn({ journeyEntriesRefused: refused }, 'entries refused over the per-user instance limit');
+    }
+    if (drops > 0) this.ctx.metrics.contextDrops.inc(drops);
+    const due = user.state === undefined ? null : nextDue(user.state);
+    if (due !== null && user.state !== undefined) batch.dirtyDue.push(due, user.state.userId);
+  }
+
+  /** Fires every timer due at or before `now`: users of this batch first, then those in the store. */
+  private async fireDue(batch: Batch, now: number): Promise<void> {
+    for (let due = batch.dirtyDue.peekDue(); due !== undefined && due <= now; due = batch.dirtyDue.peekDue()) {
+      const [, userId] = batch.dirtyDue.pop() as [number, string];
+      const user = batch.users.get(userId);
+      if (user?.state === undefined) continue;
+      const current = nextDue(user.state);
+      if (current === null || current > now) continue;
+      this.advance(batch, user, current, now);
+    }
+    if (this.storeMinDue === null || this.storeMinDue > now || this.scannedUpTo >= now) return;
+    const store = this.store as PartitionStore;
+    // Entries due up to scannedUpTo were all fired already; their users are in this batch or re-indexed.
+    let cursor: string | null = Number.isFinite(this.scannedUpTo) ? timerKeyAfter(this.scannedUpTo) : null;
+    for (;;) {
+      const page = await store.dueUsers(cursor, now, SCAN_PAGE);
+      for (const { key, due, userId } of page) {
+        cursor = key;
+        if (batch.users.has(userId)) continue; // the batch's copy is newer than the index
+        const user = await this.user(batch, userId);
+        if (user.state !== undefined) this.advance(batch, user, due, now);
+      }
+      if (page.length < SCAN_PAGE) break;
+    }
+    this.scannedUpTo = now;
+  }
+
+  private advance(batch: Batch, user: LoadedUser, due: number, now: number): void {
+    const result = this.ctx.engine.advance(user.state as UserState, now);
+    this.ctx.metrics.timersFired.inc();
+    if (this.ctx.clock === 'wall') this.ctx.metrics.timerLateness.observe(Math.max(0, this.ctx.wallNow() - due) / 1000);
+    this.collect(batch, user, result.transitions, result.stats.refusedEntries, result.stats.contextDrops);
+  }
+
+  // ---- commit ------------------------------------------------------------------------------------
+
+  private async commit(batch: Batch): Promise<void> {
+    const { topics, group, metrics } = this.ctx;
+    const producer = this.producer as Producer;
+    const store = this.store as PartitionStore;
+    const storeOps: StoreOp[] = [];
+    const changelog: { key: string; value: string | null; partition: number }[] = [];
+    let timersDelta = 0;
+    for (const [userId, user] of batch.users) {
+      if (user.state === undefined) continue;
+      const pieces = toPieces(user.state);
+      for (const [key, value] of pieces) {
+        if (user.pieces.get(key) === value) continue;
+        storeOps.push({ type: 'put', key, value });
+        changelog.push({ key, value, partition: this.partition });
+      }
+      for (const key of user.pieces.keys()) {
+        if (pieces.has(key)) continue;
+        storeOps.push({ type: 'del', key });
+        changelog.push({ key, value: null, partition: this.partition });
+      }
+      const due = nextDue(user.state);
+      if (due !== user.due) {
+        if (user.due !== null) storeOps.push({ type: 'del', key: timerKey(user.due, userId) });
+        if (due !== null) storeOps.push({ type: 'put', key: timerKey(due, userId), value: '' });
+        timersDelta += (due === null ? 0 : 1) - (user.due === null ? 0 : 1);
+      }
+    }
+    changelog.push({ key: 'm/clock', value: JSON.stringify({ clock: Number.isFinite(this.clock) ? this.clock : null }), partition: this.partition });
+
+    const topicMessages: TopicMessages[] = [{ topic: topics.changelog, messages: changelog }];
+    if (batch.transitions.length > 0) {
+      topicMessages.push({ topic: topics.transitions, messages: batch.transitions.map((t) => ({ key: t.userId, value: this.ctx.transitionEncoder.encode(t) })) });
+    }
+    if (batch.deadLetters.length > 0) {
+      topicMessages.push({ topic: topics.dlq, messages: batch.deadLetters.map((d) => ({ key: d.key, value: this.ctx.encodeDeadLetter(d) })) });
+    }
+    const offsets = SIDES.filter((s) => batch.offsets[s] !== undefined).map((s) => ({
+      topic: this.topic(s), partitions: [{ partition: this.partition, offset: batch.offsets[s] as string }],
+    }));
+
+    const txn = await producer.transaction();
+    let changelogOffset: string;
+    try {
+      const sent = await txn.sendBatch({ topicMessages });
+      const cl = sent.find((r) => r.topicName === topics.changelog && r.partition === this.partition);
+      if (cl?.baseOffset === undefined) throw new Error('changelog offset unknown after send');
+      changelogOffset = (BigInt(cl.baseOffset) + BigInt(changelog.length) - 1n).toString();
+      if (offsets.length > 0) await sendOffsetsWithRetry(txn, { consumerGroupId: group, topics: offsets });
+      await txn.commit();
+    } catch (err) {
+      await txn.abort().catch(() => undefined);
+      throw err;
+    }
+    const metaOffsets = { ...this.meta.offsets };
+    for (const s of SIDES) if (batch.offsets[s] !== undefined) metaOffsets[this.topic(s)] = batch.offsets[s];
+    // A partition never read from still matches the group's "no offset" (-1).
+    for (const s of SIDES) metaOffsets[this.topic(s)] ??= '-1';
+    this.meta = { offsets: metaOffsets, changelogOffset, clock: Number.isFinite(this.clock) ? this.clock : null };
+    storeOps.push(store.metaOp(this.meta));
+    await store.apply(storeOps);
+    this.storeMinDue = await store.minDue();
+
+    metrics.batches.inc();
+    if (timersDelta !== 0) metrics.timersPending.inc({ partition: String(this.partition) }, timersDelta);
+    for (const t of batch.transitions) metrics.transitions.inc({ journey: t.journey });
+    for (const s of SIDES) {
+      const hw = this.highWatermark[s];
+      const next = this.nextOffset[s];
+      if (hw !== null && next !== null) metrics.lag.set({ topic: this.topic(s), partition: String(this.partition) }, Number(hw > next ? hw - next : 0n));
+    }
+  }
+}
+
+/** The due instant recorded in a core piece (timers and the next condition flip). */
+function dueOfCore(text: string): number | null {
+  const core = JSON.parse(text) as { timers: { at: number }[]; flipAt: number | null };
+  let due = core.flipAt;
+  for (const t of core.timers) if (due === null || t.at < due) due = t.at;
+  return due;
+}

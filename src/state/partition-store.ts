@@ -1,0 +1,109 @@
+// The local state of one input partition: a LevelDB database (classic-level) holding user state pieces
+// (`u/<user>/...`), the timer index (`t/<due>/<user>`: each user's next due instant) and metadata (`m/...`:
+// input offsets, changelog offset, clock). Every change of a processed batch is written in one atomic batch,
+// so the store is always the state as of some committed input offset, never in between.
+import { ClassicLevel } from 'classic-level';
+import { nextDue, type UserState } from '../engine/state';
+import { fromPieces, userPrefix } from './pieces';
+
+export interface LoadedUser {
+  state: UserState | undefined;
+  /** The stored pieces (key → JSON text), to tell what changed. */
+  pieces: Map<string, string>;
+  /** The due instant in the timer index. */
+  due: number | null;
+}
+
+export interface StoreMeta {
+  /** Next input offsets (last processed + 1), as the consumer group commits them. */
+  offsets: Record<string, string>;
+  /** The last changelog offset whose record is in this store (-1: none). */
+  changelogOffset: string;
+  /** The partition's clock: the largest timestamp seen (event clock) or the last `now` (wall clock). */
+  clock: number | null;
+}
+
+export type StoreOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+
+const META = 'm/meta';
+const TIMER_PREFIX = 't/';
+
+export function timerKey(due: number, userId: string): string {
+  return `${TIMER_PREFIX}${String(due).padStart(16, '0')}/${encodeURIComponent(userId)}`;
+}
+
+/** A key after every timer-index entry due at `due`. */
+export function timerKeyAfter(due: number): string {
+  return `${TIMER_PREFIX}${String(due).padStart(16, '0')}/\xff`;
+}
+
+export function emptyMeta(): StoreMeta {
+  return { offsets: {}, changelogOffset: '-1', clock: null };
+}
+
+export class PartitionStore {
+  private constructor(private readonly db: ClassicLevel<string, string>) {}
+
+  static async open(dir: string): Promise<PartitionStore> {
+    const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    await db.open();
+    return new PartitionStore(db);
+  }
+
+  async meta(): Promise<StoreMeta> {
+    const text = await this.db.get(META);
+    return text === undefined ? emptyMeta() : (JSON.parse(text) as StoreMeta);
+  }
+
+  metaOp(meta: StoreMeta): StoreOp {
+    return { type: 'put', key: META, value: JSON.stringify(meta) };
+  }
+
+  async loadUser(userId: string): Promise<LoadedUser> {
+    const prefix = userPrefix(userId);
+    const pieces = new Map<string, string>();
+    for await (const [k, v] of this.db.iterator({ gte: prefix, lt: prefix + '\xff' })) pieces.set(k, v);
+    const state = pieces.size === 0 ? undefined : fromPieces(userId, pieces);
+    return { state, pieces, due: state === undefined ? null : nextDue(state) };
+  }
+
+  /** Timer-index entries due at or before `upTo`, after the entry `afterKey` (exclusive), in due order. */
+  async dueUsers(afterKey: string | null, upTo: number, limit: number): Promise<{ key: string; due: number; userId: string }[]> {
+    const out: { key: string; due: number; userId: string }[] = [];
+    const lt = `${TIMER_PREFIX}${String(upTo + 1).padStart(16, '0')}/`;
+    const range = afterKey === null ? { gte: TIMER_PREFIX, lt, limit } : { gt: afterKey, lt, limit };
+    for await (const key of this.db.keys(range)) {
+      out.push({ key, due: Number(key.slice(2, 18)), userId: decodeURIComponent(key.slice(19)) });
+    }
+    return out;
+  }
+
+  /** The earliest due instant in the timer index. */
+  async minDue(): Promise<number | null> {
+    for await (const key of this.db.keys({ gte: TIMER_PREFIX, lt: TIMER_PREFIX + '\xff', limit: 1 })) return Number(key.slice(2, 18));
+    return null;
+  }
+
+  async timersPending(): Promise<number> {
+    let n = 0;
+    for await (const _ of this.db.keys({ gte: TIMER_PREFIX, lt: TIMER_PREFIX + '\xff' })) n++;
+    return n;
+  }
+
+  async apply(ops: StoreOp[]): Promise<void> {
+    if (ops.length > 0) await this.db.batch(ops);
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return this.db.get(key);
+  }
+
+  /** Drops everything (before a full restore from the changelog). */
+  async clear(): Promise<void> {
+    await this.db.clear();
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

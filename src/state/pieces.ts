@@ -1,0 +1,79 @@
+// A user's state split into pieces for LevelDB and the changelog: one core record, one per history
+// signature and one per live instance, so that no record approaches Kafka's 1 MiB limit however many
+// instances or how much history a user has. Keys sort by user, so one range read loads a user.
+import type { Instance, JourneyState, SignatureHistory, UserState } from '../engine/state';
+import { ErrorCodes, JourneyError } from '../errors';
+
+/** Everything of a user shares this prefix (the id is URI-encoded, so it holds no `/`). */
+export function userPrefix(userId: string): string {
+  return `u/${encodeURIComponent(userId)}/`;
+}
+
+const CORE = 'c';
+
+interface CoreJourney extends Omit<JourneyState, 'instances'> {
+  /** entrySeqs of the live instances, in order (each in its own piece). */
+  live: number[];
+}
+
+interface CorePiece extends Omit<UserState, 'history' | 'journeys'> {
+  journeys: Record<string, CoreJourney>;
+}
+
+/** key → JSON text of every piece of the state. */
+export function toPieces(state: UserState): Map<string, string> {
+  const prefix = userPrefix(state.userId);
+  const pieces = new Map<string, string>();
+  const journeys: Record<string, CoreJourney> = {};
+  for (const [id, js] of Object.entries(state.journeys)) {
+    journeys[id] = { entries: js.entries, lastEndAt: js.lastEndAt, conditionTrue: js.conditionTrue, live: js.instances.map((i) => i.seq) };
+    for (const inst of js.instances) pieces.set(`${prefix}i/${encodeURIComponent(id)}/${inst.seq}`, JSON.stringify(inst));
+  }
+  const core: CorePiece = {
+    v: state.v, userId: state.userId, now: state.now, traits: state.traits, processed: state.processed, dedup: state.dedup,
+    journeys, timers: state.timers, timerSeq: state.timerSeq, flipAt: state.flipAt,
+  };
+  pieces.set(prefix + CORE, JSON.stringify(core));
+  for (const [sig, h] of Object.entries(state.history)) pieces.set(`${prefix}h/${sig}`, JSON.stringify(h));
+  return pieces;
+}
+
+/** Reassembles a state from its pieces (keys relative or absolute); undefined without a core piece. */
+export function fromPieces(userId: string, pieces: Iterable<[string, string]>): UserState | undefined {
+  const prefix = userPrefix(userId);
+  let core: CorePiece | undefined;
+  const history: Record<string, SignatureHistory> = {};
+  const instances = new Map<string, Instance>();
+  for (const [fullKey, text] of pieces) {
+    const key = fullKey.startsWith(prefix) ? fullKey.slice(prefix.length) : fullKey;
+    if (key === CORE) core = JSON.parse(text) as CorePiece;
+    else if (key.startsWith('h/')) history[key.slice(2)] = JSON.parse(text) as SignatureHistory;
+    else if (key.startsWith('i/')) instances.set(key.slice(2), JSON.parse(text) as Instance);
+  }
+  if (core === undefined) return undefined;
+  const journeys: Record<string, JourneyState> = {};
+  for (const [id, cj] of Object.entries(core.journeys)) {
+    const live: Instance[] = [];
+    for (const seq of cj.live) {
+      const inst = instances.get(`${encodeURIComponent(id)}/${seq}`);
+      if (inst === undefined) throw new JourneyError(ErrorCodes.STATE_CORRUPT, `state of user ${userId}: instance ${id}/${seq} is missing`);
+      live.push(inst);
+    }
+    journeys[id] = { entries: cj.entries, lastEndAt: cj.lastEndAt, conditionTrue: cj.conditionTrue, instances: live };
+  }
+  return {
+    v: core.v, userId: core.userId, now: core.now, traits: core.traits, history, processed: core.processed, dedup: core.dedup,
+    journeys, timers: core.timers, timerSeq: core.timerSeq, flipAt: core.flipAt,
+  };
+}
+
+/** The user id of a piece key, or null for keys that are not user pieces. */
+export function userOfKey(key: string): string | null {
+  if (!key.startsWith('u/')) return null;
+  const end = key.indexOf('/', 2);
+  return end < 0 ? null : decodeURIComponent(key.slice(2, end));
+}
+
+export function isCoreKey(key: string): boolean {
+  return key.startsWith('u/') && key.endsWith('/' + CORE) && key.indexOf('/', 2) === key.length - 2;
+}
