@@ -1,0 +1,73 @@
+// Properties of every run (spec §3, §4.2, §5) over random valid journeys and random Segment streams:
+// record shape and ids, seq 1..n per instance, at most one closing record and nothing after it, every
+// move along the step graph with the reason of its step type, the clock never going back, unforked
+// instances forming one chain, every instance closed once the clock is far enough ahead, and the same
+// input giving the same bytes.
+import fc from 'fast-check';
+import { caseArb, loadJourneys, MAX_LIFETIME } from '../../helpers/generators';
+import { parseAll, simulate } from './harness';
+import { chainProblems, closureProblems, recordProblems } from './records';
+
+const RUNS = 250;
+
+describe('every run', () => {
+  test('records: fields, ids, seq 1..n, one closing record last, moves along the step graph, time never goes back', () => {
+    fc.assert(
+      fc.property(caseArb(), (c) => {
+        const defs = loadJourneys(c.journeys);
+        const lines = simulate(defs, c.options, parseAll(c.messages), c.until);
+        expect(recordProblems(lines, defs)).toEqual([]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('far past every timer and the max lifetime, every instance is closed exactly once', () => {
+    fc.assert(
+      fc.property(caseArb(), (c) => {
+        const defs = loadJourneys(c.journeys);
+        const lines = simulate(defs, c.options, parseAll(c.messages), c.until);
+        expect(closureProblems(lines, c.until, MAX_LIFETIME)).toEqual([]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('no exclusive path in two steps: an instance that never forked is one chain (from = the previous to)', () => {
+    fc.assert(
+      fc.property(caseArb(), (c) => {
+        const defs = loadJourneys(c.journeys);
+        const lines = simulate(defs, c.options, parseAll(c.messages), c.until);
+        expect(chainProblems(lines, defs)).toEqual([]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test('determinism: the same input twice (definitions loaded afresh) gives byte-identical JSON lines', () => {
+    fc.assert(
+      fc.property(caseArb(), (c) => {
+        const a = simulate(loadJourneys(c.journeys), c.options, parseAll(c.messages), c.until);
+        const b = simulate(loadJourneys(c.journeys), c.options, parseAll(c.messages), c.until);
+        expect(b.join('\n')).toBe(a.join('\n'));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  test('the generated cases are not trivial: most produce transitions, many close instances by timers', () => {
+    let withRecords = 0, total = 0;
+    const reasons = new Set<string>();
+    for (const c of fc.sample(caseArb(), { numRuns: 150, seed: 7 })) {
+      const lines = simulate(loadJourneys(c.journeys), c.options, parseAll(c.messages), c.until);
+      total += lines.length;
+      if (lines.length > 0) withRecords++;
+      for (const l of lines) reasons.add((JSON.parse(l) as { reason: string }).reason);
+    }
+    expect(withRecords).toBeGreaterThan(75);
+    expect(total).toBeGreaterThan(1000);
+    expect([...reasons].sort()).toEqual(
+      ['branch', 'condition', 'end', 'entry', 'event', 'exit-after', 'exit-condition', 'exit-rule', 'expired', 'next', 'random', 'restart', 'split', 'timeout', 'wait'].sort(),
+    );
+  });
+});
