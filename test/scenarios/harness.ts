@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { loadDefinitions } from '../../src/definitions';
-import type { Definitions, JsonObject } from '../../src/definitions/model';
+import type { Definitions, Journey, JsonObject } from '../../src/definitions/model';
 import type { EngineOptions } from '../../src/engine/engine';
 import type { Transition } from '../../src/engine/transition';
 import { TestDriver, type RawMessage } from '../helpers/test-driver';
@@ -64,12 +64,14 @@ export function bucket(text: string): number {
 /** A TestDriver over one or more journeys of topologies/, with realistic Segment messages and filtered records. */
 export class Scenario {
   readonly driver: TestDriver;
+  readonly definitions: Definitions;
   private readonly journeys: ReadonlySet<string>;
   private seq = 0;
 
   constructor(journeys: readonly string[], readonly mode: Mode, options: Partial<EngineOptions> = {}) {
     this.journeys = new Set(journeys);
     const defs = mode === 'all' ? loadAllTopologies() : loadJourneys(journeys);
+    this.definitions = defs;
     for (const id of journeys) {
       if (!defs.journeys.some((j) => j.id === id)) throw new Error(`journey ${id} not loaded`);
     }
@@ -142,6 +144,53 @@ export function line(t: Transition): string {
   return `${t.instance} ${t.from ?? 'null'}→${t.to} ${t.reason} ${t.at}`;
 }
 
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/**
+ * Spec §5 invariants of every record a scenario produced (all journeys, not only those under test):
+ * deterministic ids, instance names, contiguous seq from an entry, nothing after $exit/$complete,
+ * `sent` exactly on $exit, non-decreasing `at`, and a `send` that is the definition's send of the step
+ * entered (or the exit send on $exit). Returns the violations.
+ */
+export function recordViolations(records: readonly Transition[], defs: Definitions): string[] {
+  const problems: string[] = [];
+  const byId = new Map<string, Journey>(defs.journeys.map((j) => [j.id, j]));
+  const last = new Map<string, Transition>();
+  for (const t of records) {
+    const where = `${line(t)}:`;
+    const j = byId.get(t.journey);
+    if (j === undefined) {
+      problems.push(`${where} unknown journey`);
+      continue;
+    }
+    if (t.id !== sha256Hex(`${t.journey}:${t.version}:${t.instance}:${t.seq}`)) problems.push(`${where} id is not SHA-256 of journey:version:instance:seq`);
+    const prefix = `${t.userId}/${t.journey}/`;
+    if (!t.instance.startsWith(prefix) || !/^[1-9][0-9]*$/.test(t.instance.slice(prefix.length))) problems.push(`${where} instance is not userId/journey/entrySeq`);
+    if (!ISO_MS.test(t.at)) problems.push(`${where} at is not ISO-8601 UTC with milliseconds`);
+    const prev = last.get(t.instance);
+    if (prev === undefined) {
+      if (t.seq !== 1 || t.from !== null || t.reason !== 'entry') problems.push(`${where} an instance must start with seq 1, from null, reason entry`);
+    } else {
+      if (prev.to === '$exit' || prev.to === '$complete') problems.push(`${where} record after ${prev.to}`);
+      if (t.seq !== prev.seq + 1) problems.push(`${where} seq ${t.seq} after ${prev.seq}`);
+      if (t.at < prev.at) problems.push(`${where} at goes back in time`);
+    }
+    last.set(t.instance, t);
+    if ((t.to === '$exit') !== (t.sent !== undefined)) problems.push(`${where} sent must be present exactly on $exit records`);
+    const step = j.steps.find((s) => s.id === t.to);
+    const expected = t.to === '$exit' ? j.exit.send : step?.type === 'send' ? step.send : null;
+    if (expected === null || expected === undefined) {
+      if (t.send !== undefined) problems.push(`${where} unexpected send`);
+    } else if (t.send === undefined) {
+      problems.push(`${where} missing send`);
+    } else if (JSON.stringify(t.send.to) !== JSON.stringify(expected.to) || t.send.event !== expected.event || Object.keys(t.send.traits).some((k) => !expected.traits.includes(k))) {
+      problems.push(`${where} send ${JSON.stringify(t.send)} is not the step's ${JSON.stringify(expected)}`);
+    }
+  }
+  return problems;
+}
+
 /**
  * Runs `body` once per mode (`alone`, `all`), inside a describe named after the journeys; `make` builds
  * a fresh Scenario for the current mode.
@@ -152,6 +201,16 @@ export function scenarios(
 ): void {
   const ids = typeof journeys === 'string' ? [journeys] : journeys;
   describe.each(MODES)(`${ids.join(' + ')} (%s)`, (mode) => {
-    body((options) => new Scenario(ids, mode, options), mode);
+    let made: Scenario[] = [];
+    afterEach(() => {
+      const scenariosOfTest = made;
+      made = [];
+      for (const s of scenariosOfTest) expect(recordViolations(s.driver.transitions(), s.definitions)).toEqual([]);
+    });
+    body((options) => {
+      const s = new Scenario(ids, mode, options);
+      made.push(s);
+      return s;
+    }, mode);
   });
 }
