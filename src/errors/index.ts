@@ -18,6 +18,10 @@ export const ErrorCodes = {
   STATE_CORRUPT: 'JRN_ERR_STATE_CORRUPT',
   /** A destination refused or failed a delivery. */
   DELIVERY: 'JRN_ERR_DELIVERY',
+  /** A destination refused a delivery for good (HTTP 4xx other than 429, a non-retriable Kafka error): not retried, dead-lettered. */
+  DELIVERY_REFUSED: 'JRN_ERR_DELIVERY_REFUSED',
+  /** A delivery failed every attempt (network error, timeout, 5xx, 429, retriable Kafka error): dead-lettered. */
+  DELIVERY_EXHAUSTED: 'JRN_ERR_DELIVERY_EXHAUSTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

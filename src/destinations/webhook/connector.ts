@@ -1,0 +1,217 @@
+// The webhook connector (spec §6): HTTP POST of JSON, batched, signed, with timeouts, retries, and
+// per-destination concurrency and rate limits.
+//
+// Request:
+// - body: the message itself when `batchSize` is 1, else `{"batch": [message, ...]}` (Segment's batch API),
+//   also for a batch of one, so an endpoint always sees one shape;
+// - `Idempotency-Key`: the message id (transition id, `<id>-exit`), or for a batch the lowercase hex SHA-256 of
+//   its message ids joined by `\n`; the same on every attempt of the same request;
+// - `X-Journeys-Timestamp`: Unix seconds when the attempt was sent; with `secretEnv`,
+//   `X-Journeys-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" keyed by the secret>`;
+// - `X-Journeys-Attempt`: 1, 2, ...; plus the destination's `headers`.
+// Outcome: 2xx delivered; 5xx, 429, a timeout (`timeoutMs`, for the whole exchange) or a network error are
+// retried up to `maxAttempts` attempts in all, after a backoff with full jitter, or after `Retry-After` when the
+// response has one; any other status (3xx, 4xx) is refused at once. Waiting retries hold no request slot.
+import { createHmac } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Destination } from '../../definitions/model';
+import { ErrorCodes } from '../../errors';
+import { sha256Hex } from '../../lib/hash';
+import { Batcher } from '../batcher';
+import { RateLimiter, Semaphore } from '../limits';
+import { backoffMs, parseRetryAfter, sleep } from '../retry';
+import type { Connector, ConnectorDeps, DeliveryResult, OutMessage } from '../types';
+
+export type WebhookDestination = Extract<Destination, { type: 'webhook' }>;
+
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+export const TIMESTAMP_HEADER = 'X-Journeys-Timestamp';
+export const SIGNATURE_HEADER = 'X-Journeys-Signature';
+export const ATTEMPT_HEADER = 'X-Journeys-Attempt';
+/** Set by the connector; a destination's `headers` may not set them. */
+export const RESERVED_HEADERS = [IDEMPOTENCY_KEY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER, ATTEMPT_HEADER, 'Content-Type', 'Content-Length', 'Host', 'Connection', 'Transfer-Encoding'];
+
+/** `sha256=<hex>`: HMAC-SHA256 of `<timestamp>.<body>` with the secret (what a receiver recomputes). */
+export function signature(secret: string, timestamp: string, body: string | Buffer): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex')}`;
+}
+
+/** The Idempotency-Key of a batch request: SHA-256 of the message ids joined by newlines. */
+export function batchIdempotencyKey(ids: readonly string[]): string {
+  return sha256Hex(ids.join('\n'));
+}
+
+interface Pending {
+  message: OutMessage;
+  resolve: (result: DeliveryResult) => void;
+}
+
+interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The start of the body (for error reasons). */
+  text: string;
+}
+
+type Attempt = { kind: 'ok' } | { kind: 'retry'; reason: string; retryAfterMs: number | null } | { kind: 'refused'; reason: string };
+
+const REASON_BYTES = 300;
+
+class TimeoutError extends Error {}
+
+export class WebhookConnector implements Connector {
+  readonly maxInFlight: number;
+  private readonly url: URL;
+  private readonly secret: string | null;
+  private readonly slots: Semaphore;
+  private readonly rate: RateLimiter | null;
+  private readonly batcher: Batcher<Pending>;
+  private readonly inFlight = new Set<Promise<void>>();
+  private agent: HttpAgent | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    readonly destination: WebhookDestination,
+    private readonly deps: ConnectorDeps,
+  ) {
+    this.url = new URL(destination.url);
+    const secret = destination.secretEnv === null ? undefined : deps.env[destination.secretEnv];
+    this.secret = secret === undefined || secret === '' ? null : secret;
+    this.maxInFlight = destination.concurrency;
+    this.slots = new Semaphore(destination.concurrency);
+    this.rate = destination.ratePerSecond === null ? null : new RateLimiter(destination.ratePerSecond);
+    this.batcher = new Batcher({ maxItems: destination.batchSize, lingerMs: destination.lingerMs }, (batch) => this.track(this.send(batch)));
+  }
+
+  connect(): Promise<void> {
+    if (this.closing !== null) return Promise.reject(new Error(`webhook ${this.destination.id}: connect after close`));
+    if (this.agent === null) {
+      const options = { keepAlive: true, maxSockets: this.destination.concurrency, scheduling: 'lifo' as const };
+      this.agent = this.url.protocol === 'https:' ? new HttpsAgent(options) : new HttpAgent(options);
+    }
+    return Promise.resolve();
+  }
+
+  deliver(message: OutMessage): Promise<DeliveryResult> {
+    if (this.agent === null || this.closing !== null) {
+      return Promise.reject(new Error(`webhook ${this.destination.id}: deliver ${this.agent === null ? 'before connect' : 'after close'}`));
+    }
+    return new Promise((resolve) => this.batcher.add({ message, resolve }));
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.batcher.flush();
+      while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+      this.agent?.destroy();
+    })();
+    return this.closing;
+  }
+
+  private track(p: Promise<void>): void {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    const first = batch[0];
+    if (first === undefined) return;
+    const single = this.destination.batchSize === 1;
+    const body = Buffer.from(single ? JSON.stringify(first.message.body) : JSON.stringify({ batch: batch.map((p) => p.message.body) }), 'utf8');
+    const key = single ? first.message.id : batchIdempotencyKey(batch.map((p) => p.message.id));
+    let result: DeliveryResult;
+    for (let attempt = 1; ; attempt++) {
+      await this.slots.acquire();
+      let outcome: Attempt;
+      try {
+        if (this.rate !== null) await this.rate.take();
+        outcome = await this.attempt(body, key, attempt);
+      } finally {
+        this.slots.release();
+      }
+      if (outcome.kind === 'ok') {
+        result = { ok: true, attempts: attempt };
+        break;
+      }
+      if (outcome.kind === 'refused') {
+        result = { ok: false, code: ErrorCodes.DELIVERY_REFUSED, reason: outcome.reason, attempts: attempt };
+        break;
+      }
+      if (attempt >= this.destination.maxAttempts) {
+        result = { ok: false, code: ErrorCodes.DELIVERY_EXHAUSTED, reason: outcome.reason, attempts: attempt };
+        break;
+      }
+      const delay = outcome.retryAfterMs ?? backoffMs(this.deps.retry, attempt);
+      this.deps.logger.debug({ destination: this.destination.id, attempt, delayMs: delay, reason: outcome.reason, messages: batch.length }, 'webhook delivery failed, will retry');
+      this.deps.onRetry?.(this.destination.id);
+      await sleep(delay);
+    }
+    for (const p of batch) p.resolve(result);
+  }
+
+  private async attempt(body: Buffer, key: string, attempt: number): Promise<Attempt> {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const headers: OutgoingHttpHeaders = {
+      ...this.destination.headers,
+      'Content-Type': 'application/json',
+      'Content-Length': body.length,
+      'User-Agent': 'kafka-journeys',
+      [IDEMPOTENCY_KEY_HEADER]: key,
+      [TIMESTAMP_HEADER]: timestamp,
+      [ATTEMPT_HEADER]: String(attempt),
+    };
+    if (this.secret !== null) headers[SIGNATURE_HEADER] = signature(this.secret, timestamp, body);
+    let response: HttpResponse;
+    try {
+      response = await this.post(body, headers);
+    } catch (err) {
+      if (err instanceof TimeoutError) return { kind: 'retry', reason: err.message, retryAfterMs: null };
+      const code = (err as NodeJS.ErrnoException).code;
+      return { kind: 'retry', reason: `network error: ${code === undefined ? '' : `${code} `}${err instanceof Error ? err.message : String(err)}`, retryAfterMs: null };
+    }
+    const { status } = response;
+    if (status >= 200 && status < 300) return { kind: 'ok' };
+    const reason = `HTTP ${status}${response.text === '' ? '' : `: ${response.text}`}`;
+    if (status === 429 || status >= 500) {
+      const retryAfter: string | undefined = response.headers['retry-after'];
+      return { kind: 'retry', reason, retryAfterMs: parseRetryAfter(retryAfter, Date.now()) };
+    }
+    return { kind: 'refused', reason };
+  }
+
+  private post(body: Buffer, headers: OutgoingHttpHeaders): Promise<HttpResponse> {
+    const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const timeoutMs = this.destination.timeoutMs;
+    return new Promise<HttpResponse>((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        fn();
+      };
+      const req = request(this.url, { method: 'POST', headers, agent: this.agent ?? undefined }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (size < REASON_BYTES) chunks.push(chunk);
+          size += chunk.length;
+        });
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8').slice(0, REASON_BYTES).replace(/\s+/g, ' ').trim();
+          settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+        });
+        res.on('error', (err) => settle(() => reject(err)));
+        res.on('aborted', () => settle(() => reject(new Error('response aborted'))));
+      });
+      const timer = setTimeout(() => {
+        const err = new TimeoutError(`timeout after ${timeoutMs} ms`);
+        settle(() => reject(err));
+        req.destroy(err);
+      }, timeoutMs);
+      req.on('error', (err) => settle(() => reject(err)));
+      req.end(body);
+    });
+  }
+}
