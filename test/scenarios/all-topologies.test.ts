@@ -41,10 +41,18 @@ function mixedTraffic(): RawMessage[] {
   track('ada', at(0, '10:00'), 'Checkout_Started', { cart_id: 'c-ada', total: 120 });
   track('ada', at(0, '10:05'), 'Webinar Invited', { webinar_id: 'w-1' });
   track('ada', at(0, '12:00'), 'Registration Form Submitted', { webinar_id: 'w-1' });
-  track('ada', at(1, '10:00'), 'Order Completed', { order_id: 'o-ada-1', total: 120 });
+  track('ada', at(0, '12:30'), 'Order Completed', { order_id: 'o-ada-0', total: 150, price: 150 });
+  track('ada', at(0, '12:40'), 'Order Completed', { order_id: 'o-ada-00', total: 130, price: 130 });
+  track('ada', at(1, '10:00'), 'Order Completed', { order_id: 'o-ada-1', total: 120, price: 120 });
   track('ada', at(1, '10:01'), 'Order_Purchased', { cart_id: 'c-ada', order_id: 'o-ada-1' });
   track('ada', at(1, '10:02'), 'Transaction_Completed', { transaction_id: 't-ada-1', transaction_total: 120 });
   page('ada', at(3, '09:00'), 'Blog', { utm_source: 'facebook' });
+  track('ada', at(3, '10:00'), 'Order_Confirmation', { order_id: 'o-ada-2', currency: 'EUR', productId: 'sku-3', cart_ID: 'c-ada-2' });
+  track('ada', at(3, '10:05'), 'Purchase_Completed', { order_id: 'o-ada-2', total: 90 });
+  identify('ada', at(3, '11:00'), { newsletter_opt_in: true, email_subscription_status: 'subscribed' });
+  track('ada', at(3, '11:10'), 'content_downloaded', { content_title: 'State of Data 2026' });
+  track('ada', at(3, '11:20'), 'video_watched', { video_title: 'Journeys in 5 minutes', percent_watched: 90 });
+  track('ada', at(3, '11:30'), 'Website_Viewed', { sessionID: 's-ada-9' });
 
   // Bob: a B2B trial user with an application, an appointment and a renewal.
   identify('bob', at(0, '09:00'), { first_name: 'Bob', company: 'Globex', plan: 'trial', email_subscription_status: 'subscribed' });
@@ -65,6 +73,7 @@ function mixedTraffic(): RawMessage[] {
   // Cid: a reader who goes quiet (re-engagement) and an old customer (winback).
   identify('cid', at(0, '07:00'), { first_name: 'Cid', customer_lifetime_value: 80 });
   page('cid', at(0, '07:30'), 'Home');
+  track('cid', at(0, '07:35'), 'Item Purchased', { sku: 'mug' });
   track('cid', at(0, '07:40'), 'Order Completed', { order_id: 'o-cid-1' });
   track('cid', at(0, '07:50'), 'Subscription Started', { subscription_plan_type: 'paid' });
   // Interleave the customers in time order (stable: same-instant messages keep their order).

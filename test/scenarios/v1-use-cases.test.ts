@@ -378,3 +378,171 @@ scenarios('u7-cart-abandonment', (make) => {
     expect(s.records('zed')[0]!.cause).toBeNull();
   });
 });
+
+// Engage Premier channel use cases U8–U12 (reference §4.2).
+
+scenarios('u8-loyalty-email', (make) => {
+  const J = 'u8-loyalty-email';
+
+  test('3 orders above 100 within 30 days enter; 7 days later refunders get the survey, the others the 35OFF promo', () => {
+    const s = make();
+    s.identify('lou', at(0, '09:00'), { first_name: 'Lou' });
+    s.track('lou', 'Order Completed', at(0, '10:00'), { order_id: 'o-1', price: 150 });
+    s.track('max', 'Order Completed', at(0, '10:00'), { order_id: 'o-2', price: 200 });
+    s.track('max', 'Order Completed', at(1, '10:00'), { order_id: 'o-3', price: 200 });
+    s.track('max', 'Order Completed', at(2, '10:00'), { order_id: 'o-4', price: 200 });
+    s.track('lou', 'Order Completed', at(5, '10:00'), { order_id: 'o-5', price: 90 }); // not above 100
+    s.track('lou', 'Order Completed', at(6, '10:00'), { order_id: 'o-6', price: 120 });
+    s.track('max', 'Order Refunded', at(5, '12:00'), { order_id: 'o-3' });
+    s.track('lou', 'Order Completed', at(10, '10:00'), { order_id: 'o-7', price: 101 });
+    s.advanceTo(at(30));
+    expect(s.lines('lou')).toEqual([
+      `lou/${J}/1 null→delay-7d entry ${at(10, '10:00')}`,
+      `lou/${J}/1 delay-7d→refunded wait ${at(17, '10:00')}`,
+      `lou/${J}/1 refunded→promo-35off split ${at(17, '10:00')}`,
+      `lou/${J}/1 promo-35off→$complete end ${at(17, '10:00')}`,
+    ]);
+    expect(s.record(`lou/${J}/1`, 'promo-35off').send).toEqual({ to: ['email'], event: 'Loyalty Promo 35OFF', traits: { first_name: 'Lou' } });
+    expect(s.lines('max')).toEqual([
+      `max/${J}/1 null→delay-7d entry ${at(2, '10:00')}`,
+      `max/${J}/1 delay-7d→refunded wait ${at(9, '10:00')}`,
+      `max/${J}/1 refunded→refund-survey split ${at(9, '10:00')}`,
+      `max/${J}/1 refund-survey→$complete end ${at(9, '10:00')}`,
+    ]);
+  });
+
+  test('three big orders spread over more than 30 days never enter', () => {
+    const s = make();
+    for (const day of [0, 20, 40]) s.track('ned', 'Order Completed', at(day, '10:00'), { price: 150 });
+    s.advanceTo(at(80));
+    expect(s.lines()).toEqual([]);
+  });
+});
+
+scenarios('u9-cart-abandonment-by-channel', (make) => {
+  const J = 'u9-cart-abandonment-by-channel';
+
+  test('both opt-ins: email and SMS reminders (non-exclusive); the "no opt-in" branch never holds, so the path waits until the exit', () => {
+    const s = make();
+    s.identify('ola', at(0, '09:00'), { first_name: 'Ola', email_opt_in: true, sms_opt_in: true });
+    s.track('ola', 'Product Added', at(0, '10:00'), { product_id: 'sku-1', cart_id: 'c-1' });
+    s.advanceTo(at(10));
+    expect(s.lines()).toEqual([
+      `ola/${J}/1 null→delay-4h entry ${at(0, '10:00')}`,
+      `ola/${J}/1 delay-4h→purchased wait ${at(0, '14:00')}`,
+      `ola/${J}/1 purchased→channel split ${at(0, '14:00')}`,
+      `ola/${J}/1 channel→email-reminder branch ${at(0, '14:00')}`,
+      `ola/${J}/1 email-reminder→$end end ${at(0, '14:00')}`,
+      `ola/${J}/1 channel→sms-reminder branch ${at(0, '14:00')}`,
+      `ola/${J}/1 sms-reminder→$end end ${at(0, '14:00')}`,
+      `ola/${J}/1 channel→$exit exit-after ${at(7, '10:00')}`,
+    ]);
+    expect(s.record(`ola/${J}/1`, '$exit').sent).toEqual(['email-reminder', 'sms-reminder']);
+    expect(s.record(`ola/${J}/1`, 'sms-reminder').send).toEqual({ to: ['sms'], event: 'Cart Reminder', traits: { first_name: 'Ola' } });
+  });
+
+  test('no opt-in → ad audience; an email opt-in given later takes the email branch then; a buyer ends at the split', () => {
+    const s = make();
+    s.track('pip', 'Product Added', at(0, '10:00'), { product_id: 'sku-2' });
+    s.track('quo', 'Product Added', at(0, '10:00'), { product_id: 'sku-3' });
+    s.track('quo', 'Order Completed', at(0, '12:00'), { order_id: 'o-1' });
+    s.advanceTo(at(2));
+    s.identify('pip', at(2, '09:00'), { email_opt_in: true });
+    s.advanceTo(at(10));
+    expect(s.lines('pip')).toEqual([
+      `pip/${J}/1 null→delay-4h entry ${at(0, '10:00')}`,
+      `pip/${J}/1 delay-4h→purchased wait ${at(0, '14:00')}`,
+      `pip/${J}/1 purchased→channel split ${at(0, '14:00')}`,
+      `pip/${J}/1 channel→ads-reminder branch ${at(0, '14:00')}`,
+      `pip/${J}/1 ads-reminder→$end end ${at(0, '14:00')}`,
+      `pip/${J}/1 channel→email-reminder branch ${at(2, '09:00')}`,
+      `pip/${J}/1 email-reminder→$end end ${at(2, '09:00')}`,
+      `pip/${J}/1 channel→$exit exit-after ${at(7, '10:00')}`,
+    ]);
+    expect(s.record(`pip/${J}/1`, '$exit').sent).toEqual(['ads-reminder', 'email-reminder']);
+    expect(s.lines('quo')).toEqual([
+      `quo/${J}/1 null→delay-4h entry ${at(0, '10:00')}`,
+      `quo/${J}/1 delay-4h→purchased wait ${at(0, '14:00')}`,
+      `quo/${J}/1 purchased→$complete end ${at(0, '14:00')}`,
+    ]);
+  });
+});
+
+scenarios('u10-resort-onboarding', (make) => {
+  const J = 'u10-resort-onboarding';
+
+  test('a site visit adds to ads at once, the offer after 2 days, then amenities for bookers and an SMS tour invite for the others', () => {
+    const s = make();
+    s.identify('rex', at(0, '09:00'), { first_name: 'Rex' });
+    s.identify('sam', at(0, '09:00'), { phone: '+15550142' });
+    s.page('rex', 'Resort home', at(0, '10:00'), { url: 'https://resort.example.com/' });
+    s.page('sam', 'Resort home', at(0, '10:00'), { url: 'https://resort.example.com/' });
+    s.track('rex', 'Order Completed', at(5, '12:00'), { order_id: 'stay-1', promo_discount: 'NORESORTFEE' });
+    s.page('rex', 'Spa', at(6, '12:00')); // already entered: once
+    s.advanceTo(at(20));
+    expect(s.lines('rex')).toEqual([
+      `rex/${J}/1 null→resort-ads entry ${at(0, '10:00')}`,
+      `rex/${J}/1 resort-ads→delay-2d next ${at(0, '10:00')}`,
+      `rex/${J}/1 delay-2d→exclusive-offer wait ${at(2, '10:00')}`,
+      `rex/${J}/1 exclusive-offer→delay-7d next ${at(2, '10:00')}`,
+      `rex/${J}/1 delay-7d→booked wait ${at(9, '10:00')}`,
+      `rex/${J}/1 booked→amenities-email split ${at(9, '10:00')}`,
+      `rex/${J}/1 amenities-email→$complete end ${at(9, '10:00')}`,
+    ]);
+    expect(s.records('rex')[0]!.send).toEqual({ to: ['ads'], event: 'Resort Visitor', traits: {} });
+    expect(s.record(`rex/${J}/1`, 'exclusive-offer').send).toEqual({ to: ['email'], event: 'Exclusive Offer NORESORTFEE', traits: { first_name: 'Rex' } });
+    expect(s.lines('sam').slice(-2)).toEqual([
+      `sam/${J}/1 booked→tour-invite split ${at(9, '10:00')}`,
+      `sam/${J}/1 tour-invite→$complete end ${at(9, '10:00')}`,
+    ]);
+    expect(s.record(`sam/${J}/1`, 'tour-invite').send).toEqual({ to: ['sms'], event: 'Resort Tour Invite', traits: { phone: '+15550142' } });
+  });
+});
+
+scenarios('u11-low-recency-customers', (make) => {
+  const J = 'u11-low-recency-customers';
+
+  test('180 days without a purchase: re-engagement email; a purchase within 7 days → SMS survey, else SMS discount', () => {
+    const s = make();
+    s.identify('tia', at(0, '09:00'), { first_name: 'Tia', most_common_purchase_category: 'outdoor' });
+    s.track('tia', 'Item Purchased', at(0, '10:00'), { sku: 'tent-2p' });
+    s.track('uli', 'Item Purchased', at(0, '10:00'), { sku: 'mug' });
+    s.advanceTo(at(182));
+    s.track('tia', 'Item Purchased', at(183, '10:00'), { sku: 'stove' });
+    s.advanceTo(at(200));
+    expect(s.lines('tia')).toEqual([
+      `tia/${J}/1 null→re-engagement-email entry ${at(180, '10:00')}`,
+      `tia/${J}/1 re-engagement-email→delay-7d next ${at(180, '10:00')}`,
+      `tia/${J}/1 delay-7d→purchased-again wait ${at(187, '10:00')}`,
+      `tia/${J}/1 purchased-again→sms-survey split ${at(187, '10:00')}`,
+      `tia/${J}/1 sms-survey→$complete end ${at(187, '10:00')}`,
+    ]);
+    expect(s.records('tia')[0]!.send).toEqual({
+      to: ['email'], event: 'Send Re-engagement Email', traits: { first_name: 'Tia', most_common_purchase_category: 'outdoor' },
+    });
+    expect(s.lines('uli').slice(-2)).toEqual([
+      `uli/${J}/1 purchased-again→sms-discount split ${at(187, '10:00')}`,
+      `uli/${J}/1 sms-discount→$complete end ${at(187, '10:00')}`,
+    ]);
+  });
+});
+
+scenarios('u12-newsletter', (make) => {
+  const J = 'u12-newsletter';
+
+  test('joining the Newsletter Opt-in audience (boolean trait newsletter_opt_in) sends the newsletter once; "true" as a string is not membership', () => {
+    const s = make();
+    const joined = s.identify('vi', at(0, '10:00'), { newsletter_opt_in: true, first_name: 'Vi', email: 'vi@example.com' });
+    s.identify('wes', at(0, '10:00'), { newsletter_opt_in: 'true' });
+    s.identify('vi', at(3, '10:00'), { newsletter_opt_in: false });
+    s.identify('vi', at(5, '10:00'), { newsletter_opt_in: true });
+    expect(s.lines()).toEqual([
+      `vi/${J}/1 null→newsletter entry ${at(0, '10:00')}`,
+      `vi/${J}/1 newsletter→$complete end ${at(0, '10:00')}`,
+    ]);
+    expect(s.records()[0]).toMatchObject({
+      cause: { messageId: joined, event: null },
+      send: { to: ['email'], event: 'Newsletter', traits: { first_name: 'Vi', email: 'vi@example.com' } },
+    });
+  });
+});

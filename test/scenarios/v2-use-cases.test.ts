@@ -323,3 +323,152 @@ scenarios('e11-randomized-split', (make) => {
     ]);
   });
 });
+
+scenarios('e1-order-forwarding', (make) => {
+  const J = 'e1-order-forwarding';
+
+  test('every qualifying order is forwarded at once with its properties; redelivery, other currencies and orders without id are not', () => {
+    const s = make();
+    s.identify('xi', at(0, '09:00'), { email: 'xi@example.com', loyalty_tier: 'gold', first_name: 'Xi' });
+    const order1 = { order_id: 'o-1', currency: 'USD', productId: 'sku-1', cart_ID: 'c-1', total: 50 };
+    s.pipe({ type: 'track', userId: 'xi', event: 'Order_Confirmation', properties: order1, timestamp: at(0, '10:00'), messageId: 'seg-msg-1' });
+    s.track('xi', 'Order_Confirmation', at(0, '10:00'), { order_id: 'o-2', currency: 'EUR', productId: 'sku-2', cart_ID: 'c-2', total: 80 });
+    // Segment delivers at least once: the same message again is ignored (deduplication by messageId).
+    s.pipe({ type: 'track', userId: 'xi', event: 'Order_Confirmation', properties: order1, timestamp: at(0, '10:01'), messageId: 'seg-msg-1' });
+    s.track('xi', 'Order_Confirmation', at(0, '10:02'), { order_id: 'o-3', currency: 'JPY', total: 5000 });
+    s.track('xi', 'Order_Confirmation', at(0, '10:03'), { currency: 'USD', total: 10 });
+    expect(s.lines()).toEqual([
+      `xi/${J}/1 null→forward-order entry ${at(0, '10:00')}`,
+      `xi/${J}/1 forward-order→$complete end ${at(0, '10:00')}`,
+      `xi/${J}/2 null→forward-order entry ${at(0, '10:00')}`,
+      `xi/${J}/2 forward-order→$complete end ${at(0, '10:00')}`,
+    ]);
+    expect(s.records()[0]).toMatchObject({
+      cause: { messageId: 'seg-msg-1', event: 'Order_Confirmation' },
+      send: { to: ['crm', 'warehouse'], event: 'Order Confirmed', traits: { email: 'xi@example.com', loyalty_tier: 'gold' } },
+      context: { Order_Confirmation: order1 },
+    });
+  });
+});
+
+scenarios('e7-multi-step-funnel', (make) => {
+  const J = 'e7-multi-step-funnel';
+
+  test('each milestone advances at once; Payment_Method loops back under its alias; a subscription sends the welcome', () => {
+    const s = make();
+    s.identify('yan', at(0, '09:00'), { first_name: 'Yan' });
+    s.track('yan', 'Website_Viewed', at(0, '10:00'), { sessionID: 's-1', path: '/' });
+    s.track('yan', 'Account_Created', at(0, '10:30'), { method: 'email' });
+    s.track('yan', 'Payment_Method', at(0, '11:00'), { type: 'card', last4: '4242' });
+    s.track('yan', 'Payment_Method', at(1, '09:00'), { type: 'card', last4: '1881' });
+    s.track('yan', 'Trial_Started', at(1, '12:00'), { plan: 'pro' });
+    s.track('yan', 'Trial_Ended', at(14, '12:00'), { plan: 'pro' });
+    s.track('yan', 'Subscription Started', at(16, '09:00'), { plan: 'pro', subscription_plan_type: 'paid' });
+    s.advanceTo(at(60));
+    expect(s.lines()).toEqual([
+      `yan/${J}/1 null→hold-account entry ${at(0, '10:00')}`,
+      `yan/${J}/1 hold-account→hold-trial event ${at(0, '10:30')}`,
+      `yan/${J}/1 hold-trial→hold-trial restart ${at(0, '11:00')}`,
+      `yan/${J}/1 hold-trial→hold-trial restart ${at(1, '09:00')}`,
+      `yan/${J}/1 hold-trial→hold-trial-end event ${at(1, '12:00')}`,
+      `yan/${J}/1 hold-trial-end→hold-subscription event ${at(14, '12:00')}`,
+      `yan/${J}/1 hold-subscription→subscribed event ${at(16, '09:00')}`,
+      `yan/${J}/1 subscribed→$complete end ${at(16, '09:00')}`,
+    ]);
+    const welcome = s.record(`yan/${J}/1`, 'subscribed');
+    expect(welcome.send).toEqual({ to: ['email', 'crm'], event: 'Subscription Welcome', traits: { first_name: 'Yan' } });
+    expect(welcome.context).toEqual({
+      Website_Viewed: { sessionID: 's-1', path: '/' },
+      Account_Created: { method: 'email' },
+      'Payment_Method - latest': { type: 'card', last4: '1881' },
+      Trial_Started: { plan: 'pro' },
+      Trial_Ended: { plan: 'pro' },
+      'Subscription Started': { plan: 'pro', subscription_plan_type: 'paid' },
+    });
+  });
+
+  test('a stall sends its reminder and ends; the funnel can start again only 30 days after (that instant included)', () => {
+    const s = make();
+    s.track('zak', 'Website_Viewed', at(0, '10:00'), { sessionID: 's-2' });
+    s.track('zak', 'Website_Viewed', at(5, '10:00'), { sessionID: 's-3' });
+    s.track('zak', 'Website_Viewed', at(31, '09:59'), { sessionID: 's-4' });
+    s.track('zak', 'Website_Viewed', at(31, '10:00'), { sessionID: 's-5' });
+    expect(s.lines()).toEqual([
+      `zak/${J}/1 null→hold-account entry ${at(0, '10:00')}`,
+      `zak/${J}/1 hold-account→account-reminder timeout ${at(1, '10:00')}`,
+      `zak/${J}/1 account-reminder→$complete end ${at(1, '10:00')}`,
+      `zak/${J}/2 null→hold-account entry ${at(31, '10:00')}`,
+    ]);
+    expect(s.record(`zak/${J}/1`, 'account-reminder').send).toEqual({ to: ['email'], event: 'Create Your Account', traits: {} });
+  });
+});
+
+scenarios(['e8-content-downloaded-follow-up', 'e8-video-watched-follow-up'], (make) => {
+  const CONTENT = 'e8-content-downloaded-follow-up';
+  const VIDEO = 'e8-video-watched-follow-up';
+
+  test('subscribed users get a follow-up carrying the content (or video) from the context; unsubscribed users do not enter', () => {
+    const s = make();
+    s.identify('ama', at(0, '09:00'), { email_subscription_status: 'subscribed', first_name: 'Ama' });
+    s.identify('bo', at(0, '09:00'), { email_subscription_status: 'unsubscribed' });
+    const ebook = { content_title: 'State of Data 2026', content_type: 'ebook', downloaded_at: '2026-03-01T10:00:00Z' };
+    s.track('ama', 'content_downloaded', at(0, '10:00'), ebook);
+    s.track('bo', 'content_downloaded', at(0, '10:00'), ebook);
+    s.track('ama', 'video_watched', at(0, '11:00'), { video_title: 'Journeys in 5 minutes', percent_watched: 30 }); // below 50
+    const video = { video_title: 'Journeys in 5 minutes', percent_watched: 80 };
+    s.track('ama', 'video_watched', at(0, '11:30'), video);
+    s.identify('bo', at(1, '09:00'), { email_subscription_status: 'subscribed' });
+    s.track('bo', 'content_downloaded', at(1, '10:00'), ebook);
+    expect(s.lines('ama')).toEqual([
+      `ama/${CONTENT}/1 null→follow-up-email entry ${at(0, '10:00')}`,
+      `ama/${CONTENT}/1 follow-up-email→$complete end ${at(0, '10:00')}`,
+      `ama/${VIDEO}/1 null→follow-up-email entry ${at(0, '11:30')}`,
+      `ama/${VIDEO}/1 follow-up-email→$complete end ${at(0, '11:30')}`,
+    ]);
+    expect(s.records('ama')[0]).toMatchObject({ send: { to: ['email'], event: 'Content Follow Up', traits: { first_name: 'Ama' } }, context: { content_downloaded: ebook } });
+    expect(s.records('ama')[2]).toMatchObject({ send: { to: ['email'], event: 'Video Follow Up', traits: { first_name: 'Ama' } }, context: { video_watched: video } });
+    expect(s.lines('bo')).toEqual([
+      `bo/${CONTENT}/1 null→follow-up-email entry ${at(1, '10:00')}`,
+      `bo/${CONTENT}/1 follow-up-email→$complete end ${at(1, '10:00')}`,
+    ]);
+  });
+});
+
+scenarios('e15-path-join', (make) => {
+  const J = 'e15-path-join';
+
+  test('VIP and everyone-else paths join at the follow-up; its context has only what the instance\'s own path collected', () => {
+    const s = make();
+    s.identify('cleo', at(0, '09:00'), { loyalty_tier: 'platinum', first_name: 'Cleo' });
+    s.identify('dora', at(0, '09:00'), { loyalty_tier: 'platinum', first_name: 'Dora' });
+    s.identify('dane', at(0, '09:00'), { first_name: 'Dane' });
+    for (const u of ['cleo', 'dora', 'dane']) s.track(u, 'Purchase_Completed', at(0, '10:00'), { order_id: `o-${u}`, total: 900 });
+    s.track('cleo', 'Concierge_Booked', at(0, '15:00'), { order_id: 'o-cleo', service: 'airport-transfer' });
+    s.advanceTo(at(5));
+    expect(s.lines('cleo')).toEqual([
+      `cleo/${J}/1 null→route entry ${at(0, '10:00')}`,
+      `cleo/${J}/1 route→concierge-offer split ${at(0, '10:00')}`,
+      `cleo/${J}/1 concierge-offer→hold-concierge next ${at(0, '10:00')}`,
+      `cleo/${J}/1 hold-concierge→post-purchase-follow-up event ${at(0, '15:00')}`,
+      `cleo/${J}/1 post-purchase-follow-up→$complete end ${at(0, '15:00')}`,
+    ]);
+    expect(s.record(`cleo/${J}/1`, 'post-purchase-follow-up').context).toEqual({
+      Purchase_Completed: { order_id: 'o-cleo', total: 900 },
+      Concierge_Booked: { order_id: 'o-cleo', service: 'airport-transfer' },
+    });
+    expect(s.lines('dora').slice(-2)).toEqual([
+      `dora/${J}/1 hold-concierge→post-purchase-follow-up timeout ${at(2, '10:00')}`,
+      `dora/${J}/1 post-purchase-follow-up→$complete end ${at(2, '10:00')}`,
+    ]);
+    expect(s.record(`dora/${J}/1`, 'post-purchase-follow-up').context).toEqual({ Purchase_Completed: { order_id: 'o-dora', total: 900 } });
+    expect(s.lines('dane')).toEqual([
+      `dane/${J}/1 null→route entry ${at(0, '10:00')}`,
+      `dane/${J}/1 route→post-purchase-follow-up split ${at(0, '10:00')}`,
+      `dane/${J}/1 post-purchase-follow-up→$complete end ${at(0, '10:00')}`,
+    ]);
+    expect(s.record(`dane/${J}/1`, 'post-purchase-follow-up')).toMatchObject({
+      context: { Purchase_Completed: { order_id: 'o-dane', total: 900 } },
+      send: { to: ['email'], event: 'Post Purchase Follow Up', traits: { first_name: 'Dane' } },
+    });
+  });
+});
