@@ -16,6 +16,8 @@ import { loadDefinitions } from '../../src/definitions';
 import type { Definitions, Journey, JsonObject } from '../../src/definitions/model';
 import type { EngineOptions } from '../../src/engine/engine';
 import type { Transition } from '../../src/engine/transition';
+import type { OutMessage } from '../../src/destinations/types';
+import { buildSendIndex, route } from '../../src/sinks/router';
 import { TestDriver, type RawMessage } from '../helpers/test-driver';
 
 export const TOPOLOGIES = resolve(__dirname, '..', '..', 'topologies');
@@ -130,6 +132,14 @@ export class Scenario {
   /** The records that carry a `send`, as `instance step→destinations` for compact assertions. */
   sends(userId?: string): string[] {
     return this.records(userId).filter((t) => t.send !== undefined).map((t) => `${t.instance} ${t.to === '$exit' ? '$exit' : t.to}→${(t.send?.to ?? []).join(',')}`);
+  }
+
+  /** What destination `id` (of topologies/destinations.yaml) is sent for the records of the journeys under test (spec §6). */
+  delivered(id: string, userId?: string): OutMessage[] {
+    const destination = this.definitions.destinations.get(id);
+    if (destination === undefined) throw new Error(`no destination ${id}`);
+    const index = buildSendIndex(this.definitions);
+    return this.records(userId).flatMap((t) => route(t, destination, index).messages);
   }
 
   /** The one record of `instance` entering `to` (fails the test when there is not exactly one). */

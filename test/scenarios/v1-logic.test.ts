@@ -324,5 +324,21 @@ scenarios('l8-ad-suppression', (make) => {
     ]);
     expect(s.record(`gia/${J}/1`, '$exit').sent).toEqual(['targeted']);
     expect(s.lines('hux')).toEqual([]);
+    // The ad platform sees two lists, the boolean traits named by the step keys (segment-identify, spec §6),
+    // and targets "targeted AND NOT converted"; the expiry tells it gia left the targeted list.
+    const TARGETED = 'j_o_l8_ad_suppression__targeted';
+    const CONVERTED = 'j_o_l8_ad_suppression__converted';
+    const ads = (u: string) => s.delivered('ads', u).map((m) => [m.id, m.body.type, m.body.traits]);
+    expect(ads('fin')).toEqual([
+      [s.record(`fin/${J}/1`, 'targeted').id, 'identify', { [TARGETED]: true }],
+      [s.record(`fin/${J}/1`, 'converted').id, 'identify', { [CONVERTED]: true }],
+    ]);
+    const expiry = s.record(`gia/${J}/1`, '$exit');
+    expect(ads('gia')).toEqual([
+      [s.record(`gia/${J}/1`, 'targeted').id, 'identify', { [TARGETED]: true }],
+      [`${expiry.id}-exit`, 'identify', { [TARGETED]: false }],
+    ]);
+    // The warehouse (transition format) gets the converted record as is.
+    expect(s.delivered('warehouse', 'fin').map((m) => m.body)).toEqual([expect.objectContaining({ to: 'converted', reason: 'condition', instance: `fin/${J}/1` })]);
   });
 });

@@ -33,6 +33,13 @@ scenarios('e12-cart-exit-rules', (make) => {
       Checkout_Started: { cart_id: 'c-2', total: 35 },
       Order_Purchased: { cart_id: 'c-2', order_id: 'o-9', revenue: 35 },
     });
+    // Spec §6: the email destination, which email-reminder sent to, is told the user left (an Audience Exited
+    // track, <stepKey>: false, messageId <id>-exit); the exit send goes to crm and warehouse (messageId = id).
+    const of2 = (id: string) => s.delivered(id).filter((m) => m.id.startsWith(exit.id));
+    expect(of2('email').map((m) => [m.id, m.body.type, m.body.event])).toEqual([[`${exit.id}-exit`, 'track', 'Audience Exited']]);
+    expect(of2('email')[0]!.body.properties).toMatchObject({ j_o_e12_cart_exit_rules__email_reminder: false, journey_context: exit.context });
+    expect(of2('crm').map((m) => [m.id, m.body.type])).toEqual([[exit.id, 'identify']]);
+    expect(of2('warehouse').map((m) => [m.id, m.body.to, m.body.sent])).toEqual([[exit.id, '$exit', ['email-reminder']]]);
     expect(one).toEqual([
       `lin/${J}/1 null→delay-1h entry ${at(0, '10:00')}`,
       `lin/${J}/1 delay-1h→email-reminder wait ${at(0, '11:00')}`,
