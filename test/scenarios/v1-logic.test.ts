@@ -208,7 +208,7 @@ scenarios(['l6-multi-branch', 'l6-multi-branch-exclusive'], (make) => {
   const MULTI = 'l6-multi-branch';
   const EXCL = 'l6-multi-branch-exclusive';
 
-  test('registered and attended before the split: multi-branch enters both branches; the fixed version only the attended one', () => {
+  test('registered and attended before the split: multi-branch enters both branches (survey sent once, at the first arrival); the fixed version only the attended one', () => {
     const s = make();
     s.track('ivy', 'Webinar Invited', at(0, '09:00'), { webinar_id: 'w-42' });
     s.track('jay', 'Webinar Invited', at(0, '09:00'), { webinar_id: 'w-42' });
@@ -219,8 +219,11 @@ scenarios(['l6-multi-branch', 'l6-multi-branch-exclusive'], (make) => {
     expect(of(s, 'ivy', MULTI)).toEqual([
       `ivy/${MULTI}/1 null→delay-2d entry ${at(0, '09:00')}`,
       `ivy/${MULTI}/1 delay-2d→follow-up wait ${at(2, '09:00')}`,
+      // Depth first, in listed order: the forked path of the first branch runs to its end...
       `ivy/${MULTI}/1 follow-up→registered-email branch ${at(2, '09:00')}`,
-      `ivy/${MULTI}/1 registered-email→$end end ${at(2, '09:00')}`,
+      `ivy/${MULTI}/1 registered-email→webinar-survey next ${at(2, '09:00')}`,
+      `ivy/${MULTI}/1 webinar-survey→$end end ${at(2, '09:00')}`,
+      // ...then the waiting path takes the last branch; the survey was entered already: that path ends.
       `ivy/${MULTI}/1 follow-up→attended-email branch ${at(2, '09:00')}`,
       `ivy/${MULTI}/1 attended-email→$complete end ${at(2, '09:00')}`,
     ]);
@@ -228,20 +231,23 @@ scenarios(['l6-multi-branch', 'l6-multi-branch-exclusive'], (make) => {
       `ivy/${EXCL}/1 null→delay-2d entry ${at(0, '09:00')}`,
       `ivy/${EXCL}/1 delay-2d→follow-up wait ${at(2, '09:00')}`,
       `ivy/${EXCL}/1 follow-up→attended-email branch ${at(2, '09:00')}`,
-      `ivy/${EXCL}/1 attended-email→$end end ${at(2, '09:00')}`,
+      `ivy/${EXCL}/1 attended-email→webinar-survey next ${at(2, '09:00')}`,
+      `ivy/${EXCL}/1 webinar-survey→$end end ${at(2, '09:00')}`,
       // The registration branch can never hold again for ivy: the path waits there until the exit.
       `ivy/${EXCL}/1 follow-up→$exit exit-after ${at(14, '09:00')}`,
     ]);
     // (The interleaving of different instances at one instant is free, §5: compare per journey.)
     expect(s.sends('ivy').filter((x) => x.includes(`/${MULTI}/`))).toEqual([
       `ivy/${MULTI}/1 registered-email→email`,
+      `ivy/${MULTI}/1 webinar-survey→email`,
       `ivy/${MULTI}/1 attended-email→email,crm`,
     ]);
-    expect(s.sends('ivy').filter((x) => x.includes(`/${EXCL}/`))).toEqual([`ivy/${EXCL}/1 attended-email→email,crm`]);
-    expect(s.record(`ivy/${EXCL}/1`, '$exit').sent).toEqual(['attended-email']);
+    expect(s.sends('ivy').filter((x) => x.includes(`/${EXCL}/`))).toEqual([`ivy/${EXCL}/1 attended-email→email,crm`, `ivy/${EXCL}/1 webinar-survey→email`]);
+    expect(s.record(`ivy/${EXCL}/1`, '$exit').sent).toEqual(['attended-email', 'webinar-survey']);
     for (const journey of [MULTI, EXCL]) {
-      expect(s.sends('jay').filter((x) => x.includes(`/${journey}/`))).toEqual([`jay/${journey}/1 registered-email→email`]);
+      expect(s.sends('jay').filter((x) => x.includes(`/${journey}/`))).toEqual([`jay/${journey}/1 registered-email→email`, `jay/${journey}/1 webinar-survey→email`]);
       expect(of(s, 'jay', journey).at(-1)).toBe(`jay/${journey}/1 follow-up→$exit exit-after ${at(14, '09:00')}`);
+      expect(s.record(`jay/${journey}/1`, '$exit').sent).toEqual(['registered-email', 'webinar-survey']);
     }
   });
 
@@ -257,7 +263,8 @@ scenarios(['l6-multi-branch', 'l6-multi-branch-exclusive'], (make) => {
         `kit/${journey}/1 null→delay-2d entry ${at(0, '09:00')}`,
         `kit/${journey}/1 delay-2d→follow-up wait ${at(2, '09:00')}`,
         `kit/${journey}/1 follow-up→registered-email branch ${at(3, '10:00')}`,
-        `kit/${journey}/1 registered-email→$end end ${at(3, '10:00')}`,
+        `kit/${journey}/1 registered-email→webinar-survey next ${at(3, '10:00')}`,
+        `kit/${journey}/1 webinar-survey→$end end ${at(3, '10:00')}`,
         `kit/${journey}/1 follow-up→attended-email branch ${at(4, '10:00')}`,
         `kit/${journey}/1 attended-email→$complete end ${at(4, '10:00')}`,
       ]);
