@@ -48,7 +48,7 @@ scenarios('u1-repeat-purchase', (make) => {
     s.identify('cy', at(0, '09:00'), { first_name: 'Cy', phone: '+15550101' });
     s.track('cy', 'Order Completed', at(0, '12:00'), { order_id: 'o-4' });
     s.advanceTo(at(15)); // at the branch since day 14, no branch true: waiting gives no record
-    s.identify('cy', at(16, '08:00'), { most_frequent_utm_source: 'Email' });
+    const emailTrait = s.identify('cy', at(16, '08:00'), { most_frequent_utm_source: 'Email' });
     s.identify('cy', at(20, '08:00'), { most_frequent_utm_source: 'SMS' });
     s.advanceTo(at(40));
     expect(s.lines()).toEqual([
@@ -62,6 +62,8 @@ scenarios('u1-repeat-purchase', (make) => {
       `cy/${J}/1 sms-offer→$complete end ${at(20, '08:00')}`,
     ]);
     expect(s.record(`cy/${J}/1`, 'sms-offer').send).toEqual({ to: ['sms'], event: 'Repeat Purchase Offer', traits: { first_name: 'Cy', phone: '+15550101' } });
+    // Moved by an identify: the cause names its messageId and no event (§5).
+    expect(s.record(`cy/${J}/1`, 'email-offer').cause).toEqual({ messageId: emailTrait, event: null });
   });
 
   test('two orders in the same second: the first makes the entry condition true (entry), the second ends any chance of a send', () => {
