@@ -461,6 +461,8 @@ interface MessageDraft {
   idMode: 'none' | 'new' | 'dup';
   dupOf: number;
   offset: boolean;
+  /** User u2 sends big properties (2 bytes a character in UTF-8) now and then, so that contexts reach the 64 KiB limit (spec §4.4). */
+  blob: number;
 }
 
 const messageDraftArb: fc.Arbitrary<MessageDraft> = fc.record({
@@ -485,6 +487,7 @@ const messageDraftArb: fc.Arbitrary<MessageDraft> = fc.record({
   ),
   dupOf: fc.nat(),
   offset: fc.boolean(),
+  blob: fc.constantFrom(0, 0, 0, 17000, 25000, 40000),
 });
 
 function isoWithOffset(ms: number, offset: boolean): string {
@@ -514,7 +517,7 @@ export function messagesArb(maxLength = 40): fc.Arbitrary<RawMessage[]> {
       switch (d.kind) {
         case 'track':
           msg.event = d.event;
-          msg.properties = structuredClone(d.properties);
+          msg.properties = d.user === 2 && d.blob > 0 ? { ...structuredClone(d.properties), blob: 'é'.repeat(d.blob) } : structuredClone(d.properties);
           break;
         case 'page':
         case 'screen':

@@ -1,12 +1,13 @@
 // Properties of every run (spec §3, §4.2, §5) over random valid journeys and random Segment streams:
-// record shape and ids, seq 1..n per instance, at most one closing record and nothing after it, every
+// record shape and ids, seq 1..n per instance, sends and `sent` as specified, contexts within 64 KiB,
+// causes naming the message at its clock, random branches by the bucket rule, the entry rules, at most one closing record and nothing after it, every
 // move along the step graph with the reason of its step type, the clock never going back, unforked
 // instances forming one chain, every instance closed once the clock is far enough ahead, and the same
 // input giving the same bytes.
 import fc from 'fast-check';
 import { caseArb, loadJourneys, MAX_LIFETIME } from '../../helpers/generators';
 import { parseAll, simulate } from './harness';
-import { chainProblems, closureProblems, recordProblems } from './records';
+import { causeProblems, chainProblems, closureProblems, entryProblems, randomProblems, recordProblems } from './records';
 
 const RUNS = 250;
 
@@ -19,6 +20,28 @@ describe('every run', () => {
         expect(recordProblems(lines, defs)).toEqual([]);
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  test('causes: a record made by a message names it and is at its clock; random steps follow the bucket rule (§4.5)', () => {
+    fc.assert(
+      fc.property(caseArb(), (c) => {
+        const defs = loadJourneys(c.journeys);
+        const lines = simulate(defs, c.options, parseAll(c.messages), c.until);
+        expect([...causeProblems(lines, c.messages), ...randomProblems(lines, defs)]).toEqual([]);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('entry rules: live journeys only, once, after-exit (+ reentryAfter), one live instance per key, the instance limit (§4.1)', () => {
+    fc.assert(
+      fc.property(caseArb(), (c) => {
+        const defs = loadJourneys(c.journeys);
+        const lines = simulate(defs, c.options, parseAll(c.messages), c.until);
+        expect(entryProblems(lines, defs, c.options.maxInstances)).toEqual([]);
+      }),
+      { numRuns: 200 },
     );
   });
 

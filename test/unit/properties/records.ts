@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Definitions, Journey, Step } from '../../../src/definitions/model';
 import type { Transition } from '../../../src/engine/transition';
+import type { RawMessage } from '../../helpers/generators';
 
 const FIELDS = ['id', 'journey', 'version', 'instance', 'seq', 'userId', 'from', 'to', 'reason', 'at', 'cause', 'context'];
 const CLOSING = new Set(['$complete', '$exit']);
@@ -97,6 +98,14 @@ export function recordProblems(lines: string[], defs: Definitions): string[] {
       if (!successors(from).includes(r.to)) problems.push(`${where}: ${r.from}→${r.to} is not an edge of the step graph`);
       if (!(REASON_FROM[r.reason] ?? []).includes(from.type)) problems.push(`${where}: reason ${r.reason} leaving a ${from.type} step`);
     }
+    if (r.send !== undefined) {
+      const spec = r.to === '$exit' ? j.exit.send : to?.type === 'send' ? to.send : null;
+      if (spec !== null && (r.send.to.join() !== spec.to.join() || r.send.event !== spec.event || Object.keys(r.send.traits).some((t) => !spec.traits.includes(t)))) {
+        problems.push(`${where}: send ${JSON.stringify(r.send)} does not match its spec ${JSON.stringify(spec)}`);
+      }
+    }
+    const contextBytes = Buffer.byteLength(JSON.stringify(r.context), 'utf8');
+    if (contextBytes > 64 * 1024) problems.push(`${where}: context of ${contextBytes} bytes (over 64 KiB)`);
     const wantsSend = to?.type === 'send' || (r.to === '$exit' && j.exit.send !== null);
     if (wantsSend !== (r.send !== undefined)) problems.push(`${where}: send ${r.send === undefined ? 'missing' : 'unexpected'}`);
   }
@@ -111,6 +120,13 @@ export function recordProblems(lines: string[], defs: Definitions): string[] {
     const closing = list.filter((r) => CLOSING.has(r.to));
     if (closing.length > 1) problems.push(`${instance}: ${closing.length} closing records`);
     if (closing.length === 1 && !CLOSING.has(list[list.length - 1]!.to)) problems.push(`${instance}: records after ${closing[0]!.to}`);
+    // `sent` on $exit: the send steps the instance entered, in the order first entered.
+    const sends = new Set(journeys.get(list[0]!.journey)?.steps.filter((st) => st.type === 'send').map((st) => st.id));
+    const entered: string[] = [];
+    for (const r of list) {
+      if (r.to === '$exit' && JSON.stringify(r.sent) !== JSON.stringify(entered)) problems.push(`${instance}: sent ${JSON.stringify(r.sent)}, entered ${JSON.stringify(entered)}`);
+      if (sends.has(r.to) && !entered.includes(r.to)) entered.push(r.to);
+    }
     const key = instance.slice(0, instance.lastIndexOf('/'));
     const seqs = entries.get(key) ?? [];
     seqs.push(Number(instance.slice(instance.lastIndexOf('/') + 1)));
@@ -160,4 +176,130 @@ export function closureProblems(lines: string[], until: number, maxLifetime: num
     if (closed && Date.parse(last.at) > entered + maxLifetime) problems.push(`${instance}: lived from ${list[0]!.at} to ${last.at}, past maxLifetime`);
   }
   return problems;
+}
+
+/** The journey event name of a raw message (spec §2), null for identify/group/alias. */
+function eventName(m: RawMessage): string | null {
+  switch (m.type) {
+    case 'track':
+      return typeof m.event === 'string' ? m.event : null;
+    case 'page':
+      return 'Page Viewed';
+    case 'screen':
+      return 'Screen Viewed';
+    default:
+      return null;
+  }
+}
+
+/**
+ * A record with a cause was made by a message of that user with that messageId and event, at the clock
+ * of that message (the largest timestamp so far, spec §3); a record without a cause (time) is never at an
+ * instant before the clock of the message that preceded it.
+ */
+export function causeProblems(lines: string[], messages: RawMessage[]): string[] {
+  const problems: string[] = [];
+  const clocks = new Set<string>();
+  let clock = Number.NEGATIVE_INFINITY;
+  for (const m of messages) {
+    clock = Math.max(clock, Date.parse(String(m.timestamp)));
+    const key = JSON.stringify([m.userId ?? null, m.messageId ?? null, eventName(m), new Date(clock).toISOString()]);
+    clocks.add(key);
+  }
+  for (const l of lines) {
+    const r = JSON.parse(l) as Transition;
+    if (r.cause === null) continue;
+    const key = JSON.stringify([r.userId, r.cause.messageId, r.cause.event, r.at]);
+    if (!clocks.has(key)) problems.push(`${r.instance}#${r.seq}: cause ${JSON.stringify(r.cause)} at ${r.at}: no message of ${r.userId} like that at that clock`);
+  }
+  return problems;
+}
+
+/** First 4 bytes of SHA-256 as a big-endian unsigned integer, mod 100 (spec §4.5), written independently of the engine. */
+function bucket(text: string): number {
+  return createHash('sha256').update(text, 'utf8').digest().readUInt32BE(0) % 100;
+}
+
+/** Every record that leaves a `random` step goes where the bucket rule says (or ends the path there: `end`, or a join). */
+export function randomProblems(lines: string[], defs: Definitions): string[] {
+  const problems: string[] = [];
+  for (const [instance, list] of groupByInstance(lines.map((l) => JSON.parse(l) as Transition))) {
+    const j = defs.journeys.find((x) => x.id === list[0]!.journey);
+    if (j === undefined) continue;
+    const entrySeq = instance.slice(instance.lastIndexOf('/') + 1);
+    const entered = new Set<string>();
+    for (const r of list) {
+      const step = j.steps.find((s) => s.id === r.from);
+      // A random step never waits: the record leaving it is its move (an $exit from it is an exit.condition at entry).
+      if (step?.type === 'random' && r.to !== '$exit') {
+        const b = bucket(step.sticky ? `${j.id}:${step.id}:${r.userId}` : `${j.id}:${step.id}:${r.userId}:${entrySeq}`);
+        let upper = 0;
+        const chosen = step.branches.find((br) => b < (upper += br.percent))!;
+        const ends = chosen.next === 'end' || entered.has(chosen.next);
+        const ok = ends ? r.to === '$end' || r.to === '$complete' : r.to === chosen.next && r.reason === 'random';
+        if (!ok) problems.push(`${instance}#${r.seq}: ${r.from}→${r.to} (${r.reason}), the bucket ${b} says ${chosen.next}`);
+      }
+      entered.add(r.to);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Entry rules (spec §4.1), from the records in output order: only live journeys start instances; `once`
+ * enters once; `after-exit` only when no instance is live, and from `reentryAfter` after the last close;
+ * `always` never two live instances with the same key (without key: one live instance); a trigger
+ * without the key starts nothing; and never more than `maxInstances` live instances per user.
+ */
+export function entryProblems(lines: string[], defs: Definitions, maxInstances: number): string[] {
+  const problems: string[] = [];
+  const live = new Map<string, Transition>(); // instance → its entry record
+  const lastClose = new Map<string, number>(); // user/journey → time of the last close
+  for (const l of lines) {
+    const r = JSON.parse(l) as Transition;
+    const j = defs.journeys.find((x) => x.id === r.journey);
+    if (j === undefined) continue;
+    const uj = `${r.userId}/${r.journey}`;
+    if (r.reason === 'entry') {
+      const where = `${r.instance} entered at ${r.at}`;
+      const others = [...live.values()].filter((e) => e.userId === r.userId && e.journey === r.journey);
+      const userLive = [...live.values()].filter((e) => e.userId === r.userId).length;
+      if (j.status !== 'live') problems.push(`${where}: journey is ${j.status}`);
+      if (userLive >= maxInstances) problems.push(`${where}: ${userLive} instances were live (limit ${maxInstances})`);
+      const entrySeq = Number(r.instance.slice(r.instance.lastIndexOf('/') + 1));
+      const reentryAfter = j.entry.reentryAfter;
+      const closed = lastClose.get(uj);
+      if (j.entry.reentry === 'once' && entrySeq > 1) problems.push(`${where}: reentry once, but entry ${entrySeq}`);
+      if (j.entry.reentry === 'after-exit') {
+        if (others.length > 0) problems.push(`${where}: after-exit with ${others.length} live instance(s)`);
+        if (reentryAfter !== null && closed !== undefined && Date.parse(r.at) < closed + reentryAfter) problems.push(`${where}: before reentryAfter elapsed since ${new Date(closed).toISOString()}`);
+      }
+      const entry = j.entry;
+      if (entry.kind === 'event') {
+        const key = keyOf(r, entry.event, entry.key);
+        if (entry.key !== null && key === undefined) problems.push(`${where}: trigger without a (scalar) key`);
+        if (entry.reentry === 'always' && key !== TRUNCATED) {
+          const clash = others.find((e) => keyOf(e, entry.event, entry.key) === key);
+          if (clash !== undefined) problems.push(`${where}: ${clash.instance} with the same key ${JSON.stringify(key ?? null)} is live`);
+        }
+      }
+      live.set(r.instance, r);
+    } else if (r.to === '$exit' || r.to === '$complete') {
+      live.delete(r.instance);
+      lastClose.set(uj, Date.parse(r.at));
+    }
+  }
+  return problems;
+}
+
+const TRUNCATED = Symbol('truncated');
+
+/** The instance key from the entry record's context (the trigger's properties); null path: no key. */
+function keyOf(r: Transition, event: string, path: string[] | null): unknown {
+  if (path === null) return null;
+  const props = r.context[event];
+  if (typeof props === 'object' && props !== null && !Array.isArray(props) && props.$truncated === true) return TRUNCATED;
+  let v: unknown = props;
+  for (const p of path) v = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>)[p] : undefined;
+  return v === null || typeof v === 'object' ? undefined : v;
 }
