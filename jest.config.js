@@ -14,7 +14,7 @@ const infra = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/scenarios/**/*.test.ts'] },
-    { ...common, ...infra, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], testTimeout: 120000 },
-    { ...common, ...infra, displayName: 'fault', testMatch: ['<rootDir>/test/fault/**/*.test.ts'], testTimeout: 600000 },
+    { ...common, ...infra, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], setupFilesAfterEnv: ['<rootDir>/test/helpers/timeout-integration.ts'] },
+    { ...common, ...infra, displayName: 'fault', testMatch: ['<rootDir>/test/fault/**/*.test.ts'], setupFilesAfterEnv: ['<rootDir>/test/helpers/timeout-fault.ts'] },
   ],
 };

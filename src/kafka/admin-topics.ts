@@ -7,6 +7,8 @@ import type { Definitions } from '../definitions/model';
 import { ErrorCodes, JourneyError } from '../errors';
 import type { TopicNames } from './topics';
 
+const DLQ_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+
 export interface CreateTopicsOptions {
   partitions: number;
   /** -1: the broker's default. */
@@ -28,11 +30,12 @@ export function plannedTopics(topics: TopicNames, o: CreateTopicsOptions): ITopi
     { topic: topics.events, numPartitions: p, replicationFactor: rf },
     { topic: topics.traits, numPartitions: p, replicationFactor: rf },
     { topic: topics.transitions, numPartitions: p, replicationFactor: rf },
-    { topic: topics.dlq, numPartitions: p, replicationFactor: rf },
+    // A dead letter carries the original record plus why: allow records up to twice the default limit.
+    { topic: topics.dlq, numPartitions: p, replicationFactor: rf, configEntries: [{ name: 'max.message.bytes', value: String(DLQ_MAX_MESSAGE_BYTES) }] },
     { topic: topics.changelog, numPartitions: p, replicationFactor: rf, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.compaction.lag.ms', value: '60000' }] },
   ];
   for (const d of o.definitions?.destinations.values() ?? []) {
-    list.push({ topic: topics.destinationDlq(d.id), numPartitions: p, replicationFactor: rf });
+    list.push({ topic: topics.destinationDlq(d.id), numPartitions: p, replicationFactor: rf, configEntries: [{ name: 'max.message.bytes', value: String(DLQ_MAX_MESSAGE_BYTES) }] });
     if (d.type === 'kafka') list.push({ topic: d.topic, numPartitions: p, replicationFactor: rf });
   }
   const seen = new Set<string>();

@@ -78,6 +78,8 @@ const BUFFER_HIGH = 5000;
 const BUFFER_LOW = 1000;
 const SCAN_PAGE = 1000;
 const WALL_TICK_MS = 250;
+/** Bytes per produce request: below the broker's default 1 MiB record-batch limit. */
+const MAX_REQUEST_BYTES = 768 * 1024;
 
 export class PartitionTask {
   private store: PartitionStore | undefined;
@@ -498,12 +500,19 @@ export class PartitionTask {
     }));
 
     const txn = await producer.transaction();
-    let changelogOffset: string;
+    let changelogOffset = -1n;
     try {
-      const sent = await txn.sendBatch({ topicMessages });
-      const cl = sent.find((r) => r.topicName === topics.changelog && r.partition === this.partition);
-      if (cl?.baseOffset === undefined) throw new Error('changelog offset unknown after send');
-      changelogOffset = (BigInt(cl.baseOffset) + BigInt(changelog.length) - 1n).toString();
+      // Several produce requests when needed: a record batch must stay under the broker's message size limit.
+      for (const chunk of chunkBySize(topicMessages, MAX_REQUEST_BYTES)) {
+        const sent = await txn.sendBatch({ topicMessages: chunk });
+        const n = chunk.find((t) => t.topic === topics.changelog)?.messages.length ?? 0;
+        const cl = sent.find((r) => r.topicName === topics.changelog && r.partition === this.partition);
+        if (n > 0 && cl?.baseOffset !== undefined) {
+          const last = BigInt(cl.baseOffset) + BigInt(n) - 1n;
+          if (last > changelogOffset) changelogOffset = last;
+        }
+      }
+      if (changelogOffset < 0n) throw new Error('changelog offset unknown after send');
       if (offsets.length > 0) await sendOffsetsWithRetry(txn, { consumerGroupId: group, topics: offsets });
       await txn.commit();
     } catch (err) {
@@ -514,7 +523,7 @@ export class PartitionTask {
     for (const s of SIDES) if (batch.offsets[s] !== undefined) metaOffsets[this.topic(s)] = batch.offsets[s];
     // A partition never read from still matches the group's "no offset" (-1).
     for (const s of SIDES) metaOffsets[this.topic(s)] ??= '-1';
-    this.meta = { offsets: metaOffsets, changelogOffset, clock: Number.isFinite(this.clock) ? this.clock : null };
+    this.meta = { offsets: metaOffsets, changelogOffset: changelogOffset.toString(), clock: Number.isFinite(this.clock) ? this.clock : null };
     storeOps.push(store.metaOp(this.meta));
     await store.apply(storeOps);
     this.storeMinDue = await store.minDue();
@@ -528,6 +537,37 @@ export class PartitionTask {
       if (hw !== null && next !== null) metrics.lag.set({ topic: this.topic(s), partition: String(this.partition) }, Number(hw > next ? hw - next : 0n));
     }
   }
+}
+
+/** Splits messages into produce requests of at most about `limit` bytes (a larger record goes alone). */
+function chunkBySize(topicMessages: TopicMessages[], limit: number): TopicMessages[][] {
+  const chunks: TopicMessages[][] = [];
+  let current = new Map<string, TopicMessages>();
+  let size = 0;
+  for (const { topic, messages } of topicMessages) {
+    for (const m of messages) {
+      const bytes = byteLength(m.key) + byteLength(m.value) + 64;
+      if (size > 0 && size + bytes > limit) {
+        chunks.push([...current.values()]);
+        current = new Map();
+        size = 0;
+      }
+      let entry = current.get(topic);
+      if (entry === undefined) {
+        entry = { topic, messages: [] };
+        current.set(topic, entry);
+      }
+      entry.messages.push(m);
+      size += bytes;
+    }
+  }
+  if (current.size > 0) chunks.push([...current.values()]);
+  return chunks;
+}
+
+function byteLength(v: Buffer | string | null | undefined): number {
+  if (v === null || v === undefined) return 0;
+  return typeof v === 'string' ? Buffer.byteLength(v) : v.length;
 }
 
 /** The due instant recorded in a core piece (timers and the next condition flip). */

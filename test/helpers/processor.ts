@@ -1,0 +1,202 @@
+// Helpers for processor tests against the real broker: unique topics, producing a workload, running
+// `journeys process` (as a child process that can be killed with SIGKILL), waiting until it has consumed
+// everything, reading the transitions topic completely, and the expected records from the simulator.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Kafka, Admin, Producer } from 'kafkajs';
+import { TransitionDecoder } from '../../src/codecs/transition-codec';
+import type { Definitions, Json } from '../../src/definitions/model';
+import { Simulator } from '../../src/engine/simulator';
+import type { Transition } from '../../src/engine/transition';
+import { parseMessage } from '../../src/ingest/message';
+import { createTopics } from '../../src/kafka/admin-topics';
+import { topicNames, type TopicNames } from '../../src/kafka/topics';
+import { parseTimestamp } from '../../src/lib/time';
+import { connectedAdmin, connectedProducer, infra, kafkaClient, schemaRegistry, uniqueName } from './kafka';
+
+export const ROOT = resolve(__dirname, '..', '..');
+
+export interface ProcessorEnv {
+  group: string;
+  topics: TopicNames;
+  partitions: number;
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+  /** Parent of the processors' state dirs. */
+  stateRoot: string;
+  close(): Promise<void>;
+}
+
+export async function processorEnv(partitions: number, definitions: Definitions | null): Promise<ProcessorEnv> {
+  const group = uniqueName('jp');
+  const topics = topicNames({ group, events: `${group}.events`, traits: `${group}.traits`, transitions: `${group}.transitions`, dlq: `${group}.dlq`, dlqPrefix: `${group}.dlq.` });
+  const kafka = kafkaClient();
+  const admin = await connectedAdmin(kafka);
+  await createTopics(admin, schemaRegistry(), topics, { partitions, replicationFactor: 1, definitions });
+  const producer = await connectedProducer(kafka);
+  return {
+    group, topics, partitions, kafka, admin, producer, stateRoot: mkdtempSync(join(tmpdir(), 'journeys-state-')),
+    close: async () => {
+      await producer.disconnect();
+      await admin.disconnect();
+    },
+  };
+}
+
+/** The topic flags for `journeys process` matching the env. */
+export function topicFlags(env: ProcessorEnv): string[] {
+  const t = env.topics;
+  return ['--group', env.group, '--events-topic', t.events, '--traits-topic', t.traits, '--transitions-topic', t.transitions, '--dlq-topic', t.dlq, '--changelog-topic', t.changelog];
+}
+
+/** Produces messages keyed by userId: identify to traits, everything else to events (JSON values). */
+export async function produceMessages(env: ProcessorEnv, messages: Record<string, Json>[], chunk = 2000): Promise<void> {
+  for (let i = 0; i < messages.length; i += chunk) {
+    const part = messages.slice(i, i + chunk);
+    const events = part.filter((m) => m.type !== 'identify');
+    const traits = part.filter((m) => m.type === 'identify');
+    const toRecord = (m: Record<string, Json>) => ({ key: typeof m.userId === 'string' ? m.userId : null, value: JSON.stringify(m) });
+    await env.producer.sendBatch({
+      topicMessages: [
+        { topic: env.topics.events, messages: events.map(toRecord) },
+        { topic: env.topics.traits, messages: traits.map(toRecord) },
+      ].filter((t) => t.messages.length > 0),
+    });
+  }
+}
+
+/** One message without userId in every partition at `iso`: moves each partition's event clock there (spec §3). */
+export async function produceClockTicks(env: ProcessorEnv, iso: string): Promise<void> {
+  const messages = Array.from({ length: env.partitions }, (_, partition) => ({
+    partition, key: null, value: JSON.stringify({ type: 'track', event: 'Clock Tick', timestamp: iso }),
+  }));
+  await env.producer.send({ topic: env.topics.events, messages });
+}
+
+export interface ProcessorProcess {
+  child: ChildProcess;
+  /** Exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  output(): string;
+}
+
+/** Runs the built CLI `journeys process` as a child process. */
+export function startProcessor(env: ProcessorEnv, topologies: string, stateDir: string, extra: string[] = []): ProcessorProcess {
+  const { bootstrap, registryUrl } = infra();
+  const args = [join(ROOT, 'bin', 'journeys.js'), 'process', '--topologies', topologies, '--state-dir', stateDir,
+    '--bootstrap', bootstrap, '--registry', registryUrl, '--clock', 'event', ...topicFlags(env), ...extra];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, JOURNEYS_LOG_LEVEL: process.env.JOURNEYS_TEST_LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 200_000) out = out.slice(-100_000);
+  });
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return { child, exited, output: () => out };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Total input records not yet committed by the processor group. */
+export async function inputLag(env: ProcessorEnv): Promise<number> {
+  const inputs = [env.topics.events, env.topics.traits];
+  const committed = await env.admin.fetchOffsets({ groupId: env.group, topics: inputs });
+  let lag = 0;
+  for (const topic of inputs) {
+    const ends = await env.admin.fetchTopicOffsets(topic);
+    for (const end of ends) {
+      const c = committed.find((x) => x.topic === topic)?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+      lag += Number(end.high) - Math.max(Number(c), Number(end.low));
+    }
+  }
+  return lag;
+}
+
+/** Waits until the group has committed every input record (the test's timeout bounds the wait). */
+export async function waitCaughtUp(env: ProcessorEnv, onProgress?: (lag: number) => void): Promise<void> {
+  for (;;) {
+    const lag = await inputLag(env);
+    onProgress?.(lag);
+    if (lag === 0) return;
+    await sleep(250);
+  }
+}
+
+/**
+ * Everything committed on the transitions topic: a sentinel record is written to every partition, then the
+ * topic is read (read_committed) until every partition's sentinel has been seen.
+ */
+export async function readTransitions(env: ProcessorEnv): Promise<Transition[]> {
+  const topic = env.topics.transitions;
+  const sentinel = uniqueName('sentinel');
+  await env.producer.send({ topic, messages: Array.from({ length: env.partitions }, (_, partition) => ({ partition, key: 'sentinel', value: sentinel })) });
+  const decoder = new TransitionDecoder(schemaRegistry());
+  const consumer = env.kafka.consumer({ groupId: uniqueName('jp-reader'), maxWaitTimeInMs: 100, maxBytes: 32 << 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const out: Transition[] = [];
+  const seen = new Set<number>();
+  try {
+    await new Promise<void>((res, rej) => {
+      consumer.run({
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) {
+            if (m.value === null) continue;
+            if (m.value.toString() === sentinel) seen.add(batch.partition);
+            else out.push(await decoder.decode(m.value));
+          }
+          if (seen.size === env.partitions) res();
+        },
+      }).catch(rej);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
+
+/** What `journeys simulate` gives for the same messages, with the clock advanced to `until`. */
+export function simulate(defs: Definitions, messages: Record<string, Json>[], until: string): Transition[] {
+  const out: Transition[] = [];
+  const sim = new Simulator(defs, {}, (t) => out.push(t));
+  for (const raw of messages) {
+    const parsed = parseMessage(raw);
+    if (parsed.ok) sim.push(parsed.message);
+  }
+  sim.advanceTo(parseTimestamp(until) as number);
+  return out;
+}
+
+export interface Comparison {
+  missing: string[];
+  extra: string[];
+  duplicated: string[];
+  different: string[];
+}
+
+/** Compares by id; every field must be equal. */
+export function compareTransitions(actual: Transition[], expected: Transition[]): Comparison {
+  const byId = new Map<string, Transition>();
+  const duplicated: string[] = [];
+  for (const t of actual) {
+    if (byId.has(t.id)) duplicated.push(t.id);
+    byId.set(t.id, t);
+  }
+  const expectedIds = new Set(expected.map((t) => t.id));
+  const missing = expected.filter((t) => !byId.has(t.id)).map((t) => `${t.instance}#${t.seq} ${t.from ?? 'null'}→${t.to}`);
+  const extra = actual.filter((t) => !expectedIds.has(t.id)).map((t) => `${t.instance}#${t.seq} ${t.from ?? 'null'}→${t.to}`);
+  const different = expected.filter((t) => byId.has(t.id) && JSON.stringify(canonical(byId.get(t.id))) !== JSON.stringify(canonical(t))).map((t) => t.id);
+  return { missing, extra, duplicated, different };
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}

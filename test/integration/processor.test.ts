@@ -1,0 +1,124 @@
+// `journeys process` against the real broker and registry: the same transitions as `journeys simulate`,
+// bad input to the dead-letter topic, Avro input, metrics, and a clean SIGTERM.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SchemaType } from '@kafkajs/confluent-schema-registry';
+import { decodeDeadLetter } from '../../src/codecs/dead-letter-codec';
+import { loadAvroSchema } from '../../src/codecs/avro-schemas';
+import { loadDefinitions } from '../../src/definitions';
+import { Processor } from '../../src/processor/processor';
+import { infra, schemaRegistry, uniqueName } from '../helpers/kafka';
+import {
+  ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, startProcessor, waitCaughtUp,
+  type ProcessorEnv,
+} from '../helpers/processor';
+import { generateWorkload } from '../helpers/workload';
+import { brokerList } from '../../src/kafka/infra-state';
+
+const TOPOLOGIES = join(ROOT, 'topologies');
+const defs = loadDefinitions(TOPOLOGIES);
+
+describe('journeys process', () => {
+  let env: ProcessorEnv;
+  afterEach(async () => {
+    await env?.close();
+  });
+
+  test('equals journeys simulate on the same input (event clock, 4 partitions, every example journey)', async () => {
+    env = await processorEnv(4, defs);
+    const workload = generateWorkload(defs, { users: 200, messages: 4000, start: '2026-05-01T00:00:00.000Z', stepMs: 60_000, seed: 7 });
+    const end = new Date(Date.parse(workload.end) + 1000).toISOString();
+    await produceMessages(env, workload.messages);
+    await produceClockTicks(env, end);
+    const expected = simulate(defs, workload.messages, end);
+    expect(expected.length).toBeGreaterThan(500);
+
+    const p = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'a'));
+    await waitCaughtUp(env);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+
+    const actual = await readTransitions(env);
+    expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
+    expect(actual).toHaveLength(expected.length);
+  });
+
+  test('bad input goes to the dead-letter topic with its reason; messages without userId are skipped; the rest is processed', async () => {
+    env = await processorEnv(2, defs);
+    const registry = schemaRegistry();
+    const { id: segmentId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(loadAvroSchema('segmentMessage')) }, { subject: `${env.topics.events}-value` });
+    const segmentType = (await import('avsc')).default.Type.forSchema(loadAvroSchema('segmentMessage'));
+    const framed = (id: number, body: Buffer) => Buffer.concat([Buffer.from([0, (id >>> 24) & 255, (id >>> 16) & 255, (id >>> 8) & 255, id & 255]), body]);
+    const good = (u: string, i: number) => ({ type: 'track', userId: u, event: 'Cart_Viewed', timestamp: `2026-05-01T10:00:${String(i % 60).padStart(2, '0')}.000Z`, messageId: `g${u}-${i}`, properties: { cart_id: `c${i}` } });
+
+    const bad: { key: string; value: Buffer }[] = [];
+    for (let i = 0; i < 25; i++) bad.push({ key: `bad-${i}`, value: Buffer.from(`{not json ${i}`) });
+    for (let i = 0; i < 25; i++) bad.push({ key: `bad-${i}`, value: framed(987654 + i, Buffer.from([1, 2, 3])) });
+    for (let i = 0; i < 25; i++) bad.push({ key: `bad-${i}`, value: Buffer.from(JSON.stringify({ type: 'track', userId: `bad-${i}`, event: 'X', timestamp: '2026-05-01T10:00:00' })) });
+    for (let i = 0; i < 25; i++) bad.push({ key: `bad-${i}`, value: Buffer.from(JSON.stringify({ type: 'track', userId: `bad-${i}`, event: 42, properties: 'x', timestamp: '2026-05-01T10:00:00Z' })) });
+    for (let i = 0; i < 10; i++) bad.push({ key: `bad-${i}`, value: Buffer.from(JSON.stringify({ type: 'track', userId: `bad-${i}`, event: 'X', timestamp: '2026-05-01T10:00:00Z', properties: { blob: 'x'.repeat(300_000) } })) });
+    for (let i = 0; i < 5; i++) bad.push({ key: `bad-${i}`, value: Buffer.from(JSON.stringify({ type: 'click', userId: `bad-${i}`, timestamp: '2026-05-01T10:00:00Z' })) });
+
+    const goodJson = Array.from({ length: 20 }, (_, i) => good(`json-${i}`, i));
+    const goodAvro = Array.from({ length: 20 }, (_, i) => good(`avro-${i}`, i));
+    const noUser = Array.from({ length: 7 }, (_, i) => ({ type: 'track', event: 'Product Added', timestamp: '2026-05-01T10:00:00Z', properties: {}, messageId: `nouser-${i}` }));
+    await env.producer.send({ topic: env.topics.events, messages: goodJson.map((m) => ({ key: m.userId, value: JSON.stringify(m) })) });
+    // One record per request: the oversized ones would not fit in one produce request together.
+    for (const b of bad) await env.producer.send({ topic: env.topics.events, messages: [b] });
+    await env.producer.send({
+      topic: env.topics.events,
+      messages: goodAvro.map((m) => ({ key: m.userId, value: framed(segmentId, segmentType.toBuffer({ ...m, anonymousId: null, name: null, traits: null, context: null, properties: JSON.stringify(m.properties) })) })),
+    });
+    await env.producer.send({ topic: env.topics.events, messages: noUser.map((m) => ({ key: null, value: JSON.stringify(m) })) });
+
+    const processor = await Processor.start({
+      definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir: mkdtempSync(join(tmpdir(), 'jp-bad-')),
+      group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'avro', metricsPort: 0,
+    });
+    try {
+      await waitCaughtUp(env);
+      const metrics = await (await fetch(`http://127.0.0.1:${processor.metricsPort}/metrics`)).text();
+      expect(metrics).toMatch(/journeys_records_dropped_total\{reason="no_user_id"\} 7/);
+      expect(metrics).toMatch(/journeys_records_dropped_total\{reason="undecodable"\} 50/);
+      expect(metrics).toMatch(/journeys_records_dropped_total\{reason="invalid"\} 65/);
+      expect(metrics).toContain('journeys_transitions_total{journey=');
+      expect((await fetch(`http://127.0.0.1:${processor.metricsPort}/healthz`)).status).toBe(200);
+    } finally {
+      await processor.stop();
+    }
+
+    // Every bad record is in the DLQ with its reason and source coordinates; nothing else is.
+    const dlq: ReturnType<typeof decodeDeadLetter>[] = [];
+    const consumer = env.kafka.consumer({ groupId: uniqueName('dlq-reader') });
+    await consumer.connect();
+    await consumer.subscribe({ topic: env.topics.dlq, fromBeginning: true });
+    await new Promise<void>((res) => {
+      void consumer.run({ eachMessage: async ({ message }) => {
+        dlq.push(decodeDeadLetter(message.value as Buffer));
+        if (dlq.length >= bad.length) res();
+        return Promise.resolve();
+      } });
+    });
+    await consumer.disconnect();
+    expect(dlq).toHaveLength(bad.length);
+    const reasons = dlq.map((d) => d.reason);
+    expect(reasons.filter((r) => r.includes('neither JSON nor Confluent Avro'))).toHaveLength(25);
+    expect(reasons.filter((r) => r.includes('unknown Avro schema id'))).toHaveLength(25);
+    expect(reasons.filter((r) => r.includes('is not ISO-8601 with Z or an offset'))).toHaveLength(25);
+    expect(reasons.filter((r) => r.includes('track without a string event') || r.includes('properties is not an object'))).toHaveLength(25);
+    expect(reasons.filter((r) => r.includes('over the 262144-byte limit'))).toHaveLength(10);
+    expect(reasons.filter((r) => r.includes('unknown type'))).toHaveLength(5);
+    for (const d of dlq) {
+      expect(d.topic).toBe(env.topics.events);
+      expect(d.errorCode).toMatch(/^JRN_ERR_/);
+      expect(bad.some((b) => b.value.equals(d.value as Buffer))).toBe(true);
+    }
+
+    // The good ones (JSON and Avro) entered journeys like anything else.
+    const transitions = await readTransitions(env);
+    const users = new Set(transitions.map((t) => t.userId));
+    for (const m of [...goodJson, ...goodAvro]) expect(users.has(m.userId)).toBe(true);
+    expect([...users].some((u) => u.startsWith('bad-'))).toBe(false);
+  });
+});
