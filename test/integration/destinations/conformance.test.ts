@@ -1,0 +1,179 @@
+// Runs the destination conformance suite for every connector: webhook against a local HTTP server, kafka
+// against the real broker.
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { KafkaConnector, TRANSITION_ID_HEADER } from '../../../src/destinations/kafka/connector';
+import type { ConnectorDeps } from '../../../src/destinations/types';
+import { WebhookConnector } from '../../../src/destinations/webhook/connector';
+import { silentLogger } from '../../../src/observability/logger';
+import { brokerList } from '../../../src/kafka/infra-state';
+import { connectedAdmin, connectedProducer, consumeUntil, createTopics, infra, kafkaClient, uniqueName } from '../../helpers/kafka';
+import { runConformance, type Landed, type Target, type TargetOptions } from './conformance';
+import { NEVER, OK, Receiver, type Reply } from './receiver';
+
+const deps = (): ConnectorDeps => ({
+  logger: silentLogger(), env: {}, retry: { initialMs: 20, maxMs: 200 }, brokers: brokerList(infra()),
+  kafka: { clientRetries: 1, maxAttempts: 5, timeoutMs: 5000 },
+});
+
+// ---- webhook: a local HTTP server ----
+
+interface WebhookTarget extends Target {
+  receiver: Receiver;
+  path: string;
+  mode: { fail: Reply | null; hang: number; gate: Promise<void> | null };
+}
+
+async function webhookTarget(o: TargetOptions, onRetry: (destination: string) => void): Promise<WebhookTarget> {
+  const receiver = await Receiver.start();
+  const path = '/hook';
+  const mode: WebhookTarget['mode'] = { fail: null, hang: 0, gate: null };
+  receiver.on(path, async () => {
+    if (mode.hang > 0) {
+      mode.hang--;
+      return NEVER;
+    }
+    if (mode.gate !== null) await mode.gate;
+    return mode.fail ?? OK;
+  });
+  const connector = new WebhookConnector(
+    {
+      id: 'hook', type: 'webhook', format: 'segment-track', url: receiver.url(path), secretEnv: null, batchSize: 1, lingerMs: 0,
+      timeoutMs: o.timeoutMs ?? 5000, maxAttempts: o.maxAttempts ?? 5, concurrency: o.concurrency ?? 4, ratePerSecond: o.ratePerSecond ?? null, headers: {},
+    },
+    { ...deps(), onRetry },
+  );
+  const target: WebhookTarget = {
+    receiver, path, mode, connector,
+    async accepted(n) {
+      await receiver.until(() => receiver.accepted(path).length >= n);
+      return receiver.accepted(path).map((a): Landed => ({ id: a.key, message: a.message }));
+    },
+    failTransiently: () => {
+      mode.fail = { status: 503, body: 'unavailable' };
+      return Promise.resolve();
+    },
+    failPermanently: () => {
+      mode.fail = { status: 400, body: '{"error":"bad request"}' };
+      return Promise.resolve();
+    },
+    heal: () => {
+      mode.fail = null;
+      return Promise.resolve();
+    },
+    close: async () => {
+      await connector.close();
+      await receiver.close();
+    },
+  };
+  return target;
+}
+
+runConformance({
+  name: 'webhook',
+  setup: webhookTarget,
+  hangNext: (t) => {
+    (t as WebhookTarget).mode.hang++;
+  },
+  limits: {
+    gate: (t) => {
+      const w = t as WebhookTarget;
+      let open = () => undefined as void;
+      w.mode.gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      return () => {
+        w.mode.gate = null;
+        open();
+      };
+    },
+    untilInFlight: (t, n) => {
+      const w = t as WebhookTarget;
+      return w.receiver.until(() => w.receiver.inFlight(w.path) >= n);
+    },
+    maxInFlightSeen: (t) => (t as WebhookTarget).receiver.maxInFlight((t as WebhookTarget).path),
+    arrivals: (t) => (t as WebhookTarget).receiver.requestsTo((t as WebhookTarget).path).map((r) => r.at),
+  },
+});
+
+// ---- kafka: the real broker; faults through topic configs ----
+
+let kafka: Kafka | null = null;
+let admin: Admin | null = null;
+let probe: Producer | null = null;
+
+async function shared(): Promise<{ kafka: Kafka; admin: Admin; probe: Producer }> {
+  kafka ??= kafkaClient();
+  admin ??= await connectedAdmin(kafka);
+  probe ??= await connectedProducer(kafka, { retry: { retries: 0 } });
+  return { kafka, admin, probe };
+}
+
+async function setTopicConfig(a: Admin, topic: string, name: string, value: string): Promise<void> {
+  await a.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: topic, configEntries: [{ name, value }] }] });
+}
+
+/** Produces probes (no transition-id header) until one fails with `type` / succeeds: the config is in effect. */
+async function untilProbe(p: Producer, topic: string, failing: string | null): Promise<void> {
+  for (;;) {
+    try {
+      await p.send({ topic, acks: -1, messages: [{ value: 'probe-'.padEnd(200, 'x') }] });
+      if (failing === null) return;
+    } catch (err) {
+      const type = (err as { type?: string }).type ?? (err as { cause?: { type?: string } }).cause?.type;
+      if (failing !== null && type === failing) return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+runConformance({
+  name: 'kafka',
+  async setup(o, onRetry) {
+    const { kafka: k, admin: a, probe: p } = await shared();
+    const topic = uniqueName('kafka-destination');
+    await createTopics(a, [{ topic }]);
+    const connector = new KafkaConnector({ id: 'topic', type: 'kafka', format: 'transition', topic }, { ...deps(), onRetry, kafka: { clientRetries: 1, timeoutMs: 5000, maxAttempts: o.maxAttempts ?? 5 } });
+    return {
+      connector,
+      async accepted(n) {
+        const records = await consumeUntil(k, topic, (rs) => rs.filter((r) => r.message.headers?.[TRANSITION_ID_HEADER] !== undefined).length >= n);
+        return records
+          .filter((r) => r.message.headers?.[TRANSITION_ID_HEADER] !== undefined)
+          .map((r) => ({ id: String(r.message.headers?.[TRANSITION_ID_HEADER]), message: JSON.parse(r.message.value!.toString()) as Record<string, unknown> }));
+      },
+      // The topic goes away: UNKNOWN_TOPIC_OR_PARTITION, retriable (the broker's "503"). (min.insync.replicas
+      // above the replication factor does not fail acks=all produces on Kafka 4.1.)
+      async failTransiently() {
+        await a.deleteTopics({ topics: [topic] });
+        await untilProbe(p, topic, 'UNKNOWN_TOPIC_OR_PARTITION');
+      },
+      // A record batch over max.message.bytes: MESSAGE_TOO_LARGE, not retriable.
+      async failPermanently() {
+        await setTopicConfig(a, topic, 'max.message.bytes', '64');
+        await untilProbe(p, topic, 'MESSAGE_TOO_LARGE');
+      },
+      async heal() {
+        // Recreate the topic if it was deleted (creation is refused while the deletion completes).
+        for (;;) {
+          if (!(await a.listTopics()).includes(topic)) {
+            try {
+              await createTopics(a, [{ topic }]);
+            } catch {
+              await new Promise((r) => setTimeout(r, 100));
+              continue;
+            }
+          }
+          break;
+        }
+        await setTopicConfig(a, topic, 'max.message.bytes', '1048588');
+      },
+      close: () => connector.close(),
+    };
+  },
+  hangNext: null,
+  limits: null,
+  async afterAll() {
+    await probe?.disconnect();
+    await admin?.disconnect();
+  },
+});
