@@ -189,13 +189,22 @@ export class DeadLetterWriter {
   }
 }
 
-/** Creates the topics that do not exist yet (1 partition each, the broker's default replication). */
-export async function ensureTopics(admin: Admin, topics: readonly string[], logger: Logger): Promise<void> {
+/** Dead-letter records may be larger than the records they come from (error headers): 2 MiB, as `journeys topics create` sets. */
+export const DLQ_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Creates the dead-letter topics that do not exist yet (as `journeys topics create` would: `partitions`
+ * partitions, the broker's default replication, records up to 2 MiB).
+ */
+export async function ensureTopics(admin: Admin, topics: readonly string[], partitions: number, logger: Logger): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t));
   if (missing.length === 0) return;
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: 1 })) });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions: partitions, configEntries: [{ name: 'max.message.bytes', value: String(DLQ_MAX_MESSAGE_BYTES) }] })),
+    });
     logger.info({ topics: missing }, 'dead-letter topics created');
   } catch (err) {
     // Another sink may have created them meanwhile.
