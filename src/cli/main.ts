@@ -13,6 +13,10 @@ const commands: Record<string, () => Command> = {
   topics: () => (require('./topics') as { command: Command }).command,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   process: () => (require('./process') as { command: Command }).command,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  sink: () => (require('./sink') as { command: Command }).command,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  dlq: () => (require('./dlq') as { command: Command }).command,
 };
 
 function usage(): string {

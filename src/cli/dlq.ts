@@ -1,0 +1,79 @@
+// `journeys dlq replay --destination <id>`: re-delivers what the destination's dead-letter topic holds
+// (spec §6), from the replay group's committed position to the topic's current end. Prints
+// `<destination>: replayed N, failed again M, skipped K` on stdout; exits 0 when nothing failed again, 1 when
+// something did (it is back in the dead-letter topic), 2 on invalid definitions or flags.
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { createConnector } from '../destinations/registry';
+import { ErrorCodes, JourneyError } from '../errors';
+import { createLogger, kafkaLogCreator } from '../observability/logger';
+import { replayDeadLetters, replayGroupId } from '../sinks/replay';
+import { selectDestinations, SINK_DEFAULTS } from '../sinks/sink';
+import { CONNECTION_FLAGS, resolveConnection } from './connection';
+import { loadOrReport, retryFlags } from './sink';
+
+const USAGE = `usage: journeys dlq replay --destination <id> [--topologies <dir>] [--bootstrap host:port] [--group G]
+                          [--dlq-topic-prefix P] [--retry-initial-ms N] [--retry-max-ms N]
+  Re-delivers the records of <prefix><destination> (default journeys.dlq.<destination>) not replayed yet
+  (group <group>.dlq-replay.<destination>); what fails again goes back to that topic.`;
+
+function bad(message: string): never {
+  throw new JourneyError(ErrorCodes.INVALID_CONFIG, `${message}\n${USAGE}`);
+}
+
+async function replay(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...CONNECTION_FLAGS,
+      topologies: { type: 'string', default: 'topologies' },
+      destination: { type: 'string' },
+      group: { type: 'string' },
+      'dlq-topic-prefix': { type: 'string' },
+      'retry-initial-ms': { type: 'string' },
+      'retry-max-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.destination === undefined) bad('--destination is required');
+  const retry = retryFlags(values, USAGE);
+  const definitions = loadOrReport(values.topologies);
+  if (definitions === 2) return 2;
+  let destination;
+  try {
+    [destination] = selectDestinations(definitions, values.topologies, [values.destination], process.env);
+  } catch (err) {
+    if (err instanceof JourneyError && err.code === ErrorCodes.INVALID_CONFIG) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (destination === undefined) return 2;
+  const conn = resolveConnection(values, false);
+  const logger = createLogger({ bindings: { component: 'dlq' } });
+  const kafka = new Kafka({ clientId: 'journeys-dlq-replay', brokers: conn.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) });
+  const topic = `${values['dlq-topic-prefix'] ?? SINK_DEFAULTS.dlqTopicPrefix}${destination.id}`;
+  const connector = createConnector(destination, { logger, env: process.env, retry, brokers: conn.brokers, clientId: 'journeys-dlq-replay' });
+  const report = await replayDeadLetters({ kafka, connector, topic, groupId: replayGroupId(values.group ?? SINK_DEFAULTS.group, destination.id), logger });
+  process.stdout.write(`${destination.id}: replayed ${report.replayed}, failed again ${report.failed}, skipped ${report.skipped} (${topic})\n`);
+  return report.failed === 0 ? 0 : 1;
+}
+
+function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'replay') return replay(rest);
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return Promise.resolve(sub === undefined ? 2 : 0);
+  }
+  process.stderr.write(`journeys dlq: unknown subcommand '${sub}'\n${USAGE}\n`);
+  return Promise.resolve(2);
+}
+
+export const command = { summary: 'dead-letter topics of destinations: `dlq replay --destination <id>` re-delivers them', run };

@@ -1,0 +1,145 @@
+// `journeys sink`: delivers transition records to destinations (spec §6), one consumer group per destination
+// (`<group>.sink.<destination>`). Runs until SIGTERM/SIGINT, then finishes the deliveries in flight, commits
+// their offsets and exits 0. Exits 2 on invalid definitions or destinations (file:line on stderr), 1 when a
+// destination's consumer fails for good.
+import { parseArgs } from 'node:util';
+import { loadDefinitions } from '../definitions';
+import { DEFAULT_RETRY, type RetryPolicy } from '../destinations/types';
+import { ErrorCodes, JourneyError } from '../errors';
+import { TOPIC_FLAGS } from '../kafka/topics';
+import { createLogger } from '../observability/logger';
+import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
+import { SinkMetrics } from '../observability/sink-metrics';
+import { Sink, SINK_DEFAULTS } from '../sinks/sink';
+import { CONNECTION_FLAGS, resolveConnection } from './connection';
+
+const USAGE = `usage: journeys sink [--topologies <dir>] [--destination <id> ...] [--bootstrap host:port] [--registry url]
+                    [--transitions-topic T] [--group G] [--dlq-topic-prefix P] [--metrics-port N] [--metrics-host H]
+                    [--start earliest|latest] [--session-timeout-ms N] [--retry-initial-ms N] [--retry-max-ms N]
+  Delivers the transitions topic to the destinations of <dir>/destinations.yaml (default: all of them), one
+  consumer group per destination (<group>.sink.<destination>); failed deliveries go to <prefix><destination>.
+  --metrics-port serves /metrics and /healthz (0: any free port).`;
+
+function bad(message: string): never {
+  throw new JourneyError(ErrorCodes.INVALID_CONFIG, `${message}\n${USAGE}`);
+}
+
+export function intFlag(name: string, value: string | undefined, min: number, usage: string = USAGE): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new JourneyError(ErrorCodes.INVALID_CONFIG, `--${name} must be an integer >= ${min}\n${usage}`);
+  return n;
+}
+
+export function retryFlags(values: { 'retry-initial-ms'?: string | undefined; 'retry-max-ms'?: string | undefined }, usage: string = USAGE): RetryPolicy {
+  return {
+    initialMs: intFlag('retry-initial-ms', values['retry-initial-ms'], 1, usage) ?? DEFAULT_RETRY.initialMs,
+    maxMs: intFlag('retry-max-ms', values['retry-max-ms'], 1, usage) ?? DEFAULT_RETRY.maxMs,
+  };
+}
+
+/** Definitions, or exit code 2 with the problems (file:line) on stderr. */
+export function loadOrReport(topologies: string): ReturnType<typeof loadDefinitions> | 2 {
+  try {
+    return loadDefinitions(topologies);
+  } catch (err) {
+    if (err instanceof JourneyError && err.code === ErrorCodes.INVALID_DEFINITIONS) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...CONNECTION_FLAGS,
+      ...TOPIC_FLAGS,
+      topologies: { type: 'string', default: 'topologies' },
+      destination: { type: 'string', multiple: true },
+      'metrics-port': { type: 'string' },
+      'metrics-host': { type: 'string', default: '0.0.0.0' },
+      start: { type: 'string', default: 'earliest' },
+      'session-timeout-ms': { type: 'string' },
+      'retry-initial-ms': { type: 'string' },
+      'retry-max-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.start !== 'earliest' && values.start !== 'latest') bad('--start must be earliest or latest');
+  const metricsPort = intFlag('metrics-port', values['metrics-port'], 0);
+  const sessionTimeoutMs = intFlag('session-timeout-ms', values['session-timeout-ms'], 1000) ?? SINK_DEFAULTS.sessionTimeoutMs;
+  const retry = retryFlags(values);
+
+  const definitions = loadOrReport(values.topologies);
+  if (definitions === 2) return 2;
+  const conn = resolveConnection(values, false);
+  const logger = createLogger({ bindings: { component: 'sink' } });
+  if (conn.registryUrl === null) logger.warn('no schema registry configured: only JSON transition records can be read (Avro ones are dead-lettered)');
+  const metrics = new SinkMetrics({ defaultMetrics: true });
+
+  let fatal: ((err: unknown) => void) | null = null;
+  const failed = new Promise<unknown>((resolve) => {
+    fatal = resolve;
+  });
+  let sink: Sink;
+  try {
+    sink = await Sink.start({
+      definitions,
+      topologies: values.topologies,
+      ...(values.destination === undefined ? {} : { destinations: values.destination }),
+      brokers: conn.brokers,
+      registryUrl: conn.registryUrl,
+      transitionsTopic: values['transitions-topic'] ?? SINK_DEFAULTS.transitionsTopic,
+      group: values.group ?? SINK_DEFAULTS.group,
+      dlqTopicPrefix: values['dlq-topic-prefix'] ?? SINK_DEFAULTS.dlqTopicPrefix,
+      fromBeginning: values.start === 'earliest',
+      sessionTimeoutMs,
+      retry,
+      logger,
+      sensors: metrics,
+      onFatal: (err) => fatal?.(err),
+    });
+  } catch (err) {
+    if (err instanceof JourneyError && err.code === ErrorCodes.INVALID_CONFIG && Array.isArray(err.details.problems)) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  metrics.init(sink.destinations.map((d) => d.id));
+
+  let server: MetricsServer | null = null;
+  if (metricsPort !== undefined) {
+    server = await startMetricsServer({ registry: metrics.registry, port: metricsPort, host: values['metrics-host'], health: () => sink.health() });
+    logger.info({ port: server.port }, 'metrics and health served');
+  }
+
+  const signal = await new Promise<string | { error: unknown }>((resolve) => {
+    const on = (name: string) => () => resolve(name);
+    process.once('SIGTERM', on('SIGTERM'));
+    process.once('SIGINT', on('SIGINT'));
+    void failed.then((error) => resolve({ error }));
+  });
+  if (typeof signal === 'string') {
+    logger.info({ signal }, 'stopping: finishing deliveries in flight');
+    // A second signal does not wait.
+    const force = () => process.exit(1);
+    process.once('SIGTERM', force);
+    process.once('SIGINT', force);
+  } else {
+    logger.error({ err: signal.error }, 'a destination consumer failed for good: stopping');
+  }
+  await sink.stop();
+  await server?.close();
+  return typeof signal === 'string' ? 0 : 1;
+}
+
+export const command = { summary: 'deliver transitions to destinations (webhooks, Kafka topics), one consumer group per destination', run };
