@@ -197,10 +197,9 @@ export class PartitionTask {
       this.idleSince[side] = null;
       this.ctx.consumer.seek({ topic: this.topic(side), partition: this.partition, offset });
     });
-    if (this.paused) {
-      this.paused = false;
-      this.ctx.consumer.resume(this.assignmentOf());
-    }
+    // Always: the consumer keeps a pause across rebalances, also one made by an earlier task of this partition.
+    this.paused = false;
+    this.ctx.consumer.resume(this.assignmentOf());
     this.ctx.metrics.timersPending.set({ partition: String(this.partition) }, await this.store.timersPending());
     this.ready = true;
     this.log.info({ offsets: committed, restored: !upToDate }, 'partition ready');

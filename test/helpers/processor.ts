@@ -18,6 +18,8 @@ import { connectedAdmin, connectedProducer, infra, kafkaClient, schemaRegistry, 
 
 export const ROOT = resolve(__dirname, '..', '..');
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export interface ProcessorEnv {
   group: string;
   topics: TopicNames;
@@ -99,10 +101,18 @@ export function startProcessor(env: ProcessorEnv, topologies: string, stateDir: 
   return { child, exited, output: () => out };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Total input records not yet committed by the processor group. */
+/** Total input records not yet committed by the processor group (retried while the broker is unreachable). */
 export async function inputLag(env: ProcessorEnv): Promise<number> {
+  for (;;) {
+    try {
+      return await inputLagOnce(env);
+    } catch {
+      await sleep(500);
+    }
+  }
+}
+
+async function inputLagOnce(env: ProcessorEnv): Promise<number> {
   const inputs = [env.topics.events, env.topics.traits];
   const committed = await env.admin.fetchOffsets({ groupId: env.group, topics: inputs });
   let lag = 0;

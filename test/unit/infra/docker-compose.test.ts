@@ -30,4 +30,16 @@ describe('docker-compose.yml', () => {
     expect(registry.depends_on?.kafka?.condition).toBe('service_healthy');
     expect(registry.ports).toContain('8081:8081');
   });
+
+  it('runs the processor from the image, after the topics exist, with its state in a volume and a healthcheck', () => {
+    const processor = compose.services.processor as Service & { command?: string[]; volumes?: string[]; build?: string };
+    expect(processor.build).toBe('.');
+    expect(processor.command?.[0]).toBe('process');
+    expect(processor.command).toEqual(expect.arrayContaining(['--bootstrap', 'kafka:29092', '--registry', 'http://schema-registry:8081']));
+    expect(processor.depends_on?.['journeys-topics']?.condition).toBe('service_completed_successfully');
+    expect(processor.volumes?.[0]).toMatch(/:\/var\/lib\/journeys$/);
+    expect(processor.healthcheck?.test).toBeDefined();
+    const topics = compose.services['journeys-topics'] as Service & { command?: string[] };
+    expect(topics.command?.slice(0, 2)).toEqual(['topics', 'create']);
+  });
 });

@@ -1,0 +1,120 @@
+// Exactly once, for real (spec §7): a generated workload (2,000 users, 50,000 messages in time order, every
+// example journey, 4 partitions) run by `journeys process --clock event` while processes are killed with
+// SIGKILL, processors join and leave, a state dir is lost, or the broker restarts. Each time the transitions
+// topic, read read_committed, must equal `journeys simulate` on the same input, id for id, with no duplicates.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDefinitions } from '../../src/definitions';
+import type { Transition } from '../../src/engine/transition';
+import { restartBroker } from '../helpers/infra-process';
+import {
+  ROOT, compareTransitions, inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, startProcessor, waitCaughtUp,
+  type ProcessorEnv, type ProcessorProcess,
+} from '../helpers/processor';
+import { generateWorkload, prng, type Workload } from '../helpers/workload';
+
+const TOPOLOGIES = join(ROOT, 'topologies');
+const defs = loadDefinitions(TOPOLOGIES);
+const PARTITIONS = 4;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let workload: Workload;
+let end: string;
+let expected: Transition[];
+
+beforeAll(() => {
+  workload = generateWorkload(defs, { users: 2000, messages: 50_000, start: '2026-05-01T00:00:00.000Z', stepMs: 20_000, seed: 2026 });
+  end = new Date(Date.parse(workload.end) + 1000).toISOString();
+  expected = simulate(defs, workload.messages, end);
+});
+
+async function freshEnv(): Promise<ProcessorEnv> {
+  const env = await processorEnv(PARTITIONS, defs);
+  await produceMessages(env, workload.messages);
+  await produceClockTicks(env, end);
+  return env;
+}
+
+/** Waits until at least `fraction` of the input is committed (or all of it). */
+async function waitProgress(env: ProcessorEnv, total: number, fraction: number): Promise<void> {
+  for (;;) {
+    const lag = await inputLag(env);
+    if (lag === 0 || (total - lag) / total >= fraction) return;
+    await sleep(100);
+  }
+}
+
+async function finish(env: ProcessorEnv, running: ProcessorProcess[]): Promise<void> {
+  await waitCaughtUp(env);
+  for (const p of running) p.child.kill('SIGTERM');
+  for (const p of running) expect(await p.exited).toBe(0);
+  const actual = await readTransitions(env);
+  expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
+  expect(actual).toHaveLength(expected.length);
+  await env.close();
+}
+
+const total = () => workload.messages.length + PARTITIONS;
+
+test('the workload is big and varied enough to mean something', () => {
+  expect(new Set(workload.messages.map((m) => m.userId)).size).toBeGreaterThanOrEqual(1900);
+  expect(expected.length).toBeGreaterThan(10_000);
+  const reasons = new Set(expected.map((t) => t.reason));
+  for (const r of ['entry', 'next', 'wait', 'event', 'restart', 'timeout', 'condition', 'split', 'branch', 'random', 'exit-rule', 'end']) expect(reasons).toContain(r);
+});
+
+test('crash: killed with SIGKILL at 6 random moments and restarted, still equal, no duplicates', async () => {
+  const env = await freshEnv();
+  const stateDir = join(env.stateRoot, 'crash');
+  const rnd = prng(99);
+  let p = startProcessor(env, TOPOLOGIES, stateDir);
+  for (let kill = 0; kill < 6; kill++) {
+    await waitProgress(env, total(), (kill + 1) / 8);
+    await sleep(Math.floor(rnd() * 700));
+    p.child.kill('SIGKILL');
+    expect(await p.exited).toBeNull();
+    p = startProcessor(env, TOPOLOGIES, stateDir);
+  }
+  await finish(env, [p]);
+});
+
+test('rebalance: a second and a third processor join, then leave, mid-run: still equal', async () => {
+  const env = await freshEnv();
+  const first = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'p1'));
+  await waitProgress(env, total(), 0.15);
+  const second = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'p2'));
+  await waitProgress(env, total(), 0.35);
+  const third = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'p3'));
+  await waitProgress(env, total(), 0.55);
+  second.child.kill('SIGTERM');
+  expect(await second.exited).toBe(0);
+  await waitProgress(env, total(), 0.75);
+  third.child.kill('SIGKILL');
+  await third.exited;
+  await finish(env, [first]);
+});
+
+test('disk loss: the state dir deleted between runs is restored from the changelog: still equal', async () => {
+  const env = await freshEnv();
+  const stateDir = join(env.stateRoot, 'disk');
+  let p = startProcessor(env, TOPOLOGIES, stateDir);
+  await waitProgress(env, total(), 0.4);
+  p.child.kill('SIGTERM');
+  expect(await p.exited).toBe(0);
+  rmSync(stateDir, { recursive: true, force: true });
+  p = startProcessor(env, TOPOLOGIES, stateDir);
+  await waitProgress(env, total(), 0.7);
+  p.child.kill('SIGKILL');
+  await p.exited;
+  rmSync(stateDir, { recursive: true, force: true });
+  p = startProcessor(env, TOPOLOGIES, stateDir);
+  await finish(env, [p]);
+});
+
+test('broker restart mid-run: still equal', async () => {
+  const env = await freshEnv();
+  const p = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'broker'));
+  await waitProgress(env, total(), 0.3);
+  await restartBroker();
+  await finish(env, [p]);
+});

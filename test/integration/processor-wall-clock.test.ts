@@ -1,0 +1,41 @@
+// The wall clock (the default): messages are processed at the processor's time, and a scheduler fires
+// due timers by itself, with no input arriving; a timer's record carries its due time.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TransitionDecoder } from '../../src/codecs/transition-codec';
+import { loadDefinitions } from '../../src/definitions';
+import type { Transition } from '../../src/engine/transition';
+import { brokerList } from '../../src/kafka/infra-state';
+import { Processor } from '../../src/processor/processor';
+import { consumeUntil, infra, schemaRegistry } from '../helpers/kafka';
+import { processorEnv, type ProcessorEnv } from '../helpers/processor';
+
+test('a wait fires on the wall clock without further input, at its due time', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jp-wall-'));
+  writeFileSync(join(dir, 'destinations.yaml'), 'destinations:\n  - { id: email, type: webhook, url: "http://127.0.0.1:9/e", format: segment-track }\n');
+  writeFileSync(join(dir, 'ping.journey.yaml'), 'journey: ping\nentry:\n  event: Ping\nsteps:\n  - id: pause\n    wait: 2s\n  - id: hello\n    send: { to: [email] }\n');
+  const defs = loadDefinitions(dir);
+  const env: ProcessorEnv = await processorEnv(1, defs);
+  const processor = await Processor.start({
+    definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir: join(dir, 'state'),
+    group: env.group, topics: env.topics, clock: 'wall', transitionsFormat: 'avro', metricsPort: 0,
+  });
+  try {
+    // An old timestamp: on the wall clock the message is processed now, whatever its timestamp says.
+    await env.producer.send({ topic: env.topics.events, messages: [{ key: 'u1', value: JSON.stringify({ type: 'track', userId: 'u1', event: 'Ping', timestamp: '2020-01-01T00:00:00Z', messageId: 'p1' }) }] });
+    const decoder = new TransitionDecoder(schemaRegistry());
+    const received = await consumeUntil(env.kafka, env.topics.transitions, (r) => r.length >= 3);
+    const records: Transition[] = await Promise.all(received.map((r) => decoder.decode(r.message.value as Buffer)));
+    expect(records.map((t) => `${t.from ?? 'null'}→${t.to} ${t.reason}`)).toEqual(['null→pause entry', 'pause→hello wait', 'hello→$complete end']);
+    const [entry, wait] = records as [Transition, Transition];
+    expect(Date.parse(entry.at)).toBeGreaterThan(Date.parse('2025-01-01T00:00:00Z'));
+    expect(Date.parse(wait.at) - Date.parse(entry.at)).toBe(2000);
+    expect(wait.cause).toBeNull();
+    const metrics = await (await fetch(`http://127.0.0.1:${processor.metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/journeys_timer_lateness_seconds_count 1/);
+  } finally {
+    await processor.stop();
+    await env.close();
+  }
+});
