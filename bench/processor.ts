@@ -1,0 +1,680 @@
+// `npm run bench:processor`: the stream processor (`journeys process`) against a real broker, side by side
+// with the least an exactly-once pass-through costs on the same broker (bench/passthrough.ts). One run:
+//
+//   1. throughput: the same N messages (bench/workload.ts, JSON, keyed by userId, identify → traits, the rest
+//      → events, 4 partitions) pre-produced to two fresh topic sets; then the pass-through, then the
+//      processor (event clock, the ten journeys of bench/journeys.ts), each timed from its start until its
+//      group has committed everything (lag 0);
+//   2. latency: a producer at a fixed rate (5k events/s) of `Ping` events whose messageId names their
+//      scheduled send time, a read_committed consumer on the output; latency = first output record with that
+//      messageId (the processor: transition `cause.messageId`) − scheduled send time. The processor runs on
+//      the wall clock with an event-entry journey keyed per event whose first step is a send;
+//   3. memory: peak RSS (VmHWM) of the processor process over a 10k-user workload and over 1M distinct users
+//      (one message each);
+//   4. restore: after the 1M-user run, the processor stopped, its state dir deleted, started again: users/s
+//      restored from the changelog (its `state restored` log lines).
+//
+// Both the processor and the pass-through run as child processes: the processor is the `journeys` CLI
+// compiled with the bench (bench/processor-cli.ts), so the code measured is this checkout's source. The
+// infra is taken like a test run takes it (`node infra/infra.mjs up --lease`): started when not running and
+// stopped again at the end. The topics and groups made here are deleted at the end.
+//
+// Prints a Markdown table and writes bench/results/processor.json (machine, load averages). Options:
+//   --only throughput,latency,memory,restore   (default: all)   --messages N --users N (throughput workload)
+//   --rate N --latency-seconds N --warmup-seconds N   --small-users N --small-messages N --large-users N
+//   --partitions N --max-batch N --profile (CPU profile of the processor's throughput run, hot spots printed)
+//   --node-args '...' (extra node flags for the processor processes)
+//   --quiet-load X --quiet-wait S (wait up to S seconds before each phase for the 1-minute load to fall below X)
+//   --keep (leave temp files and topics)   --no-write
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { createTopics } from '../src/kafka/admin-topics';
+import { topicNames, type TopicNames } from '../src/kafka/topics';
+import { formatSummary, summarizeProfile, type ProfileSummary } from './cpuprofile';
+import { BENCH_AUDIENCES, BENCH_DESTINATIONS, BENCH_JOURNEYS } from './journeys';
+import {
+  acquireInfra, Child, fmt, load, machine, mb, percentile, procCpuSeconds, produceInputs, progress, ROOT, round, sleep, waitCaughtUp,
+  type Infra, type InputRecord,
+} from './support';
+import { writeWorkload } from './workload';
+
+const RESULTS = join(ROOT, 'bench', 'results', 'processor.json');
+const CLI = join(ROOT, 'dist', 'bench', 'bench', 'processor-cli.js');
+const PASSTHROUGH = join(ROOT, 'dist', 'bench', 'bench', 'passthrough.js');
+const WORKLOAD_START = Date.UTC(2026, 0, 5);
+const DAY = 86_400_000;
+
+const LATENCY_DESTINATIONS = `destinations:
+  - { id: email, type: webhook, url: 'https://email.example.com/hooks', format: segment-track }
+`;
+/** A transition for every event: a new instance per ping_id, whose first step is a send. */
+const LATENCY_JOURNEY = `journey: bench-latency
+entry:
+  event: Ping
+  key: ping_id
+steps:
+  - id: pong
+    send: { to: [email], event: Pong }
+`;
+
+type Phase = 'throughput' | 'latency' | 'memory' | 'restore';
+
+interface Options {
+  only: Set<Phase>;
+  partitions: number;
+  messages: number;
+  users: number;
+  rate: number;
+  latencySeconds: number;
+  warmupSeconds: number;
+  smallUsers: number;
+  smallMessages: number;
+  largeUsers: number;
+  maxBatch: number;
+  profile: boolean;
+  /** Extra node flags for every processor process (e.g. --require a probe, --max-old-space-size). */
+  nodeArgs: string[];
+  quietLoad: number;
+  quietWait: number;
+  keep: boolean;
+  write: boolean;
+}
+
+interface TopicSet {
+  group: string;
+  topics: TopicNames;
+}
+
+interface RunResult {
+  messages: number;
+  seconds: number;
+  steadySeconds: number;
+  startupSeconds: number;
+  eventsPerSecond: number;
+  steadyEventsPerSecond: number;
+  cpuSeconds: number | null;
+  brokerCpuSeconds: number | null;
+  peakRssMB: number;
+  /** V8 heap in use and external memory (Buffers, LevelDB not included) once caught up, from its /metrics. */
+  heapUsedMB: number | null;
+  externalMB: number | null;
+  load: [number, number, number];
+}
+
+interface LatencyResult {
+  rate: number;
+  seconds: number;
+  sent: number;
+  measured: number;
+  missing: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  achievedRate: number;
+  cpuSeconds: number | null;
+  load: [number, number, number];
+}
+
+interface MemoryResult extends RunResult {
+  users: number;
+  finalRssMB: number;
+}
+
+interface RestoreResult {
+  users: number;
+  records: number;
+  /** Restore span: first `restoring state` to last `state restored` line. */
+  seconds: number;
+  /** Longest restore of one partition (they run at the same time). */
+  maxPartitionSeconds: number;
+  /** From the process's start until every partition was ready. */
+  untilReadySeconds: number;
+  usersPerSecond: number;
+  recordsPerSecond: number;
+  usersPerSecondUntilReady: number;
+  partitions: { partition: number; records: number; seconds: number }[];
+  peakRssMB: number;
+  load: [number, number, number];
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      partitions: { type: 'string', default: '4' },
+      messages: { type: 'string', default: '200000' },
+      users: { type: 'string', default: '20000' },
+      rate: { type: 'string', default: '5000' },
+      'latency-seconds': { type: 'string', default: '25' },
+      'warmup-seconds': { type: 'string', default: '3' },
+      'small-users': { type: 'string', default: '10000' },
+      'small-messages': { type: 'string', default: '100000' },
+      'large-users': { type: 'string', default: '1000000' },
+      'max-batch': { type: 'string', default: '2000' },
+      profile: { type: 'boolean', default: false },
+      'node-args': { type: 'string', default: '' },
+      'quiet-load': { type: 'string', default: '1.5' },
+      'quiet-wait': { type: 'string', default: '0' },
+      keep: { type: 'boolean', default: false },
+      'no-write': { type: 'boolean', default: false },
+    },
+  });
+  const all: Phase[] = ['throughput', 'latency', 'memory', 'restore'];
+  const only = new Set((values.only?.split(',') ?? all).map((s) => s.trim()) as Phase[]);
+  for (const p of only) if (!all.includes(p)) throw new Error(`--only: unknown phase ${p} (one of ${all.join(', ')})`);
+  const num = (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`not a number: ${v}`);
+    return n;
+  };
+  return {
+    only, partitions: num(values.partitions), messages: num(values.messages), users: num(values.users), rate: num(values.rate),
+    latencySeconds: num(values['latency-seconds']), warmupSeconds: num(values['warmup-seconds']), smallUsers: num(values['small-users']),
+    smallMessages: num(values['small-messages']), largeUsers: num(values['large-users']), maxBatch: num(values['max-batch']),
+    profile: values.profile, nodeArgs: values['node-args'].split(' ').filter((a) => a !== ''), quietLoad: num(values['quiet-load']), quietWait: num(values['quiet-wait']), keep: values.keep, write: !values['no-write'],
+  };
+}
+
+/** The broker's pid (from the infra state file), to count its CPU time per phase. */
+function brokerPid(infra: Infra): number | null {
+  const file = infra.state.stateFile;
+  if (file === undefined) return null;
+  try {
+    const pid = (JSON.parse(readFileSync(file, 'utf8')) as { kafka?: { pid?: unknown } }).kafka?.pid;
+    return typeof pid === 'number' ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Workload lines → input records (identify → traits). */
+function* recordsOfFile(file: string): Generator<InputRecord> {
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line === '') continue;
+    const m = JSON.parse(line) as { type?: string; userId?: string };
+    yield { traits: m.type === 'identify', key: m.userId ?? '', value: line };
+  }
+}
+
+const PLANS = ['free', 'trial', 'basic', 'gold', 'platinum'];
+const CATEGORIES = ['shoes', 'bags', 'shirts', 'hats'];
+
+/** `users` distinct users, one message each, in time order over a day: identifies and shop events. */
+function* oneMessagePerUser(users: number, start: number): Generator<InputRecord> {
+  const step = DAY / users;
+  for (let u = 0; u < users; u++) {
+    const h = Math.imul(u ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+    const userId = `u1m-${u}`;
+    const base = { userId, messageId: `m1m-${u.toString(36)}`, timestamp: new Date(start + Math.floor(u * step)).toISOString() };
+    let msg: Record<string, unknown>;
+    switch (h % 10) {
+      case 0: case 1: case 2:
+        msg = { ...base, type: 'identify', traits: { plan: PLANS[h % PLANS.length], country: h % 3 === 0 ? 'US' : 'DE', first_name: 'Ada', signup_date: new Date(start - (h % 5) * DAY).toISOString() } };
+        break;
+      case 3: case 4:
+        msg = { ...base, type: 'track', event: 'Session Started', properties: { referrer: 'direct' } };
+        break;
+      case 5: case 6:
+        msg = { ...base, type: 'track', event: 'Product Viewed', properties: { product_id: `p${h % 500}`, category: CATEGORIES[h % 4], price: 5 + (h % 200) } };
+        break;
+      case 7: case 8:
+        msg = { ...base, type: 'track', event: 'Product Added', properties: { cart_id: `cart-${u.toString(36)}`, product_id: `p${h % 500}`, price: 5 + (h % 200), total: 20 + (h % 400) } };
+        break;
+      default:
+        msg = { ...base, type: 'track', event: 'Order Completed', properties: { cart_id: `cart-${u.toString(36)}`, order_id: `order-${u.toString(36)}`, total: 20 + (h % 400), currency: 'USD' } };
+    }
+    yield { traits: msg.type === 'identify', key: userId, value: JSON.stringify(msg) };
+  }
+}
+
+/** Heap used and external memory of a processor, from its /metrics (the port it logged at start). */
+async function heapOf(child: Child): Promise<{ used: number; external: number } | null> {
+  const started = child.logs.find((l) => l.msg === 'processor started');
+  const port = started?.metricsPort;
+  if (typeof port !== 'number') return null;
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+    return { used: value('journeys_process_nodejs_heap_size_used_bytes'), external: value('journeys_process_nodejs_external_memory_bytes') };
+  } catch {
+    return null;
+  }
+}
+
+class Bench {
+  private readonly kafka: Kafka;
+  private admin!: Admin;
+  private producer!: Producer;
+  private readonly children = new Set<Child>();
+  private readonly sets: TopicSet[] = [];
+  private readonly runId = `bench-${process.pid}-${Date.now().toString(36)}`;
+  private readonly brokerPid: number | null;
+  readonly dir: string;
+  readonly benchTopologies: string;
+  readonly latencyTopologies: string;
+
+  constructor(private readonly infra: Infra, private readonly o: Options) {
+    this.kafka = new Kafka({ clientId: 'bench-processor', brokers: infra.brokers, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 200, retries: 12 } });
+    this.brokerPid = brokerPid(infra);
+    this.dir = mkdtempSync(join(tmpdir(), 'journeys-bench-processor-'));
+    this.benchTopologies = join(this.dir, 'topologies');
+    mkdirSync(this.benchTopologies);
+    writeFileSync(join(this.benchTopologies, 'destinations.yaml'), BENCH_DESTINATIONS);
+    writeFileSync(join(this.benchTopologies, 'audiences.yaml'), BENCH_AUDIENCES);
+    for (const [name, text] of Object.entries(BENCH_JOURNEYS)) writeFileSync(join(this.benchTopologies, name), text);
+    this.latencyTopologies = join(this.dir, 'latency');
+    mkdirSync(this.latencyTopologies);
+    writeFileSync(join(this.latencyTopologies, 'destinations.yaml'), LATENCY_DESTINATIONS);
+    writeFileSync(join(this.latencyTopologies, 'bench-latency.journey.yaml'), LATENCY_JOURNEY);
+    // src/codecs/avro-schemas.ts looks for schemas/ two levels above its compiled file.
+    const schemas = join(ROOT, 'dist', 'bench', 'schemas');
+    if (!existsSync(schemas)) symlinkSync(join(ROOT, 'schemas'), schemas, 'dir');
+  }
+
+  async connect(): Promise<void> {
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    await this.producer.connect();
+  }
+
+  async topicSet(name: string): Promise<TopicSet> {
+    const group = `${this.runId}-${name}`;
+    const topics = topicNames({ group, events: `${group}.events`, traits: `${group}.traits`, transitions: `${group}.transitions`, dlq: `${group}.dlq`, dlqPrefix: `${group}.dlq.` });
+    await createTopics(this.admin, null, topics, { partitions: this.o.partitions, replicationFactor: 1, definitions: null });
+    const set = { group, topics };
+    this.sets.push(set);
+    return set;
+  }
+
+  brokerCpu(): number | null {
+    return this.brokerPid === null ? null : procCpuSeconds(this.brokerPid);
+  }
+
+  /** Waits (up to --quiet-wait seconds) for the 1-minute load average to fall below --quiet-load. */
+  async quiet(phase: string): Promise<void> {
+    const until = Date.now() + this.o.quietWait * 1000;
+    let l = load();
+    while (l[0] >= this.o.quietLoad && Date.now() < until) {
+      await sleep(5000);
+      l = load();
+    }
+    progress(`${phase}: load average ${l.join(' ')}${l[0] >= this.o.quietLoad ? ` (busy: above ${this.o.quietLoad})` : ''}`);
+  }
+
+  startProcessor(set: TopicSet, topologies: string, stateDir: string, clock: 'event' | 'wall', nodeArgs: string[] = []): Child {
+    const t = set.topics;
+    const args = [...this.o.nodeArgs, ...nodeArgs, CLI, 'process', '--topologies', topologies, '--state-dir', stateDir, '--bootstrap', this.infra.state.bootstrap,
+      '--registry', this.infra.state.registryUrl, '--clock', clock, '--transitions-format', 'json', '--max-batch', String(this.o.maxBatch), '--metrics-port', '0',
+      '--group', set.group, '--events-topic', t.events, '--traits-topic', t.traits, '--transitions-topic', t.transitions, '--dlq-topic', t.dlq, '--changelog-topic', t.changelog];
+    return this.track(new Child(args, { JOURNEYS_LOG_LEVEL: 'info' }));
+  }
+
+  startPassthrough(set: TopicSet): Child {
+    const t = set.topics;
+    const args = [PASSTHROUGH, '--brokers', this.infra.brokers.join(','), '--group', set.group, '--events', t.events, '--traits', t.traits, '--output', t.transitions, '--max-batch', String(this.o.maxBatch)];
+    return this.track(new Child(args, {}));
+  }
+
+  private track(child: Child): Child {
+    this.children.add(child);
+    void child.exited.then(() => this.children.delete(child));
+    return child;
+  }
+
+  async stop(child: Child): Promise<void> {
+    const code = await child.stop();
+    if (code !== 0) throw new Error(`exited with ${code}; output:\n${child.output()}`);
+  }
+
+  /** Runs a process over pre-produced inputs until its group has committed them all. */
+  async catchUp(set: TopicSet, messages: number, start: () => Child): Promise<RunResult & { child: Child }> {
+    const l = load();
+    const b0 = this.brokerCpu();
+    const child = start();
+    const c = await waitCaughtUp(this.admin, set.group, [set.topics.events, set.topics.traits], messages, child.startedAt, child);
+    const cpu = procCpuSeconds(child.pid);
+    const b1 = this.brokerCpu();
+    child.sample();
+    const heap = await heapOf(child);
+    return {
+      heapUsedMB: heap === null ? null : mb(heap.used), externalMB: heap === null ? null : mb(heap.external),
+      child, messages, seconds: round(c.seconds, 2), steadySeconds: round(c.steadySeconds, 2), startupSeconds: round(c.startupSeconds, 2),
+      eventsPerSecond: Math.round(messages / c.seconds), steadyEventsPerSecond: Math.round(messages / Math.max(1e-3, c.steadySeconds)),
+      cpuSeconds: cpu === null ? null : round(cpu, 2), brokerCpuSeconds: b0 === null || b1 === null ? null : round(b1 - b0, 2),
+      peakRssMB: mb(Math.max(child.hwm, child.maxRss)), load: l,
+    };
+  }
+
+  async produce(sets: TopicSet[], records: Iterable<InputRecord>): Promise<number> {
+    const t0 = performance.now();
+    const n = await produceInputs(this.producer, sets.map((s) => ({ events: s.topics.events, traits: s.topics.traits })), records);
+    progress(`  produced ${fmt(n)} messages to ${sets.length} topic set(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return n;
+  }
+
+  // ---- 1. throughput ---------------------------------------------------------------------------------
+
+  async throughput(): Promise<{ workload: Record<string, unknown>; baseline: RunResult; processor: RunResult; ratio: number; steadyRatio: number; profile: ProfileSummary | null }> {
+    const file = join(this.dir, 'throughput.jsonl');
+    const summary = writeWorkload(file, { users: this.o.users, events: this.o.messages, days: 21, start: WORKLOAD_START, seed: 20260105 });
+    const base = await this.topicSet('tb');
+    const proc = await this.topicSet('tp');
+    const n = await this.produce([base, proc], recordsOfFile(file));
+    rmSync(file, { force: true });
+
+    await this.quiet('throughput, baseline');
+    const b = await this.catchUp(base, n, () => this.startPassthrough(base));
+    await this.stop(b.child);
+    progress(`  baseline pass-through: ${fmt(b.eventsPerSecond)} events/s (${b.seconds} s, ${b.startupSeconds} s of start-up)`);
+
+    await this.quiet('throughput, processor');
+    const profDir = join(this.dir, 'profile');
+    const nodeArgs = this.o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+    const p = await this.catchUp(proc, n, () => this.startProcessor(proc, this.benchTopologies, join(this.dir, 'state-tp'), 'event', nodeArgs));
+    await this.stop(p.child);
+    progress(`  processor: ${fmt(p.eventsPerSecond)} events/s (${p.seconds} s, ${p.startupSeconds} s of start-up)`);
+    let profile: ProfileSummary | null = null;
+    if (this.o.profile) {
+      const f = readdirSync(profDir).find((x) => x.endsWith('.cpuprofile'));
+      if (f !== undefined) {
+        profile = summarizeProfile(join(profDir, f), ROOT, 25);
+        process.stdout.write(`\n${formatSummary(profile)}\n`);
+      }
+    }
+    const { child: _b, ...baseline } = b;
+    const { child: _p, ...processor } = p;
+    return {
+      workload: { users: summary.users, messages: n, inputMB: mb(summary.bytes), from: summary.from, to: summary.to, journeys: Object.keys(BENCH_JOURNEYS).length, partitions: this.o.partitions, maxBatch: this.o.maxBatch },
+      baseline, processor, ratio: round(p.eventsPerSecond / b.eventsPerSecond, 3), steadyRatio: round(p.steadyEventsPerSecond / b.steadyEventsPerSecond, 3), profile,
+    };
+  }
+
+  // ---- 2. latency ------------------------------------------------------------------------------------
+
+  async latency(kind: 'baseline' | 'processor'): Promise<LatencyResult> {
+    const set = await this.topicSet(kind === 'baseline' ? 'lb' : 'lp');
+    const prefix = `${set.group}-`;
+    const rate = this.o.rate;
+    const total = Math.round(rate * (this.o.warmupSeconds + this.o.latencySeconds));
+    const measuredFrom = Math.round(rate * this.o.warmupSeconds);
+    const scheduled = new Float64Array(total);
+    const latency = new Float64Array(total).fill(-1);
+    const probes = new Set<string>();
+    const users = 10_000;
+
+    // The reader first: read_committed, on the output topic.
+    const reader: Consumer = this.kafka.consumer({ groupId: `${set.group}-reader`, maxWaitTimeInMs: 50, readUncommitted: false, maxBytes: 16 << 20 });
+    await reader.connect();
+    await reader.subscribe({ topic: set.topics.transitions, fromBeginning: true });
+    const joined = new Promise<void>((res) => reader.on(reader.events.GROUP_JOIN, () => res()));
+    const idOf = kind === 'baseline'
+      ? (v: Buffer): string | null => (JSON.parse(v.toString('utf8')) as { messageId?: string }).messageId ?? null
+      : (v: Buffer): string | null => (JSON.parse(v.toString('utf8')) as { cause?: { messageId?: string | null } | null }).cause?.messageId ?? null;
+    await reader.run({
+      eachBatch: ({ batch }) => {
+        const now = performance.now();
+        for (const m of batch.messages) {
+          if (m.value === null) continue;
+          const id = idOf(m.value);
+          if (id === null || !id.startsWith(prefix)) continue;
+          const rest = id.slice(prefix.length);
+          if (rest.startsWith('probe-')) {
+            probes.delete(rest);
+            continue;
+          }
+          const seq = Number(rest);
+          if (Number.isInteger(seq) && seq >= 0 && seq < total && latency[seq] === -1) latency[seq] = now - (scheduled[seq] as number);
+        }
+        return Promise.resolve();
+      },
+    });
+    await joined;
+
+    const l = load();
+    const child = kind === 'baseline' ? this.startPassthrough(set) : this.startProcessor(set, this.latencyTopologies, join(this.dir, 'state-lp'), 'wall');
+    const ping = (id: string, user: number): { key: string; value: string } => {
+      const userId = `lat-${user}`;
+      return { key: userId, value: JSON.stringify({ type: 'track', event: 'Ping', userId, messageId: `${prefix}${id}`, timestamp: new Date().toISOString(), properties: { ping_id: id } }) };
+    };
+    // Ready when a probe through every partition has come out (32 keys: every partition, almost surely).
+    const readySince = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      const batch = Array.from({ length: 32 }, (_, i) => ping(`probe-${attempt}-${i}`, i));
+      for (let i = 0; i < 32; i++) probes.add(`probe-${attempt}-${i}`);
+      await this.producer.send({ topic: set.topics.events, messages: batch });
+      const t = performance.now();
+      while (probes.size > 0 && performance.now() - t < 3000) await sleep(20);
+      if (probes.size === 0) break;
+      if (performance.now() - readySince > 180_000) throw new Error(`${kind}: no output after 180 s; output:\n${child.output()}`);
+      probes.clear();
+    }
+    progress(`  ${kind}: ready ${((performance.now() - child.startedAt) / 1000).toFixed(1)} s after start; sending ${fmt(rate)} events/s for ${this.o.warmupSeconds} + ${this.o.latencySeconds} s`);
+
+    const cpu0 = procCpuSeconds(child.pid);
+    const start = performance.now() + 50;
+    let next = 0;
+    const inFlight = new Set<Promise<unknown>>();
+    await new Promise<void>((res, rej) => {
+      const timer = setInterval(() => {
+        const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
+        if (due > next) {
+          const messages: { key: string; value: string }[] = [];
+          for (; next < due; next++) {
+            scheduled[next] = start + (next / rate) * 1000;
+            messages.push(ping(String(next), Math.floor(Math.random() * users)));
+          }
+          const p = this.producer.send({ topic: set.topics.events, messages });
+          inFlight.add(p);
+          p.then(() => inFlight.delete(p), (err: unknown) => {
+            clearInterval(timer);
+            rej(err instanceof Error ? err : new Error(String(err)));
+          });
+        }
+        if (next >= total) {
+          clearInterval(timer);
+          res();
+        }
+      }, 5);
+    });
+    await Promise.all(inFlight);
+    const sentSeconds = (performance.now() - start) / 1000;
+    // Until every measured message has come out, or 15 s more.
+    const waitUntil = performance.now() + 15_000;
+    const outstanding = (): number => {
+      let n = 0;
+      for (let i = measuredFrom; i < total; i++) if (latency[i] === -1) n++;
+      return n;
+    };
+    while (outstanding() > 0 && performance.now() < waitUntil) await sleep(100);
+    const cpu1 = procCpuSeconds(child.pid);
+    await reader.disconnect();
+    await this.stop(child);
+
+    const values: number[] = [];
+    for (let i = measuredFrom; i < total; i++) if ((latency[i] as number) >= 0) values.push(latency[i] as number);
+    const sorted = Float64Array.from(values).sort();
+    const r = (x: number): number => round(x, 1);
+    const result: LatencyResult = {
+      rate, seconds: this.o.latencySeconds, sent: total, measured: sorted.length, missing: total - measuredFrom - sorted.length,
+      p50Ms: r(percentile(sorted, 0.5)), p90Ms: r(percentile(sorted, 0.9)), p99Ms: r(percentile(sorted, 0.99)), p999Ms: r(percentile(sorted, 0.999)),
+      maxMs: r(sorted[sorted.length - 1] ?? NaN), achievedRate: Math.round(total / sentSeconds),
+      cpuSeconds: cpu0 === null || cpu1 === null ? null : round(cpu1 - cpu0, 2), load: l,
+    };
+    progress(`  ${kind}: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms (${fmt(result.measured)} measured, ${result.missing} missing)`);
+    return result;
+  }
+
+  // ---- 3. memory and 4. restore ----------------------------------------------------------------------
+
+  async memorySmall(): Promise<MemoryResult> {
+    const file = join(this.dir, 'small.jsonl');
+    writeWorkload(file, { users: this.o.smallUsers, events: this.o.smallMessages, days: 21, start: WORKLOAD_START, seed: 7 });
+    const set = await this.topicSet('ms');
+    const n = await this.produce([set], recordsOfFile(file));
+    rmSync(file, { force: true });
+    await this.quiet('memory, 10k users');
+    const r = await this.catchUp(set, n, () => this.startProcessor(set, this.benchTopologies, join(this.dir, 'state-ms'), 'event'));
+    const finalRss = r.child.lastRss;
+    await this.stop(r.child);
+    const { child: _c, ...rest } = r;
+    progress(`  ${fmt(this.o.smallUsers)} users: peak RSS ${rest.peakRssMB} MB, ${fmt(rest.eventsPerSecond)} events/s`);
+    return { ...rest, users: this.o.smallUsers, finalRssMB: mb(finalRss) };
+  }
+
+  async memoryLarge(): Promise<{ memory: MemoryResult; set: TopicSet; stateDir: string }> {
+    const set = await this.topicSet('ml');
+    const n = await this.produce([set], oneMessagePerUser(this.o.largeUsers, WORKLOAD_START));
+    await this.quiet(`memory, ${fmt(this.o.largeUsers)} users`);
+    const stateDir = join(this.dir, 'state-ml');
+    const r = await this.catchUp(set, n, () => this.startProcessor(set, this.benchTopologies, stateDir, 'event'));
+    const finalRss = r.child.lastRss;
+    await this.stop(r.child);
+    const { child: _c, ...rest } = r;
+    progress(`  ${fmt(this.o.largeUsers)} users: peak RSS ${rest.peakRssMB} MB, ${fmt(rest.eventsPerSecond)} events/s`);
+    return { memory: { ...rest, users: this.o.largeUsers, finalRssMB: mb(finalRss) }, set, stateDir };
+  }
+
+  async restore(set: TopicSet, stateDir: string, users: number): Promise<RestoreResult> {
+    rmSync(stateDir, { recursive: true, force: true });
+    await this.quiet('restore');
+    const l = load();
+    const child = this.startProcessor(set, this.benchTopologies, stateDir, 'event');
+    const ready = new Set<number>();
+    await child.waitLog((line) => {
+      if (line.msg === 'partition ready' && typeof line.partition === 'number') ready.add(line.partition);
+      return ready.size >= this.o.partitions;
+    }, 30 * 60_000, 'every partition ready');
+    const untilReady = (performance.now() - child.startedAt) / 1000;
+    child.sample();
+    await this.stop(child);
+    const time = (x: { time?: string }): number => Date.parse(x.time ?? '');
+    const begun = child.logs.filter((x) => x.msg === 'restoring state from the changelog');
+    const done = child.logs.filter((x) => x.msg === 'state restored');
+    if (done.length < this.o.partitions) throw new Error(`restore: ${done.length} partitions restored, expected ${this.o.partitions}; output:\n${child.output()}`);
+    const partitions = done.map((x) => ({ partition: Number(x.partition), records: Number(x.records), seconds: Number(x.seconds) })).sort((a, b) => a.partition - b.partition);
+    const records = partitions.reduce((s, p) => s + p.records, 0);
+    const span = (Math.max(...done.map(time)) - Math.min(...begun.map(time))) / 1000;
+    const maxPartition = Math.max(...partitions.map((p) => p.seconds));
+    const seconds = Math.max(span, maxPartition);
+    const result: RestoreResult = {
+      users, records, seconds: round(seconds, 2), maxPartitionSeconds: round(maxPartition, 2), untilReadySeconds: round(untilReady, 2),
+      usersPerSecond: Math.round(users / seconds), recordsPerSecond: Math.round(records / seconds), usersPerSecondUntilReady: Math.round(users / untilReady),
+      partitions, peakRssMB: mb(Math.max(child.hwm, child.maxRss)), load: l,
+    };
+    progress(`  restore: ${fmt(users)} users (${fmt(records)} changelog records) in ${result.seconds} s: ${fmt(result.usersPerSecond)} users/s`);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.children].map((c) => c.stop(5000)));
+    if (!this.o.keep && this.admin !== undefined) {
+      const topics = this.sets.flatMap((s) => [s.topics.events, s.topics.traits, s.topics.transitions, s.topics.dlq, s.topics.changelog]);
+      const groups = this.sets.flatMap((s) => [s.group, `${s.group}-reader`]);
+      await this.admin.deleteGroups(groups).catch(() => undefined);
+      if (topics.length > 0) await this.admin.deleteTopics({ topics, timeout: 60_000 }).catch(() => undefined);
+    }
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+    if (this.o.keep) progress(`kept ${this.dir} and the topics of ${this.runId}-*`);
+    else rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  killAll(): void {
+    for (const c of this.children) c.proc.kill('SIGKILL');
+  }
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  const infra = await acquireInfra();
+  let bench: Bench | undefined;
+  const onSignal = (): void => {
+    bench?.killAll();
+    void infra.release().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const loadAtStart = load();
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    broker: { kafka: infra.state.kafkaVersion ?? null, registry: infra.state.registryVersion ?? null, startedForThisRun: infra.started },
+    processorRunsAs: 'child process: the journeys CLI (`journeys process`, compiled with the bench), JSON transitions',
+    loadAverageAtStart: loadAtStart,
+  };
+  try {
+    bench = new Bench(infra, o);
+    await bench.connect();
+    let throughput: Awaited<ReturnType<Bench['throughput']>> | null = null;
+    if (o.only.has('throughput')) {
+      throughput = await bench.throughput();
+      results.throughput = { ...throughput, profile: throughput.profile === null ? null : { ...throughput.profile, file: undefined } };
+    }
+    let latency: { baseline: LatencyResult; processor: LatencyResult } | null = null;
+    if (o.only.has('latency')) {
+      await bench.quiet('latency, baseline');
+      const baseline = await bench.latency('baseline');
+      await bench.quiet('latency, processor');
+      const processor = await bench.latency('processor');
+      latency = { baseline, processor };
+      results.latency = { journey: 'bench-latency (event entry keyed by ping_id, first step a send)', clock: 'wall', ...latency };
+    }
+    let small: MemoryResult | null = null;
+    let large: MemoryResult | null = null;
+    let restore: RestoreResult | null = null;
+    if (o.only.has('memory')) small = await bench.memorySmall();
+    if (o.only.has('memory') || o.only.has('restore')) {
+      const l = await bench.memoryLarge();
+      large = l.memory;
+      if (o.only.has('restore')) restore = await bench.restore(l.set, l.stateDir, large.users);
+    }
+    if (small !== null || large !== null) results.memory = { small, large, note: 'peak RSS = VmHWM of the processor process (bench journeys, event clock); large = one message per distinct user' };
+    if (restore !== null) results.restore = restore;
+    results.loadAverageAtEnd = load();
+    results.targets = { throughputRatio: '>= 0.6 of the pass-through', latencyP99Ms: '<= 50', memory: 'flat from 10k to 1M users', restoreUsersPerSecond: '>= 100000' };
+
+    const rows: [string, string][] = [['machine', `${(results.machine as { cpu: string }).cpu}, ${(results.machine as { cores: number }).cores} cores, node ${process.version}; Kafka ${infra.state.kafkaVersion ?? '?'}`]];
+    rows.push(['load average (1/5/15 min) at start / end', `${loadAtStart.join(' ')} / ${(results.loadAverageAtEnd as number[]).join(' ')}`]);
+    if (throughput !== null) {
+      const { baseline: b, processor: p } = throughput;
+      rows.push(['throughput workload', `${fmt(throughput.workload.messages as number)} messages, ${fmt(throughput.workload.users as number)} users, ${o.partitions} partitions, ${Object.keys(BENCH_JOURNEYS).length} journeys, event clock`]);
+      rows.push(['baseline: kafkajs transactional pass-through', `${fmt(b.eventsPerSecond)} events/s (${b.seconds} s incl. ${b.startupSeconds} s start-up; steady ${fmt(b.steadyEventsPerSecond)}/s; CPU ${b.cpuSeconds} s; load ${b.load[0]})`]);
+      rows.push(['processor: journeys process', `${fmt(p.eventsPerSecond)} events/s (${p.seconds} s incl. ${p.startupSeconds} s start-up; steady ${fmt(p.steadyEventsPerSecond)}/s; CPU ${p.cpuSeconds} s; load ${p.load[0]})`]);
+      rows.push(['ratio processor / baseline (target ≥ 0.6)', `${throughput.ratio.toFixed(2)} (steady ${throughput.steadyRatio.toFixed(2)})`]);
+    }
+    if (latency !== null) {
+      const line = (x: LatencyResult): string => `p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms (p90 ${x.p90Ms}, p99.9 ${x.p999Ms}, max ${x.maxMs}); ${fmt(x.measured)} measured, ${x.missing} missing; load ${x.load[0]}`;
+      rows.push([`latency at ${fmt(o.rate)} events/s, baseline`, line(latency.baseline)]);
+      rows.push([`latency at ${fmt(o.rate)} events/s, processor (target p99 ≤ 50 ms)`, line(latency.processor)]);
+    }
+    const memoryRow = (m: MemoryResult): [string, string] => [
+      `memory: ${fmt(m.users)} users (${fmt(m.messages)} messages)`,
+      `peak RSS ${m.peakRssMB} MB; at the end RSS ${m.finalRssMB} MB, V8 heap used ${m.heapUsedMB ?? '?'} MB (${fmt(m.eventsPerSecond)} events/s, CPU ${m.cpuSeconds} s; load ${m.load[0]})`,
+    ];
+    if (small !== null) rows.push(memoryRow(small));
+    if (large !== null) rows.push(memoryRow(large));
+    if (restore !== null) {
+      rows.push(['restore from the changelog (target ≥ 100k users/s)', `${fmt(restore.usersPerSecond)} users/s: ${fmt(restore.users)} users, ${fmt(restore.records)} records in ${restore.seconds} s (${fmt(restore.recordsPerSecond)} records/s; ready ${restore.untilReadySeconds} s after start; peak RSS ${restore.peakRssMB} MB; load ${restore.load[0]})`]);
+    }
+    process.stdout.write(`\n| processor benchmark | |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\n\n`);
+    if (o.write) {
+      mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+      writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
+      process.stdout.write(`written to ${RESULTS}\n`);
+    }
+  } finally {
+    await bench?.close();
+    await infra.release();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
