@@ -28,7 +28,10 @@ export interface ProcessorOptions {
   /** `/metrics` and `/healthz` port (0: any free port; null: none). */
   metricsPort: number | null;
   maxBatch?: number;
+  /** Wait for a caught-up input with nothing buffered before taking the other's records (default 0). */
   maxIdleMs?: number;
+  /** Wait at most this long for an input known to have records still to fetch (default 10 s). */
+  lagWaitMs?: number;
   maxMessageBytes?: number;
   engine?: Partial<EngineOptions>;
   clientId?: string;
@@ -36,7 +39,7 @@ export interface ProcessorOptions {
 }
 
 export class Processor {
-  private readonly tasks = new Map<number, PartitionTask>();
+  readonly tasks = new Map<number, PartitionTask>();
   private readonly stopping = new Map<number, Promise<void>>();
   private metricsServer: MetricsServer | undefined;
   private stopped = false;
@@ -77,7 +80,7 @@ export class Processor {
     const ctx: TaskContext = {
       kafka, admin, consumer, group: o.group, topics: o.topics, engine: new Engine(o.definitions, o.engine ?? {}),
       decoder: new MessageDecoder(registry, o.maxMessageBytes ?? 256 * 1024), transitionEncoder, encodeDeadLetter,
-      stateDir: o.stateDir, clock: o.clock, metrics, log, maxBatch: o.maxBatch ?? 2000, maxIdleMs: o.maxIdleMs ?? 500,
+      stateDir: o.stateDir, clock: o.clock, metrics, log, maxBatch: o.maxBatch ?? 2000, maxIdleMs: o.maxIdleMs ?? 0, lagWaitMs: o.lagWaitMs ?? 10_000,
       wallNow: () => Date.now(),
     };
     const processor = new Processor(consumer, admin, ctx, metrics, log);
@@ -86,6 +89,13 @@ export class Processor {
     });
 
     consumer.on(consumer.events.GROUP_JOIN, (e) => processor.reconcile(e.payload.memberAssignment[o.topics.events] ?? []));
+    // Batches of only transaction markers (or aborted records) never reach eachBatch: move the position anyway.
+    consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+      const b = e.payload;
+      if (b.batchSize !== 0 || b.firstOffset === null) return;
+      const side = b.topic === o.topics.events ? 'events' : 'traits';
+      processor.tasks.get(b.partition)?.accept(side, [], b.firstOffset, b.lastOffset, b.highWatermark);
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [o.topics.events, o.topics.traits], fromBeginning: true });
     await consumer.run({
@@ -93,7 +103,7 @@ export class Processor {
       eachBatchAutoResolve: true,
       eachBatch: ({ batch }) => {
         const side = batch.topic === o.topics.events ? 'events' : 'traits';
-        processor.task(batch.partition).accept(side, batch.messages, batch.highWatermark);
+        processor.task(batch.partition).accept(side, batch.messages, batch.firstOffset() ?? batch.lastOffset(), batch.lastOffset(), batch.highWatermark);
         return Promise.resolve();
       },
     });

@@ -43,8 +43,10 @@ export interface TaskContext {
   log: Logger;
   /** Records per transaction at most. */
   maxBatch: number;
-  /** How long to wait for an input that has data known but nothing buffered, before going on without it. */
+  /** How long to wait for a caught-up input with nothing buffered before taking the other's records. */
   maxIdleMs: number;
+  /** How long at most to wait for an input known to have records still to fetch. */
+  lagWaitMs: number;
   /** Wall clock (injected for tests of the scheduler; Date.now by default). */
   wallNow: () => number;
 }
@@ -78,6 +80,7 @@ const BUFFER_HIGH = 5000;
 const BUFFER_LOW = 1000;
 const SCAN_PAGE = 1000;
 const WALL_TICK_MS = 250;
+const BLOCKED_POLL_MS = 20;
 /** Bytes per produce request: below the broker's default 1 MiB record-batch limit. */
 const MAX_REQUEST_BYTES = 768 * 1024;
 
@@ -117,19 +120,32 @@ export class PartitionTask {
     await this.loop;
   }
 
-  /** Records fetched by the consumer for one of this task's input partitions. */
-  accept(side: Side, messages: KafkaMessage[], highWatermark: string): void {
+  /**
+   * A batch fetched for one of this task's input partitions. `first` and `last` are the batch's offsets
+   * including control records, so the position moves past transaction markers too. Records are identified by
+   * offset: a batch that starts at or before the position is taken from the position on (a refetch after a
+   * seek repeats records, harmlessly); one that starts after it (a stale batch from before a seek) is dropped
+   * and the partition re-read from the position.
+   */
+  accept(side: Side, messages: KafkaMessage[], first: string, last: string, highWatermark: string): void {
     const arrivedAt = this.ctx.wallNow();
     this.highWatermark[side] = BigInt(highWatermark);
-    this.ctx.metrics.consumed.inc({ topic: this.topic(side) }, messages.length);
-    for (const message of messages) {
-      const offset = BigInt(message.offset);
-      const expected = this.nextOffset[side];
-      if (expected !== null && offset < expected) continue;
-      this.nextOffset[side] = offset + 1n;
-      this.buffers[side].push({ side, message, arrivedAt });
+    const position = this.nextOffset[side];
+    if (position !== null && BigInt(first) > position) {
+      this.log.warn({ side, position: position.toString(), first }, 'batch past the position dropped; reading again from the position');
+      this.ctx.consumer.seek({ topic: this.topic(side), partition: this.partition, offset: position.toString() });
+      return;
     }
-    if (messages.length > 0) this.idleSince[side] = null;
+    let taken = 0;
+    for (const message of messages) {
+      if (position !== null && BigInt(message.offset) < position) continue;
+      this.buffers[side].push({ side, message, arrivedAt });
+      taken++;
+    }
+    const end = BigInt(last) + 1n;
+    if (position === null || end > position) this.nextOffset[side] = end;
+    this.ctx.metrics.consumed.inc({ topic: this.topic(side) }, taken);
+    if (taken > 0) this.idleSince[side] = null;
     if (!this.paused && this.buffers[side].length > BUFFER_HIGH) {
       this.paused = true;
       this.ctx.consumer.pause(this.assignmentOf());
@@ -147,12 +163,13 @@ export class PartitionTask {
 
   private async run(): Promise<void> {
     // Stopping takes effect between batches: the batch in progress is finished and committed first.
+    let blocked = false;
     while (!this.stopping) {
       try {
         if (!this.ready) await this.init();
-        await this.waitForWork();
+        await this.waitForWork(blocked);
         if (this.stopping) break;
-        await this.runBatch();
+        blocked = !(await this.runBatch()) && this.hasRecordReady();
       } catch (err) {
         this.log.error({ err }, 'partition task failed; restarting it from the committed state');
         await this.teardown();
@@ -293,13 +310,14 @@ export class PartitionTask {
 
   // ---- the batch loop ----------------------------------------------------------------------------
 
-  private async waitForWork(): Promise<void> {
-    if (this.stopping || this.hasRecordReady()) return;
+  /** Waits for input (or, on the wall clock, the next scheduler tick); `blocked`: records wait for the other input. */
+  private async waitForWork(blocked: boolean): Promise<void> {
+    if (this.stopping || (!blocked && this.hasRecordReady())) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.wake = undefined;
         resolve();
-      }, this.ctx.clock === 'wall' ? WALL_TICK_MS : this.ctx.maxIdleMs);
+      }, blocked ? BLOCKED_POLL_MS : WALL_TICK_MS);
       this.wake = () => {
         clearTimeout(timer);
         this.wake = undefined;
@@ -312,7 +330,8 @@ export class PartitionTask {
     return this.buffers.events.length > 0 || this.buffers.traits.length > 0;
   }
 
-  private async runBatch(): Promise<void> {
+  /** One transaction's worth of input; false when nothing could be done. */
+  private async runBatch(): Promise<boolean> {
     const startedAt = this.ctx.wallNow();
     const batch = new Batch();
     while (batch.records < this.ctx.maxBatch) {
@@ -321,7 +340,7 @@ export class PartitionTask {
       await this.processRecord(batch, record);
     }
     if (this.ctx.clock === 'wall') await this.fireDue(batch, this.tick(this.ctx.wallNow()));
-    if (batch.empty) return;
+    if (batch.empty) return false;
     await this.commit(batch);
     const now = this.ctx.wallNow();
     this.ctx.metrics.batchDuration.observe((now - startedAt) / 1000);
@@ -330,6 +349,7 @@ export class PartitionTask {
       this.paused = false;
       this.ctx.consumer.resume(this.assignmentOf());
     }
+    return true;
   }
 
   /** The wall clock never goes back for the partition. */
@@ -365,13 +385,18 @@ export class PartitionTask {
     return pick;
   }
 
+  /**
+   * Whether to take the other input's head while this input has nothing buffered: not while this input is
+   * known to have records still to fetch (they may be earlier), except after `lagWaitMs`; when it is caught
+   * up, after `maxIdleMs` (0 by default, as Kafka Streams' max.task.idle.ms).
+   */
   private mayGoOnWithout(side: Side): boolean {
     const hw = this.highWatermark[side];
     const next = this.nextOffset[side];
-    if (hw === null || next === null || next >= hw || this.stopping) return true;
+    if (this.stopping || hw === null || next === null) return true;
     const now = this.ctx.wallNow();
     const since = this.idleSince[side] ?? (this.idleSince[side] = now);
-    return now - since >= this.ctx.maxIdleMs;
+    return now - since >= (next >= hw ? this.ctx.maxIdleMs : this.ctx.lagWaitMs);
   }
 
   private async processRecord(batch: Batch, record: BufferedRecord): Promise<void> {

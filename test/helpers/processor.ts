@@ -185,6 +185,7 @@ export interface Comparison {
   missing: string[];
   extra: string[];
   duplicated: string[];
+  /** `<expected JSON> != <actual JSON>` for records with the same id but other content. */
   different: string[];
 }
 
@@ -199,7 +200,13 @@ export function compareTransitions(actual: Transition[], expected: Transition[])
   const expectedIds = new Set(expected.map((t) => t.id));
   const missing = expected.filter((t) => !byId.has(t.id)).map((t) => `${t.instance}#${t.seq} ${t.from ?? 'null'}→${t.to}`);
   const extra = actual.filter((t) => !expectedIds.has(t.id)).map((t) => `${t.instance}#${t.seq} ${t.from ?? 'null'}→${t.to}`);
-  const different = expected.filter((t) => byId.has(t.id) && JSON.stringify(canonical(byId.get(t.id))) !== JSON.stringify(canonical(t))).map((t) => t.id);
+  const different: string[] = [];
+  for (const t of expected) {
+    const a = byId.get(t.id);
+    if (a === undefined) continue;
+    const [ea, aa] = [JSON.stringify(canonical(t)), JSON.stringify(canonical(a))];
+    if (ea !== aa) different.push(`${ea} != ${aa}`);
+  }
   return { missing, extra, duplicated, different };
 }
 

@@ -106,27 +106,35 @@ export function generateWorkload(defs: Definitions, o: WorkloadOptions): Workloa
   const traitNames = [...vocab.traits.keys()].sort();
   const messages: Record<string, Json>[] = [];
   let t = Date.parse(o.start);
-  for (let i = 0; i < o.messages; i++) {
-    // Mostly small steps, sometimes long gaps so waits and timeouts fire between messages.
-    // Strictly increasing, so the order is the same however the events and traits topics are merged.
-    t += 1 + (rnd() < 0.02 ? Math.floor(rnd() * 36 * 3_600_000) : Math.floor(rnd() * 2 * o.stepMs));
+  // Sessions: a user sends a few messages in a row, with the same key values (a cart, an application...),
+  // so waits for an event, restarts and exit rules meet the events they wait for.
+  while (messages.length < o.messages) {
     const userId = `user-${Math.floor(rnd() * o.users)}`;
-    const timestamp = new Date(t).toISOString();
-    const messageId = rnd() < 0.03 && i > 0 ? `m-${i - 1}` : `m-${i}`; // a few duplicates
-    const r = rnd();
-    if (r < 0.15 && traitNames.length > 0) {
-      const traits: Record<string, Json> = {};
-      for (let k = 0; k < 2; k++) {
-        const name = pick(traitNames);
-        traits[name] = rnd() < 0.1 ? null : pick(vocab.traits.get(name) ?? ['x']);
+    const session = new Map(propNames.map((name) => [name, pick(vocab.properties.get(name) ?? ['x'])]));
+    const length = 1 + Math.floor(rnd() * 8);
+    // Mostly small gaps, sometimes long ones so waits and timeouts fire in between. Strictly increasing,
+    // so the order is the same however the events and traits topics are merged.
+    t += 1 + (rnd() < 0.01 ? Math.floor(rnd() * 12 * 3_600_000) : Math.floor(rnd() * 2 * o.stepMs));
+    for (let k = 0; k < length && messages.length < o.messages; k++) {
+      t += 1 + Math.floor(rnd() * o.stepMs);
+      const i = messages.length;
+      const timestamp = new Date(t).toISOString();
+      const messageId = rnd() < 0.03 && i > 0 ? `m-${i - 1}` : `m-${i}`; // a few duplicates
+      const r = rnd();
+      if (r < 0.15 && traitNames.length > 0) {
+        const traits: Record<string, Json> = {};
+        for (let n = 0; n < 2; n++) {
+          const name = pick(traitNames);
+          traits[name] = rnd() < 0.1 ? null : pick(vocab.traits.get(name) ?? ['x']);
+        }
+        messages.push({ type: 'identify', userId, messageId, timestamp, traits });
+      } else if (r < 0.2) {
+        messages.push({ type: 'page', userId, messageId, timestamp, name: pick(['Home', 'Pricing', 'Docs']), properties: { utm_source: pick(['email', 'ads', 'sms']) } });
+      } else {
+        const properties: Record<string, Json> = { total: Math.floor(rnd() * 300) };
+        for (const name of propNames) if (rnd() < 0.6) setPath(properties, name, rnd() < 0.8 ? (session.get(name) ?? 'x') : pick(vocab.properties.get(name) ?? ['x']));
+        messages.push({ type: 'track', userId, messageId, timestamp, event: pick(vocab.events), properties });
       }
-      messages.push({ type: 'identify', userId, messageId, timestamp, traits });
-    } else if (r < 0.2) {
-      messages.push({ type: 'page', userId, messageId, timestamp, name: pick(['Home', 'Pricing', 'Docs']), properties: { utm_source: pick(['email', 'ads', 'sms']) } });
-    } else {
-      const properties: Record<string, Json> = { total: Math.floor(rnd() * 300) };
-      for (const name of propNames) if (rnd() < 0.5) setPath(properties, name, pick(vocab.properties.get(name) ?? ['x']));
-      messages.push({ type: 'track', userId, messageId, timestamp, event: pick(vocab.events), properties });
     }
   }
   return { messages, end: new Date(t).toISOString() };
