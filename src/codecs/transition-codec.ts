@@ -70,15 +70,17 @@ export async function avroTransitionEncoder(registry: SchemaRegistry, subject: s
 /** Reads a transition written in either format (Avro writer schemas are fetched from the registry by id, once). */
 export class TransitionDecoder {
   private readonly types = new Map<number, Promise<avro.Type>>();
+  private readonly resolvers = new Map<number, ReturnType<avro.Type['createResolver']>>();
 
   constructor(private readonly registry: SchemaRegistry | null) {}
 
   async decode(value: Buffer): Promise<Transition> {
     if (value.length > 0 && value[0] === MAGIC) {
       if (value.length < 5) throw new JourneyError(ErrorCodes.UNDECODABLE_MESSAGE, 'transition record: truncated Avro header');
-      const type = await this.writerType(value.readUInt32BE(1));
-      // Resolve from the writer's schema to ours so older or newer writers still decode.
-      const resolver = transitionType.createResolver(type);
+      // Resolve from the writer's schema to ours so older or newer writers still decode. Building a resolver
+      // costs far more than decoding a record: one per writer schema id, kept.
+      const id = value.readUInt32BE(1);
+      const resolver = this.resolvers.get(id) ?? (await this.resolverFor(id));
       return fromAvro(transitionType.fromBuffer(value.subarray(5), resolver) as AvroTransition);
     }
     try {
@@ -86,6 +88,12 @@ export class TransitionDecoder {
     } catch (err) {
       throw new JourneyError(ErrorCodes.UNDECODABLE_MESSAGE, 'transition record is neither Confluent Avro nor JSON', { cause: err });
     }
+  }
+
+  private async resolverFor(id: number): Promise<ReturnType<avro.Type['createResolver']>> {
+    const resolver = transitionType.createResolver(await this.writerType(id));
+    this.resolvers.set(id, resolver);
+    return resolver;
   }
 
   private writerType(id: number): Promise<avro.Type> {
