@@ -25,28 +25,34 @@ export class DestinationDelivery {
    * Delivers, and dead-letters on failure. Resolves with the connector's result once the message is settled;
    * rejects only when the dead-letter write fails.
    */
-  async deliver(message: OutMessage, source: SourceRef, replays = 0): Promise<DeliveryResult> {
+  deliver(message: OutMessage, source: SourceRef, replays = 0): Promise<DeliveryResult> {
     this.sensors.deliveryStarted(this.id);
     const started = performance.now();
-    let outcome: DeliveryOutcome = 'exhausted';
-    try {
-      const result = await this.connector.deliver(message);
-      if (result.ok) {
-        outcome = 'delivered';
-        return result;
-      }
-      outcome = result.code === ErrorCodes.DELIVERY_REFUSED ? 'refused' : 'exhausted';
-      this.logger.warn(
-        { destination: this.id, messageId: message.id, code: result.code, reason: result.reason, attempts: result.attempts, source },
-        'delivery failed, dead-lettered',
-      );
-      await this.dlq.write(
-        deadLetterOf(this.dlqTopic, { destination: this.id, message, source, code: result.code, reason: result.reason, attempts: result.attempts, replays }, new Date()),
-      );
-      this.sensors.deadLettered(this.id, 1);
-      return result;
-    } finally {
-      this.sensors.deliveryEnded(this.id, outcome, (performance.now() - started) / 1000);
-    }
+    const ended = (outcome: DeliveryOutcome) => this.sensors.deliveryEnded(this.id, outcome, (performance.now() - started) / 1000);
+    return this.connector.deliver(message).then(
+      (result) => {
+        if (result.ok) {
+          ended('delivered');
+          return result;
+        }
+        return this.deadLetter(message, source, replays, result).finally(() => ended(result.code === ErrorCodes.DELIVERY_REFUSED ? 'refused' : 'exhausted'));
+      },
+      (err: unknown) => {
+        ended('exhausted');
+        throw err;
+      },
+    );
+  }
+
+  private async deadLetter(message: OutMessage, source: SourceRef, replays: number, result: Extract<DeliveryResult, { ok: false }>): Promise<DeliveryResult> {
+    this.logger.warn(
+      { destination: this.id, messageId: message.id, code: result.code, reason: result.reason, attempts: result.attempts, source },
+      'delivery failed, dead-lettered',
+    );
+    await this.dlq.write(
+      deadLetterOf(this.dlqTopic, { destination: this.id, message, source, code: result.code, reason: result.reason, attempts: result.attempts, replays }, new Date()),
+    );
+    this.sensors.deadLettered(this.id, 1);
+    return result;
   }
 }
