@@ -9,6 +9,9 @@ import { createConnector } from '../../src/destinations/registry';
 import { TRANSITION_ID_HEADER } from '../../src/destinations/kafka/connector';
 import { batchIdempotencyKey } from '../../src/destinations/webhook/connector';
 import { ErrorCodes } from '../../src/errors';
+import { Simulator } from '../../src/engine/simulator';
+import type { Transition } from '../../src/engine/transition';
+import { parseMessage } from '../../src/ingest/message';
 import { brokerList } from '../../src/kafka/infra-state';
 import { silentLogger } from '../../src/observability/logger';
 import { SinkMetrics } from '../../src/observability/sink-metrics';
@@ -242,4 +245,36 @@ test('a destination that answers nothing does not hold back another', async () =
   release();
   await receiver.until(() => messagesOf('/crm').length >= expected.crm.length);
   expect(distinct('/crm')).toEqual(expected.crm.sort(byMessageId));
+});
+
+test('records the engine wrote (Simulator over Segment messages): sends, the exit send and the user-left messages', async () => {
+  const topologies = writeTopologies({ base: receiver.url(''), warehouseTopic: env.warehouseTopic });
+  const transitions: Transition[] = [];
+  const sim = new Simulator(loadDefinitions(topologies), {}, (t) => transitions.push(t));
+  const push = (raw: JsonObject) => {
+    const parsed = parseMessage(raw);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    sim.push(parsed.message);
+  };
+  push({ type: 'identify', userId: 'ann', traits: { plan: 'pro' }, timestamp: '2026-03-01T09:00:00Z', messageId: 'i1' });
+  push({ type: 'track', userId: 'ann', event: 'Product Added', properties: { cart_id: 'c1' }, timestamp: '2026-03-01T10:00:00Z', messageId: 'e1' });
+  push({ type: 'track', userId: 'bob', event: 'Product Added', properties: { cart_id: 'c2' }, timestamp: '2026-03-01T10:05:00Z', messageId: 'e2' });
+  push({ type: 'track', userId: 'bob', event: 'Order Completed', properties: { total: 12 }, timestamp: '2026-03-01T10:20:00Z', messageId: 'e3' });
+  sim.advanceTo(Date.parse('2026-03-01T12:00:00Z'));
+  // ann: nudge (send), hold, last-call (send), $complete; bob: nudge (send), hold, $exit (exit send, sent [nudge]).
+  expect(transitions.map((t) => `${t.userId}:${t.to}`)).toEqual(['ann:nudge', 'ann:hold', 'bob:nudge', 'bob:hold', 'bob:$exit', 'ann:last-call', 'ann:$complete']);
+  const bobExit = transitions.find((t) => t.userId === 'bob' && t.to === '$exit')!;
+  expect([bobExit.send?.to, bobExit.sent]).toEqual([['warehouse'], ['nudge']]);
+
+  await produceTransitions(env, transitions, 'avro');
+  const expected = expectedMessages(transitions);
+  expect([expected.crm.length, expected.ads.length, expected.warehouse.length]).toEqual([4, 3, 1]);
+  await startSink(topologies);
+  await receiver.until(() => messagesOf('/crm').length >= 4 && messagesOf('/ads').length >= 3);
+  const warehouse = await consumeUntil(env.kafka, env.warehouseTopic, (rs) => rs.length >= 1);
+  expect(messagesOf('/crm').sort(byMessageId)).toEqual(expected.crm.sort(byMessageId));
+  expect(messagesOf('/ads').sort(byMessageId)).toEqual(expected.ads.sort(byMessageId));
+  expect(warehouse.map((r) => JSON.parse(r.message.value!.toString()) as JsonObject)).toEqual(expected.warehouse);
+  expect(messagesOf('/crm').find((m) => m.userId === 'ann' && m.event === 'Cart Abandoned')?.properties).toMatchObject({ plan: 'pro', j_o_cart__nudge: true });
+  expect(messagesOf('/ads').find((m) => m.messageId === `${bobExit.id}-exit`)?.traits).toEqual({ j_o_cart__nudge: false });
 });
