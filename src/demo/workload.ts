@@ -1,7 +1,8 @@
-// A deterministic, realistic Segment message stream for a set of journeys: the events their entries,
+// A deterministic, realistic Segment message stream for a set of journeys (used by `journeys dev`, the tests
+// and the benchmarks): the events their entries,
 // waits, exits and conditions name, with the key properties and traits they test, for a number of users,
 // in time order (identify before track at equal timestamps, as the processor merges traits first).
-import type { Condition, Definitions, Json, Predicate, Where } from '../../src/definitions/model';
+import type { Condition, Definitions, Json, Predicate, Where } from '../definitions/model';
 
 export interface Workload {
   messages: Record<string, Json>[];

@@ -11,7 +11,7 @@ import {
   ROOT, compareTransitions, inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, startProcessor, waitCaughtUp,
   type ProcessorEnv, type ProcessorProcess,
 } from '../helpers/processor';
-import { generateWorkload, prng, type Workload } from '../helpers/workload';
+import { generateWorkload, prng, type Workload } from '../../src/demo/workload';
 
 const TOPOLOGIES = join(ROOT, 'topologies');
 const defs = loadDefinitions(TOPOLOGIES);

@@ -13,7 +13,7 @@ import {
   ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, startProcessor, waitCaughtUp,
   type ProcessorEnv,
 } from '../helpers/processor';
-import { generateWorkload } from '../helpers/workload';
+import { generateWorkload } from '../../src/demo/workload';
 import { brokerList } from '../../src/kafka/infra-state';
 
 const TOPOLOGIES = join(ROOT, 'topologies');
