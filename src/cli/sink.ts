@@ -85,10 +85,17 @@ async function run(argv: string[]): Promise<number> {
   if (conn.registryUrl === null) logger.warn('no schema registry configured: only JSON transition records can be read (Avro ones are dead-lettered)');
   const metrics = new SinkMetrics({ defaultMetrics: true });
 
-  let fatal: ((err: unknown) => void) | null = null;
-  const failed = new Promise<unknown>((resolve) => {
-    fatal = resolve;
-  });
+  // Signals are listened to from here on: one that comes while the sink starts stops it once started.
+  let wake: ((reason: string | { error: unknown }) => void) | null = null;
+  let pending: string | { error: unknown } | null = null;
+  const notify = (reason: string | { error: unknown }): void => {
+    if (wake !== null) wake(reason);
+    else pending ??= reason;
+  };
+  const onTerm = () => notify('SIGTERM');
+  const onInt = () => notify('SIGINT');
+  process.once('SIGTERM', onTerm);
+  process.once('SIGINT', onInt);
   let sink: Sink;
   try {
     sink = await Sink.start({
@@ -105,9 +112,11 @@ async function run(argv: string[]): Promise<number> {
       retry,
       logger,
       sensors: metrics,
-      onFatal: (err) => fatal?.(err),
+      onFatal: (error) => notify({ error }),
     });
   } catch (err) {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
     if (err instanceof JourneyError && err.code === ErrorCodes.INVALID_CONFIG && Array.isArray(err.details.problems)) {
       process.stderr.write(`${err.message}\n`);
       return 2;
@@ -122,12 +131,9 @@ async function run(argv: string[]): Promise<number> {
     logger.info({ port: server.port }, 'metrics and health served');
   }
 
-  const signal = await new Promise<string | { error: unknown }>((resolve) => {
-    const on = (name: string) => () => resolve(name);
-    process.once('SIGTERM', on('SIGTERM'));
-    process.once('SIGINT', on('SIGINT'));
-    void failed.then((error) => resolve({ error }));
-  });
+  const signal = pending ?? (await new Promise<string | { error: unknown }>((resolve) => {
+    wake = resolve;
+  }));
   if (typeof signal === 'string') {
     logger.info({ signal }, 'stopping: finishing deliveries in flight');
     // A second signal does not wait.
