@@ -117,8 +117,8 @@ export class Sink {
     const connectors = destinations.map((d) => createConnector(d, deps));
     const decoder = new TransitionDecoder(o.registryUrl === null ? null : new SchemaRegistry({ host: o.registryUrl }));
     const index = buildSendIndex(o.definitions);
-    const workers = destinations.map((d, i) => {
-      const connector = connectors[i] as Connector;
+    const workers = connectors.map((connector) => {
+      const d = connector.destination;
       return new DestinationWorker({
         kafka, dlq, decoder, index, topic, sensors, logger,
         delivery: new DestinationDelivery(connector, dlq, `${prefix}${d.id}`, sensors, logger),
