@@ -475,10 +475,11 @@ export class Engine {
 
   /** Archived journeys, and journeys whose file is gone, stop at once: instances dropped, no transitions. */
   private dropRetired(run: Run): void {
-    for (const id of Object.keys(run.state.journeys)) {
-      const j = this.journeyById.get(id);
+    for (const id in run.state.journeys) {
       const js = run.state.journeys[id];
-      if (js === undefined || (j !== undefined && j.status !== 'archived') || js.instances.length === 0) continue;
+      if (js === undefined || js.instances.length === 0) continue;
+      const j = this.journeyById.get(id);
+      if (j !== undefined && j.status !== 'archived') continue;
       js.instances = [];
       run.state.timers = run.state.timers.filter((t) => t.journey !== id);
     }

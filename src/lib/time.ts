@@ -19,11 +19,14 @@ function toMillis(m: RegExpExecArray): number | null {
     if (oh > 23 || om > 59) return null;
     offsetMin = sign * (oh * 60 + om);
   }
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  // Date.UTC maps years 0-99 to 1900-1999; set the year explicitly.
-  const date = new Date(utc);
-  date.setUTCFullYear(year);
-  return date.getTime() - offsetMin * 60_000;
+  let utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  if (year < 100) {
+    // Date.UTC maps years 0-99 to 1900-1999; set the year explicitly.
+    const date = new Date(utc);
+    date.setUTCFullYear(year);
+    utc = date.getTime();
+  }
+  return utc - offsetMin * 60_000;
 }
 
 /** Epoch milliseconds of a message timestamp (zone required), or null. */
@@ -38,7 +41,14 @@ export function parseDate(text: string): number | null {
   return m ? toMillis(m) : null;
 }
 
-/** `2026-01-01T10:00:00.000Z`. */
+let lastMs = Number.NaN;
+let lastText = '';
+
+/** `2026-01-01T10:00:00.000Z`. (Many records share an instant: the last one is remembered.) */
 export function formatTime(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastMs) {
+    lastText = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastText;
 }
