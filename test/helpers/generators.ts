@@ -202,11 +202,12 @@ const waitForArb: fc.Arbitrary<StepDraft> = fc
       };
     });
     if (twin) {
-      // The same event twice, allowed because both have different where filters.
+      // The same event twice, allowed because both have different where filters; they overlap, so the
+      // order of the branches decides (the first matching one wins).
       const first = list[0]!;
       first.where = { total: { gt: 50 } };
       const d = drafts[3]!;
-      list.push({ event: first.event, where: { total: { lte: 50 } }, ...(d.restart ? { restart: true } : { next: d.next }) });
+      list.push({ event: first.event, where: { total: { gte: 10 } }, ...(d.restart ? { restart: true } : { next: d.next }) });
     }
     return { kind: 'waitFor', body: { waitFor: { events: list, timeout, onTimeout } } };
   });
@@ -333,7 +334,7 @@ const conditionEntryArb = fc
 
 const exitArb = fc.record({
   after: maybe(fc.constantFrom('2h', '6h', '1d', '2d'), 40),
-  condition: maybe(conditionArb(false, 1), 20),
+  condition: maybe(conditionArb(false, 1), 30),
   events: maybe(
     fc.array(fc.record({ event: fc.constantFrom(...EVENTS), where: maybe(whereArb, 40), sameKey: maybe(fc.boolean(), 40) }), { minLength: 1, maxLength: 2 }),
     50,

@@ -37,7 +37,7 @@ describe('cut and reload', () => {
         const uncut = simulate(defs, c.options, messages, c.until);
         expect(runWithCuts(defs, c.options, messages, c.until, cuts).join('\n')).toBe(uncut.join('\n'));
       }),
-      { numRuns: 250 },
+      { numRuns: 200 },
     );
   });
 

@@ -6,7 +6,8 @@
 import type { Definitions } from '../../../src/definitions/model';
 import { Engine, type EngineOptions } from '../../../src/engine/engine';
 import { Simulator } from '../../../src/engine/simulator';
-import { nextDue, type UserState } from '../../../src/engine/state';
+import { evaluate, type EvalScope } from '../../../src/engine/conditions';
+import { nextDue, type ContextSnapshot, type UserState } from '../../../src/engine/state';
 import type { Transition } from '../../../src/engine/transition';
 import { parseMessage, type Message } from '../../../src/ingest/message';
 import { DueHeap } from '../../../src/lib/heap';
@@ -24,6 +25,9 @@ export class Harness {
   private readonly dueOf = new Map<string, number>();
   private readonly queue = new DueHeap();
   private clock = Number.NEGATIVE_INFINITY;
+
+  /** Called with a user's state after each engine call (a message or a timer). */
+  onState: ((state: UserState) => void) | null = null;
 
   constructor(defs: Definitions, options: Partial<EngineOptions>, private readonly emit: (t: Transition) => void) {
     this.engine = new Engine(defs, options);
@@ -58,6 +62,7 @@ export class Harness {
     this.users.set(msg.userId, result.state);
     for (const t of result.transitions) this.emit(t);
     this.reschedule(result.state);
+    this.onState?.(result.state);
   }
 
   advanceTo(t: number): void {
@@ -70,6 +75,7 @@ export class Harness {
       const result = this.engine.advance(state, at);
       for (const x of result.transitions) this.emit(x);
       this.reschedule(state);
+      this.onState?.(state);
     }
     this.clock = t;
   }
@@ -132,4 +138,49 @@ export function runWithCuts(defs: Definitions, options: Partial<EngineOptions>, 
   cutsAt(messages.length, until);
   if (until !== null) h.advanceTo(until);
   return out;
+}
+
+/**
+ * Quiescence: after the engine has processed a message or fired a timer for a user, nothing that should
+ * happen at once is left: no timer or flip due at or before `now`; no live instance whose exit.condition
+ * holds (spec §4.2: "leave as soon as this holds"); in an instance that never forked (so no other path
+ * changed its context meanwhile, which it would see only from the next message on), no path at a
+ * waitUntil whose condition holds and no path at a branch step with an untaken branch that holds.
+ * Conditions are evaluated with the engine's evaluator (unit-tested on its own).
+ */
+export function quiescenceProblems(state: UserState, defs: Definitions): string[] {
+  const problems: string[] = [];
+  const now = state.now;
+  const at = `${state.userId} at ${new Date(now).toISOString()}`;
+  for (const t of state.timers) if (t.at <= now) problems.push(`${at}: ${t.kind} timer due ${new Date(t.at).toISOString()} not fired`);
+  if (state.flipAt !== null && state.flipAt <= now) problems.push(`${at}: flip due ${new Date(state.flipAt).toISOString()} not done`);
+  for (const j of defs.journeys) {
+    const js = state.journeys[j.id];
+    for (const inst of js?.instances ?? []) {
+      const scope = (context: [string, ContextSnapshot][] | null): EvalScope => ({ state, now, context, audiences: defs.audiences });
+      const where = `${at}: ${state.userId}/${j.id}/${inst.seq}`;
+      if (j.exit.condition !== null && evaluate(j.exit.condition, scope(null))) problems.push(`${where}: exit.condition holds, still live`);
+      if (inst.nextPathId > 2) continue; // forked
+      for (const path of inst.paths) {
+        const step = j.steps.find((s) => s.id === path.step);
+        if (step?.type === 'waitUntil' && evaluate(step.condition, scope(inst.context))) problems.push(`${where}: waiting at ${step.id} whose condition holds`);
+        if (step?.type === 'branch') {
+          step.branches.forEach((b, i) => {
+            if (!path.taken?.[i] && evaluate(b.when, scope(inst.context))) problems.push(`${where}: branch ${i} of ${step.id} holds, not taken`);
+          });
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** The harness over a whole case, collecting quiescence problems after every engine call. */
+export function quiescenceRun(defs: Definitions, options: Partial<EngineOptions>, messages: Message[], until: number): string[] {
+  const problems: string[] = [];
+  const h = new Harness(defs, options, () => undefined);
+  h.onState = (state) => problems.push(...quiescenceProblems(state, defs));
+  for (const m of messages) h.push(m);
+  h.advanceTo(until);
+  return problems;
 }

@@ -1,8 +1,10 @@
 // Checks on a run's transition records that hold for every journey and input (spec §3, §4.2, §5). Each
 // returns the problems found (empty when all hold), so a failing property prints all of them.
 import { createHash } from 'node:crypto';
-import type { Definitions, Journey, Step } from '../../../src/definitions/model';
+import type { Definitions, Journey, Json, JsonObject, Step } from '../../../src/definitions/model';
+import { getPath, matchesWhere } from '../../../src/engine/conditions';
 import type { Transition } from '../../../src/engine/transition';
+import { parseMessage, type Message } from '../../../src/ingest/message';
 import type { RawMessage } from '../../helpers/generators';
 
 const FIELDS = ['id', 'journey', 'version', 'instance', 'seq', 'userId', 'from', 'to', 'reason', 'at', 'cause', 'context'];
@@ -302,4 +304,155 @@ function keyOf(r: Transition, event: string, path: string[] | null): unknown {
   let v: unknown = props;
   for (const p of path) v = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>)[p] : undefined;
   return v === null || typeof v === 'object' ? undefined : v;
+}
+
+/**
+ * The order of evaluation for one message (spec §3): exit rules first (an exit wins over any other match of
+ * the same message in that instance, so an exit-rule `$exit` shares its cause with no earlier record of
+ * its instance); a path is offered a message once (in an instance that never forked, at most one `event` or
+ * `restart` record per message); entry last (a new instance's entry comes after every record of the older
+ * instances of that journey made by the same message). Messages are told apart by messageId (records of
+ * messages without one are left out).
+ */
+export function orderProblems(lines: string[], defs: Definitions): string[] {
+  const problems: string[] = [];
+  const records = lines.map((l) => JSON.parse(l) as Transition);
+  const causeKey = (r: Transition): string | null => (r.cause === null || r.cause.messageId === null ? null : `${r.userId}|${r.cause.messageId}|${r.at}`);
+  const branchSteps = new Set(defs.journeys.flatMap((j) => j.steps.filter((s) => s.type === 'branch').map((s) => `${j.id}/${s.id}`)));
+  for (const [instance, list] of groupByInstance(records)) {
+    const forked = list.some((r) => branchSteps.has(`${r.journey}/${r.to}`));
+    const moves = new Map<string, number>();
+    list.forEach((r, i) => {
+      const key = causeKey(r);
+      if (key === null) return;
+      if (r.to === '$exit' && r.reason === 'exit-rule' && list.slice(0, i).some((x) => causeKey(x) === key)) {
+        problems.push(`${instance}#${r.seq}: exit rule after another record made by the same message`);
+      }
+      if (!forked && (r.reason === 'event' || r.reason === 'restart')) {
+        moves.set(key, (moves.get(key) ?? 0) + 1);
+        if (moves.get(key) === 2) problems.push(`${instance}#${r.seq}: a second ${r.reason} by the same message (a path is offered a message once)`);
+      }
+    });
+  }
+  // Entry last: by (user, journey, message), the entrySeq of the records never goes down once an entry was made.
+  const newest = new Map<string, number>();
+  for (const r of records) {
+    const key = causeKey(r);
+    if (key === null) continue;
+    const k = `${r.journey}|${key}`;
+    const seq = Number(r.instance.slice(r.instance.lastIndexOf('/') + 1));
+    const n = newest.get(k);
+    if (n !== undefined && seq < n) problems.push(`${r.instance}#${r.seq}: after the entry of instance ${n} by the same message`);
+    if (r.reason === 'entry') newest.set(k, Math.max(n ?? 0, seq));
+  }
+  return problems;
+}
+
+/**
+ * Timers fire at exactly their due time (spec §3, §4.2): a `wait` leaves its step its duration after the
+ * step was entered, a `timeout` its timeout after the step was entered or last restarted, `exit-after`
+ * and `expired` that long after entry; time-caused records have no cause, message-caused ones (`event`,
+ * `restart`, `exit-rule`) have one; a waitUntil's `condition` comes before its timeout. A step is entered
+ * at most once per instance (a later arrival ends its path), so "the record into the step" is unique.
+ */
+export function timingProblems(lines: string[], defs: Definitions, maxLifetime: number): string[] {
+  const problems: string[] = [];
+  for (const [instance, list] of groupByInstance(lines.map((l) => JSON.parse(l) as Transition))) {
+    const j = defs.journeys.find((x) => x.id === list[0]!.journey);
+    if (j === undefined) continue;
+    const entered = new Map<string, number>(); // step → when the path there arrived (or last restarted)
+    const entryAt = Date.parse(list[0]!.at);
+    for (const r of list) {
+      const where = `${instance}#${r.seq} ${r.from}→${r.to} (${r.reason}) at ${r.at}`;
+      const at = Date.parse(r.at);
+      const step = j.steps.find((s) => s.id === r.from);
+      const since = r.from === null ? undefined : entered.get(r.from);
+      const expect = (due: number): void => {
+        if (at !== due) problems.push(`${where}: due at ${new Date(due).toISOString()}`);
+      };
+      if ((r.reason === 'wait' || r.reason === 'timeout' || r.reason === 'exit-after' || r.reason === 'expired') && r.cause !== null) problems.push(`${where}: a timer's record has a cause`);
+      if ((r.reason === 'event' || r.reason === 'restart' || r.reason === 'exit-rule') && r.cause === null) problems.push(`${where}: no cause`);
+      if (r.reason === 'exit-after') expect(entryAt + (j.exit.after ?? Number.NaN));
+      if (r.reason === 'expired') expect(entryAt + maxLifetime);
+      if (step !== undefined && since !== undefined) {
+        if (r.reason === 'wait' && step.type === 'wait') expect(since + step.duration);
+        if (r.reason === 'timeout' && step.type === 'waitFor') expect(since + step.timeout);
+        if (r.reason === 'timeout' && step.type === 'waitUntil') {
+          if (step.timeout === null) problems.push(`${where}: timeout of a waitUntil without timeout`);
+          else expect(since + step.timeout);
+        }
+        if (r.reason === 'condition' && step.type === 'waitUntil' && step.timeout !== null && at > since + step.timeout) problems.push(`${where}: condition after the timeout`);
+      }
+      if (r.to.startsWith('$')) continue;
+      if (r.reason === 'restart') entered.set(r.to, at);
+      else if (entered.has(r.to)) problems.push(`${where}: ${r.to} entered twice in one instance`);
+      else entered.set(r.to, at);
+    }
+  }
+  return problems;
+}
+
+/** A scalar key value (spec §4.1: objects, lists, null and missing count as missing). */
+function scalarKey(props: JsonObject, path: string[]): Json | undefined {
+  const v = getPath(props, path);
+  return v === null || v === undefined || typeof v === 'object' ? undefined : v;
+}
+
+/**
+ * What a message matched (spec §4.1, §4.2): an `event`/`restart` record leaving a waitFor step is the
+ * first branch (in listed order) whose event, `where` and `sameKey` match the message; an `exit-rule`
+ * exit has a matching rule; an event entry's trigger has the entry event and matches its `where`. The
+ * message is found by its messageId (records of messages without one are left out); `where` filters are
+ * evaluated with the engine's operator matcher (the operators have their own unit tests).
+ */
+export function matchProblems(lines: string[], defs: Definitions, raw: RawMessage[]): string[] {
+  const problems: string[] = [];
+  // (user, messageId, clock) → the first message processed there.
+  const byCause = new Map<string, Message>();
+  let clock = Number.NEGATIVE_INFINITY;
+  for (const m of raw) {
+    const p = parseMessage(JSON.parse(JSON.stringify(m)));
+    if (!p.ok) continue;
+    clock = Math.max(clock, p.message.timestamp);
+    if (p.message.userId === null || p.message.messageId === null) continue;
+    const key = `${p.message.userId}|${p.message.messageId}|${new Date(clock).toISOString()}`;
+    if (!byCause.has(key)) byCause.set(key, p.message);
+  }
+  for (const [instance, list] of groupByInstance(lines.map((l) => JSON.parse(l) as Transition))) {
+    const j = defs.journeys.find((x) => x.id === list[0]!.journey);
+    if (j === undefined) continue;
+    const entry = j.entry;
+    const first = list[0]!;
+    const trigger = entry.kind === 'event' ? first.context[entry.event] : undefined;
+    const instanceKey = entry.kind === 'event' && entry.key !== null && isObject(trigger) ? scalarKey(trigger, entry.key) : undefined;
+    const keyOk = (sameKey: boolean, props: JsonObject): boolean => {
+      if (!sameKey || entry.kind !== 'event' || entry.key === null) return true;
+      const v = scalarKey(props, entry.key);
+      return v !== undefined && v === instanceKey;
+    };
+    if (entry.kind === 'event' && entry.key !== null && isObject(trigger) && trigger.$truncated === true) continue; // the key is not visible
+    for (const r of list) {
+      if (r.cause === null || r.cause.messageId === null) continue;
+      const msg = byCause.get(`${r.userId}|${r.cause.messageId}|${r.at}`);
+      if (msg === undefined) continue; // causeProblems reports it
+      const where = `${instance}#${r.seq} ${r.from}→${r.to} (${r.reason})`;
+      if (r.reason === 'entry' && entry.kind === 'event') {
+        if (msg.event !== entry.event || !matchesWhere(entry.where, msg.properties, msg.timestamp)) problems.push(`${where}: the trigger ${msg.event} does not match the entry`);
+      }
+      const step = j.steps.find((s) => s.id === r.from);
+      if ((r.reason === 'event' || r.reason === 'restart') && step?.type === 'waitFor') {
+        const b = step.branches.find((x) => x.event === msg.event && matchesWhere(x.where, msg.properties, msg.timestamp) && keyOk(x.sameKey, msg.properties));
+        if (b === undefined) problems.push(`${where}: no branch of ${step.id} matches ${msg.event} ${JSON.stringify(msg.properties)}`);
+        else if (b.restart ? r.reason !== 'restart' : r.reason !== 'event' || r.to !== b.next) problems.push(`${where}: the first matching branch is ${b.event}${b.restart ? ' (restart)' : ` → ${b.next}`}`);
+      }
+      if (r.reason === 'exit-rule' && !j.exit.events.some((x) => x.event === msg.event && matchesWhere(x.where, msg.properties, msg.timestamp) && keyOk(x.sameKey, msg.properties))) {
+        problems.push(`${where}: no exit rule matches ${msg.event} ${JSON.stringify(msg.properties)} (instance key ${JSON.stringify(instanceKey ?? null)})`);
+      }
+    }
+  }
+  return problems;
+}
+
+function isObject(v: Json | undefined): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
