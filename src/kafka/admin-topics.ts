@@ -71,7 +71,7 @@ export async function createTopics(admin: Admin, registry: SchemaRegistry | null
     await register(topics.traits, 'segmentMessage');
     await register(topics.transitions, 'transition');
     await register(topics.dlq, 'deadLetter');
-    for (const d of o.definitions?.destinations.values() ?? []) await register(topics.destinationDlq(d.id), 'deadLetter');
+    // Destination dead-letter topics hold the formatted message as JSON (see the sink), not Avro.
   }
   return { created: toCreate.map((t) => t.topic), existing, subjects };
 }
