@@ -236,3 +236,35 @@ export function nextChange(cond: Condition, scope: EvalScope): number | null {
 function ownValue(obj: JsonObject, key: string): Json | undefined {
   return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
 }
+
+const timeDependence = new WeakMap<Condition, boolean>();
+
+/** Whether time alone can change the condition's truth (windows, withinLast/withinNext), so it must be watched. */
+export function isTimeDependent(cond: Condition, audiences: ReadonlyMap<string, Audience>): boolean {
+  const known = timeDependence.get(cond);
+  if (known !== undefined) return known;
+  let result: boolean;
+  switch (cond.kind) {
+    case 'all':
+    case 'any':
+      result = cond.of.some((c) => isTimeDependent(c, audiences));
+      break;
+    case 'not':
+      result = isTimeDependent(cond.of, audiences);
+      break;
+    case 'performed':
+      result = cond.window !== null;
+      break;
+    case 'trait':
+    case 'context':
+      result = cond.predicate.some((op) => op.op === 'withinLast' || op.op === 'withinNext');
+      break;
+    case 'audience': {
+      const audience = audiences.get(cond.audience);
+      result = audience !== undefined && isTimeDependent(audience.condition, audiences);
+      break;
+    }
+  }
+  timeDependence.set(cond, result);
+  return result;
+}

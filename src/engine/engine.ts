@@ -11,7 +11,7 @@ import { DAY } from '../lib/duration';
 import { bucketOf, sha256Hex } from '../lib/hash';
 import { formatTime } from '../lib/time';
 import type { Message } from '../ingest/message';
-import { evaluate, getPath, matchesWhere, nextChange, type EvalScope } from './conditions';
+import { evaluate, getPath, isTimeDependent, matchesWhere, nextChange, type EvalScope } from './conditions';
 import {
   liveInstanceCount, newUserState, nextDue,
   type ContextSnapshot, type Instance, type JourneyState, type Path, type Timer, type TimerKind, type UserState,
@@ -75,6 +75,8 @@ export class Engine {
   private readonly journeyById = new Map<string, Journey>();
   private readonly stepsByJourney = new Map<string, Map<string, Step>>();
   private readonly signaturesByEvent = new Map<string, SignatureInfo[]>();
+  /** States already cleared of archived and unknown journeys. */
+  private readonly checked = new WeakSet<UserState>();
 
   constructor(private readonly defs: Definitions, options: Partial<EngineOptions> = {}) {
     this.options = { ...DEFAULT_OPTIONS, ...options };
@@ -154,16 +156,20 @@ export class Engine {
 
   private fireAt(run: Run, t: number): void {
     const { state } = run;
-    const due = (phase: (k: TimerKind) => boolean): Timer[] =>
-      state.timers.filter((x) => x.at <= t && phase(x.kind)).sort((a, b) => a.at - b.at || a.seq - b.seq);
     // At one instant: exit.after and expiry timers; then waits, timeouts and re-entries in scheduling order;
     // then conditions that time turned true or false.
-    for (const timer of due((k) => k === 'exit-after' || k === 'expiry')) {
+    const exits: Timer[] = [];
+    const others: Timer[] = [];
+    for (const x of state.timers) if (x.at <= t) (x.kind === 'exit-after' || x.kind === 'expiry' ? exits : others).push(x);
+    const order = (a: Timer, b: Timer) => a.at - b.at || a.seq - b.seq;
+    if (exits.length > 1) exits.sort(order);
+    if (others.length > 1) others.sort(order);
+    for (const timer of exits) {
       if (!this.unschedule(state, timer)) continue;
       const found = this.findInstance(state, timer);
       if (found) this.exitInstance(run, found.j, found.js, found.inst, timer.kind === 'expiry' ? 'expired' : 'exit-after');
     }
-    for (const timer of due((k) => k === 'wait' || k === 'timeout' || k === 'reentry')) {
+    for (const timer of others) {
       if (!this.unschedule(state, timer)) continue;
       if (timer.kind === 'reentry') {
         this.fireReentry(run, timer.journey);
@@ -211,6 +217,7 @@ export class Engine {
   private computeFlip(run: Run): number | null {
     let next: number | null = null;
     const consider = (cond: Condition, ctx: [string, ContextSnapshot][] | null): void => {
+      if (!isTimeDependent(cond, this.defs.audiences)) return;
       const t = nextChange(cond, this.scope(run, ctx));
       if (t !== null && (next === null || t < next)) next = t;
     };
@@ -475,6 +482,9 @@ export class Engine {
 
   /** Archived journeys, and journeys whose file is gone, stop at once: instances dropped, no transitions. */
   private dropRetired(run: Run): void {
+    // Checked once per state object: definitions do not change under an engine.
+    if (this.checked.has(run.state)) return;
+    this.checked.add(run.state);
     for (const id in run.state.journeys) {
       const js = run.state.journeys[id];
       if (js === undefined || js.instances.length === 0) continue;
