@@ -710,6 +710,14 @@ function keyEquals(a: Json | undefined, b: Json | undefined): boolean {
   return a !== undefined && a === b;
 }
 
+/** Snapshots are never mutated, so their JSON size is measured once. */
+const snapshotBytes = new WeakMap<ContextSnapshot, number>();
+
 function entryBytes(key: string, value: ContextSnapshot): number {
-  return Buffer.byteLength(JSON.stringify(key), 'utf8') + 1 + Buffer.byteLength(JSON.stringify(value), 'utf8');
+  let bytes = snapshotBytes.get(value);
+  if (bytes === undefined) {
+    bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
+    snapshotBytes.set(value, bytes);
+  }
+  return Buffer.byteLength(JSON.stringify(key), 'utf8') + 1 + bytes;
 }
