@@ -23,9 +23,10 @@
 //   --only throughput,latency,memory,restore   (default: all)   --messages N --users N (throughput workload)
 //   --rate N --latency-seconds N --warmup-seconds N   --small-users N --small-messages N --large-users N
 //   --partitions N --max-batch N --profile (CPU profile of the processor's throughput run, hot spots printed)
-//   --node-args '...' (extra node flags for the processor processes)
+//   --node-args='...' (extra node flags for the processor processes), --baseline-args='...' (of the pass-through)
 //   --quiet-load X --quiet-wait S (wait up to S seconds before each phase for the 1-minute load to fall below X)
 //   --keep (leave temp files and topics)   --no-write
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +37,7 @@ import { topicNames, type TopicNames } from '../src/kafka/topics';
 import { formatSummary, summarizeProfile, type ProfileSummary } from './cpuprofile';
 import { BENCH_AUDIENCES, BENCH_DESTINATIONS, BENCH_JOURNEYS } from './journeys';
 import {
-  acquireInfra, Child, fmt, load, machine, mb, percentile, procCpuSeconds, produceInputs, progress, ROOT, round, sleep, waitCaughtUp,
+  acquireInfra, Child, fmt, load, machine, mb, ownCpuSeconds, percentile, procCpuSeconds, produceInputs, progress, ROOT, round, sleep, systemBusySeconds, waitCaughtUp,
   type Infra, type InputRecord,
 } from './support';
 import { writeWorkload } from './workload';
@@ -77,6 +78,8 @@ interface Options {
   profile: boolean;
   /** Extra node flags for every processor process (e.g. --require a probe, --max-old-space-size). */
   nodeArgs: string[];
+  /** Extra arguments of the pass-through (e.g. --initial-retry-ms 20). */
+  baselineArgs: string[];
   quietLoad: number;
   quietWait: number;
   keep: boolean;
@@ -97,7 +100,16 @@ interface RunResult {
   steadyEventsPerSecond: number;
   cpuSeconds: number | null;
   brokerCpuSeconds: number | null;
+  /**
+   * CPU seconds used meanwhile by everything else on the machine (all busy CPU time less the process under
+   * test, the broker and this driver): how much other work competed with the run.
+   */
+  otherCpuSeconds: number | null;
   peakRssMB: number;
+  /** RSS of the process as the committed input grew: [records committed, RSS MB] at the milestones passed. */
+  rssByProgress: [number, number][];
+  /** From the start until every partition was ready (its `partition ready` log line; null: not logged). */
+  readySeconds: number | null;
   /** V8 heap in use and external memory (Buffers, LevelDB not included) once caught up, from its /metrics. */
   heapUsedMB: number | null;
   externalMB: number | null;
@@ -117,6 +129,8 @@ interface LatencyResult {
   maxMs: number;
   achievedRate: number;
   cpuSeconds: number | null;
+  brokerCpuSeconds: number | null;
+  otherCpuSeconds: number | null;
   load: [number, number, number];
 }
 
@@ -158,6 +172,7 @@ function options(): Options {
       'max-batch': { type: 'string', default: '2000' },
       profile: { type: 'boolean', default: false },
       'node-args': { type: 'string', default: '' },
+      'baseline-args': { type: 'string', default: '' },
       'quiet-load': { type: 'string', default: '1.5' },
       'quiet-wait': { type: 'string', default: '0' },
       keep: { type: 'boolean', default: false },
@@ -176,7 +191,8 @@ function options(): Options {
     only, partitions: num(values.partitions), messages: num(values.messages), users: num(values.users), rate: num(values.rate),
     latencySeconds: num(values['latency-seconds']), warmupSeconds: num(values['warmup-seconds']), smallUsers: num(values['small-users']),
     smallMessages: num(values['small-messages']), largeUsers: num(values['large-users']), maxBatch: num(values['max-batch']),
-    profile: values.profile, nodeArgs: values['node-args'].split(' ').filter((a) => a !== ''), quietLoad: num(values['quiet-load']), quietWait: num(values['quiet-wait']), keep: values.keep, write: !values['no-write'],
+    profile: values.profile, nodeArgs: values['node-args'].split(' ').filter((a) => a !== ''),
+    baselineArgs: values['baseline-args'].split(' ').filter((a) => a !== ''), quietLoad: num(values['quiet-load']), quietWait: num(values['quiet-wait']), keep: values.keep, write: !values['no-write'],
   };
 }
 
@@ -232,6 +248,17 @@ function* oneMessagePerUser(users: number, start: number): Generator<InputRecord
   }
 }
 
+/** The commit measured, and whether src/ had changes not committed yet. */
+function sourceVersion(): { commit: string | null; srcModified: string[] } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const srcModified = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((l) => l.trim() !== '').map((l) => l.slice(3));
+    return { commit, srcModified };
+  } catch {
+    return { commit: null, srcModified: [] };
+  }
+}
+
 /** Heap used and external memory of a processor, from its /metrics (the port it logged at start). */
 async function heapOf(child: Child): Promise<{ used: number; external: number } | null> {
   const started = child.logs.find((l) => l.msg === 'processor started');
@@ -253,14 +280,12 @@ class Bench {
   private readonly children = new Set<Child>();
   private readonly sets: TopicSet[] = [];
   private readonly runId = `bench-${process.pid}-${Date.now().toString(36)}`;
-  private readonly brokerPid: number | null;
   readonly dir: string;
   readonly benchTopologies: string;
   readonly latencyTopologies: string;
 
   constructor(private readonly infra: Infra, private readonly o: Options) {
     this.kafka = new Kafka({ clientId: 'bench-processor', brokers: infra.brokers, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 200, retries: 12 } });
-    this.brokerPid = brokerPid(infra);
     this.dir = mkdtempSync(join(tmpdir(), 'journeys-bench-processor-'));
     this.benchTopologies = join(this.dir, 'topologies');
     mkdirSync(this.benchTopologies);
@@ -292,8 +317,11 @@ class Bench {
     return set;
   }
 
-  brokerCpu(): number | null {
-    return this.brokerPid === null ? null : procCpuSeconds(this.brokerPid);
+  /** The broker process and the CPU seconds it has used (the pid is read each time: fault tests restart it). */
+  brokerCpu(): { pid: number; cpu: number } | null {
+    const pid = brokerPid(this.infra);
+    const cpu = pid === null ? null : procCpuSeconds(pid);
+    return pid === null || cpu === null ? null : { pid, cpu };
   }
 
   /** Waits (up to --quiet-wait seconds) for the 1-minute load average to fall below --quiet-load. */
@@ -317,7 +345,7 @@ class Bench {
 
   startPassthrough(set: TopicSet): Child {
     const t = set.topics;
-    const args = [PASSTHROUGH, '--brokers', this.infra.brokers.join(','), '--group', set.group, '--events', t.events, '--traits', t.traits, '--output', t.transitions, '--max-batch', String(this.o.maxBatch)];
+    const args = [PASSTHROUGH, '--brokers', this.infra.brokers.join(','), '--group', set.group, '--events', t.events, '--traits', t.traits, '--output', t.transitions, '--max-batch', String(this.o.maxBatch), ...this.o.baselineArgs];
     return this.track(new Child(args, {}));
   }
 
@@ -336,17 +364,35 @@ class Bench {
   async catchUp(set: TopicSet, messages: number, start: () => Child): Promise<RunResult & { child: Child }> {
     const l = load();
     const b0 = this.brokerCpu();
+    const s0 = systemBusySeconds();
+    const d0 = ownCpuSeconds();
     const child = start();
-    const c = await waitCaughtUp(this.admin, set.group, [set.topics.events, set.topics.traits], messages, child.startedAt, child);
+    // RSS at 1%, 10%, 25%, 50%, 75% and 100% of the input committed (with 1M users: after 10k, 100k, ... users).
+    const milestones = [0.01, 0.1, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * messages));
+    const rssByProgress: [number, number][] = [];
+    const c = await waitCaughtUp(this.admin, set.group, [set.topics.events, set.topics.traits], messages, child.startedAt, child, (lag) => {
+      const done = messages - lag;
+      while (milestones.length > 0 && done >= (milestones[0] as number)) {
+        child.sample();
+        rssByProgress.push([milestones.shift() as number, mb(child.lastRss)]);
+      }
+    });
     const cpu = procCpuSeconds(child.pid);
     const b1 = this.brokerCpu();
+    const s1 = systemBusySeconds();
+    const driver = ownCpuSeconds() - d0;
+    const brokerCpu = b0 === null || b1 === null || b0.pid !== b1.pid ? null : b1.cpu - b0.cpu;
     child.sample();
     const heap = await heapOf(child);
+    const readyLines = child.logs.filter((x) => x.msg === 'partition ready');
+    const readyAt = readyLines.length >= this.o.partitions ? Math.max(...readyLines.map((x) => Date.parse(x.time ?? ''))) : NaN;
     return {
+      rssByProgress, readySeconds: Number.isFinite(readyAt) ? round((readyAt - child.startedWallMs) / 1000, 2) : null,
       heapUsedMB: heap === null ? null : mb(heap.used), externalMB: heap === null ? null : mb(heap.external),
       child, messages, seconds: round(c.seconds, 2), steadySeconds: round(c.steadySeconds, 2), startupSeconds: round(c.startupSeconds, 2),
       eventsPerSecond: Math.round(messages / c.seconds), steadyEventsPerSecond: Math.round(messages / Math.max(1e-3, c.steadySeconds)),
-      cpuSeconds: cpu === null ? null : round(cpu, 2), brokerCpuSeconds: b0 === null || b1 === null ? null : round(b1 - b0, 2),
+      cpuSeconds: cpu === null ? null : round(cpu, 2), brokerCpuSeconds: brokerCpu === null ? null : round(brokerCpu, 2),
+      otherCpuSeconds: s0 === null || s1 === null || cpu === null || brokerCpu === null ? null : round(Math.max(0, s1 - s0 - cpu - brokerCpu - driver), 2),
       peakRssMB: mb(Math.max(child.hwm, child.maxRss)), load: l,
     };
   }
@@ -360,7 +406,7 @@ class Bench {
 
   // ---- 1. throughput ---------------------------------------------------------------------------------
 
-  async throughput(): Promise<{ workload: Record<string, unknown>; baseline: RunResult; processor: RunResult; ratio: number; steadyRatio: number; profile: ProfileSummary | null }> {
+  async throughput(): Promise<{ workload: Record<string, unknown>; baseline: RunResult; processor: RunResult; ratio: number; steadyRatio: number; cpuRatio: number | null; profile: ProfileSummary | null }> {
     const file = join(this.dir, 'throughput.jsonl');
     const summary = writeWorkload(file, { users: this.o.users, events: this.o.messages, days: 21, start: WORKLOAD_START, seed: 20260105 });
     const base = await this.topicSet('tb');
@@ -391,7 +437,8 @@ class Bench {
     const { child: _p, ...processor } = p;
     return {
       workload: { users: summary.users, messages: n, inputMB: mb(summary.bytes), from: summary.from, to: summary.to, journeys: Object.keys(BENCH_JOURNEYS).length, partitions: this.o.partitions, maxBatch: this.o.maxBatch },
-      baseline, processor, ratio: round(p.eventsPerSecond / b.eventsPerSecond, 3), steadyRatio: round(p.steadyEventsPerSecond / b.steadyEventsPerSecond, 3), profile,
+      baseline, processor, ratio: round(p.eventsPerSecond / b.eventsPerSecond, 3), steadyRatio: round(p.steadyEventsPerSecond / b.steadyEventsPerSecond, 3),
+      cpuRatio: p.cpuSeconds === null || b.cpuSeconds === null ? null : round(b.cpuSeconds / p.cpuSeconds, 3), profile,
     };
   }
 
@@ -457,6 +504,9 @@ class Bench {
     progress(`  ${kind}: ready ${((performance.now() - child.startedAt) / 1000).toFixed(1)} s after start; sending ${fmt(rate)} events/s for ${this.o.warmupSeconds} + ${this.o.latencySeconds} s`);
 
     const cpu0 = procCpuSeconds(child.pid);
+    const b0 = this.brokerCpu();
+    const s0 = systemBusySeconds();
+    const d0 = ownCpuSeconds();
     const start = performance.now() + 50;
     let next = 0;
     const inFlight = new Set<Promise<unknown>>();
@@ -493,6 +543,9 @@ class Bench {
     };
     while (outstanding() > 0 && performance.now() < waitUntil) await sleep(100);
     const cpu1 = procCpuSeconds(child.pid);
+    const b1 = this.brokerCpu();
+    const s1 = systemBusySeconds();
+    const driver = ownCpuSeconds() - d0;
     await reader.disconnect();
     await this.stop(child);
 
@@ -504,8 +557,13 @@ class Bench {
       rate, seconds: this.o.latencySeconds, sent: total, measured: sorted.length, missing: total - measuredFrom - sorted.length,
       p50Ms: r(percentile(sorted, 0.5)), p90Ms: r(percentile(sorted, 0.9)), p99Ms: r(percentile(sorted, 0.99)), p999Ms: r(percentile(sorted, 0.999)),
       maxMs: r(sorted[sorted.length - 1] ?? NaN), achievedRate: Math.round(total / sentSeconds),
-      cpuSeconds: cpu0 === null || cpu1 === null ? null : round(cpu1 - cpu0, 2), load: l,
+      cpuSeconds: cpu0 === null || cpu1 === null ? null : round(cpu1 - cpu0, 2),
+      brokerCpuSeconds: b0 === null || b1 === null || b0.pid !== b1.pid ? null : round(b1.cpu - b0.cpu, 2),
+      otherCpuSeconds: null, load: l,
     };
+    if (cpu0 !== null && cpu1 !== null && result.brokerCpuSeconds !== null && s0 !== null && s1 !== null) {
+      result.otherCpuSeconds = round(Math.max(0, s1 - s0 - (cpu1 - cpu0) - result.brokerCpuSeconds - driver), 2);
+    }
     progress(`  ${kind}: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms (${fmt(result.measured)} measured, ${result.missing} missing)`);
     return result;
   }
@@ -606,6 +664,7 @@ async function main(): Promise<void> {
     machine: machine(),
     broker: { kafka: infra.state.kafkaVersion ?? null, registry: infra.state.registryVersion ?? null, startedForThisRun: infra.started },
     processorRunsAs: 'child process: the journeys CLI (`journeys process`, compiled with the bench), JSON transitions',
+    source: sourceVersion(),
     loadAverageAtStart: loadAtStart,
   };
   try {
@@ -644,18 +703,23 @@ async function main(): Promise<void> {
     if (throughput !== null) {
       const { baseline: b, processor: p } = throughput;
       rows.push(['throughput workload', `${fmt(throughput.workload.messages as number)} messages, ${fmt(throughput.workload.users as number)} users, ${o.partitions} partitions, ${Object.keys(BENCH_JOURNEYS).length} journeys, event clock`]);
-      rows.push(['baseline: kafkajs transactional pass-through', `${fmt(b.eventsPerSecond)} events/s (${b.seconds} s incl. ${b.startupSeconds} s start-up; steady ${fmt(b.steadyEventsPerSecond)}/s; CPU ${b.cpuSeconds} s; load ${b.load[0]})`]);
-      rows.push(['processor: journeys process', `${fmt(p.eventsPerSecond)} events/s (${p.seconds} s incl. ${p.startupSeconds} s start-up; steady ${fmt(p.steadyEventsPerSecond)}/s; CPU ${p.cpuSeconds} s; load ${p.load[0]})`]);
-      rows.push(['ratio processor / baseline (target ≥ 0.6)', `${throughput.ratio.toFixed(2)} (steady ${throughput.steadyRatio.toFixed(2)})`]);
+      const run = (x: RunResult): string =>
+        `${fmt(x.eventsPerSecond)} events/s (${x.seconds} s incl. ${x.startupSeconds} s until the first commit, partitions ready after ${x.readySeconds ?? '?'} s; steady ${fmt(x.steadyEventsPerSecond)}/s; ` +
+        `CPU ${x.cpuSeconds} s = ${x.cpuSeconds === null ? '?' : fmt(x.messages / x.cpuSeconds)} events per CPU-second, broker CPU ${x.brokerCpuSeconds ?? '?'} s; ` +
+        `load ${x.load[0]}, other processes ${x.otherCpuSeconds ?? '?'} CPU-s)`;
+      rows.push(['baseline: kafkajs transactional pass-through', run(b)]);
+      rows.push(['processor: journeys process', run(p)]);
+      rows.push(['ratio processor / baseline (target ≥ 0.6)', `${throughput.ratio.toFixed(2)} (steady ${throughput.steadyRatio.toFixed(2)}; per CPU-second ${throughput.cpuRatio?.toFixed(2) ?? '?'})`]);
     }
     if (latency !== null) {
-      const line = (x: LatencyResult): string => `p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms (p90 ${x.p90Ms}, p99.9 ${x.p999Ms}, max ${x.maxMs}); ${fmt(x.measured)} measured, ${x.missing} missing; load ${x.load[0]}`;
+      const line = (x: LatencyResult): string => `p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms (p90 ${x.p90Ms}, p99.9 ${x.p999Ms}, max ${x.maxMs}); ${fmt(x.measured)} measured, ${x.missing} missing; ` +
+        `sent at ${fmt(x.achievedRate)}/s; CPU ${x.cpuSeconds} s; load ${x.load[0]}, other processes ${x.otherCpuSeconds ?? '?'} CPU-s`;
       rows.push([`latency at ${fmt(o.rate)} events/s, baseline`, line(latency.baseline)]);
       rows.push([`latency at ${fmt(o.rate)} events/s, processor (target p99 ≤ 50 ms)`, line(latency.processor)]);
     }
     const memoryRow = (m: MemoryResult): [string, string] => [
       `memory: ${fmt(m.users)} users (${fmt(m.messages)} messages)`,
-      `peak RSS ${m.peakRssMB} MB; at the end RSS ${m.finalRssMB} MB, V8 heap used ${m.heapUsedMB ?? '?'} MB (${fmt(m.eventsPerSecond)} events/s, CPU ${m.cpuSeconds} s; load ${m.load[0]})`,
+      `peak RSS ${m.peakRssMB} MB; RSS when N messages were committed (N: MB) ${m.rssByProgress.map(([n, r]) => `${fmt(n)}: ${r}`).join(', ')} MB; V8 heap used at the end ${m.heapUsedMB ?? '?'} MB (${fmt(m.eventsPerSecond)} events/s, CPU ${m.cpuSeconds} s; load ${m.load[0]}, other processes ${m.otherCpuSeconds ?? '?'} CPU-s)`,
     ];
     if (small !== null) rows.push(memoryRow(small));
     if (large !== null) rows.push(memoryRow(large));

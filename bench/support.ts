@@ -73,6 +73,7 @@ export interface LogLine {
 export class Child {
   readonly proc: ChildProcess;
   readonly startedAt = performance.now();
+  readonly startedWallMs = Date.now();
   readonly exited: Promise<number | null>;
   readonly logs: LogLine[] = [];
   private tail = '';
@@ -191,6 +192,26 @@ export function procCpuSeconds(pid: number): number | null {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** CPU seconds all processors of the machine have been busy (not idle, not waiting on I/O), from /proc/stat. */
+export function systemBusySeconds(): number | null {
+  let text: string;
+  try {
+    text = readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return null;
+  }
+  const f = (text.split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  const busy = (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0);
+  return busy / 100;
+}
+
+/** CPU seconds of this process. */
+export function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 // ---- Kafka -------------------------------------------------------------------------------------------
 
 /** Input records of `topics` not yet committed by `group`. */
@@ -216,7 +237,10 @@ export interface CatchUp {
 }
 
 /** Polls the group's lag every `pollMs` until 0. `since` is a performance.now() instant. */
-export async function waitCaughtUp(admin: Admin, group: string, topics: string[], total: number, since: number, child: Child | null, pollMs = 200, timeoutMs = 30 * 60_000): Promise<CatchUp> {
+export async function waitCaughtUp(
+  admin: Admin, group: string, topics: string[], total: number, since: number, child: Child | null,
+  onPoll: (lag: number) => void = () => undefined, pollMs = 200, timeoutMs = 30 * 60_000,
+): Promise<CatchUp> {
   let firstCommit: number | null = null;
   let lastReport = performance.now();
   for (;;) {
@@ -228,6 +252,7 @@ export async function waitCaughtUp(admin: Admin, group: string, topics: string[]
       continue;
     }
     const now = performance.now();
+    onPoll(lag);
     if (firstCommit === null && lag < total) firstCommit = now;
     if (lag === 0) {
       const first = firstCommit ?? now;
