@@ -60,6 +60,8 @@ async function run(argv: string[]): Promise<number> {
     process.once('SIGINT', stop);
   });
   await processor.stop();
+  // Whatever a stuck connection still holds open, the work is committed: leave.
+  setTimeout(() => process.exit(0), 2000).unref();
   return 0;
 }
 

@@ -13,6 +13,8 @@ export interface ReadOptions {
   until: string;
   groupPrefix: string;
   onBatch: (messages: KafkaMessage[], highWatermark: string) => Promise<void>;
+  /** Fail after this long without a batch (default 60 s). */
+  stallMs?: number;
 }
 
 export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions): Promise<void> {
@@ -27,10 +29,25 @@ export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions):
     failed = reject;
   });
   let finishedFlag = false;
+  // A reader that stops making progress (its consumer crashed for good, the partition is unreadable) fails
+  // instead of hanging: the caller starts over.
+  let lastProgress = Date.now();
+  const watchdog = setInterval(() => {
+    if (!finishedFlag && Date.now() - lastProgress > (o.stallMs ?? 60_000)) {
+      finishedFlag = true;
+      failed(new Error(`reading ${o.topic}[${o.partition}] from ${o.from} made no progress for ${(o.stallMs ?? 60_000) / 1000} s`));
+    }
+  }, 1000);
+  watchdog.unref();
   try {
     await consumer.connect();
     await consumer.subscribe({ topic: o.topic, fromBeginning: true });
-    const { GROUP_JOIN } = consumer.events;
+    const { GROUP_JOIN, CRASH } = consumer.events;
+    consumer.on(CRASH, (e) => {
+      if (e.payload.restart || finishedFlag) return;
+      finishedFlag = true;
+      failed(e.payload.error);
+    });
     consumer.on(GROUP_JOIN, (e) => {
       const mine = e.payload.memberAssignment[o.topic] ?? [];
       const others = mine.filter((p) => p !== o.partition);
@@ -43,6 +60,7 @@ export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions):
       eachBatch: async (payload) => {
         const { batch } = payload;
         if (finishedFlag || batch.partition !== o.partition) return;
+        lastProgress = Date.now();
         const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
         try {
           if (messages.length > 0) await o.onBatch(messages, batch.highWatermark);
@@ -61,6 +79,7 @@ export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions):
     });
     await finished;
   } finally {
+    clearInterval(watchdog);
     await consumer.disconnect().catch(() => undefined);
     await admin.deleteGroups([groupId]).catch(() => undefined);
   }

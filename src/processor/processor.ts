@@ -45,7 +45,7 @@ export class Processor {
   private stopped = false;
 
   private constructor(
-    private readonly consumer: Consumer,
+    private consumer: Consumer,
     private readonly admin: Admin,
     private readonly ctx: TaskContext,
     readonly metrics: ProcessorMetrics,
@@ -71,11 +71,12 @@ export class Processor {
     const encodeDeadLetter = registry === null ? jsonDeadLetterEncoder : await avroDeadLetterEncoder(registry, `${o.topics.dlq}-value`);
 
     const sessionTimeout = o.sessionTimeoutMs ?? 10_000;
-    const consumer = kafka.consumer({
+    const consumerOptions = {
       groupId: o.group, partitionAssigners: [coPartitionedAssigner], readUncommitted: false,
       sessionTimeout, heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)), rebalanceTimeout: 30_000,
       maxWaitTimeInMs: 100, maxBytesPerPartition: 4 << 20,
-    });
+    };
+    const consumer = kafka.consumer(consumerOptions);
     const metrics = new ProcessorMetrics();
     const ctx: TaskContext = {
       kafka, admin, consumer, group: o.group, topics: o.topics, engine: new Engine(o.definitions, o.engine ?? {}),
@@ -84,31 +85,66 @@ export class Processor {
       wallNow: () => Date.now(),
     };
     const processor = new Processor(consumer, admin, ctx, metrics, log);
+    processor.consumerOptions = consumerOptions;
     if (o.metricsPort !== null) processor.metricsServer = await startMetricsServer({
       registry: metrics.registry, port: o.metricsPort, health: () => ({ ok: !processor.stopped, details: { partitions: processor.assigned() } }),
     });
 
-    consumer.on(consumer.events.GROUP_JOIN, (e) => processor.reconcile(e.payload.memberAssignment[o.topics.events] ?? []));
+    processor.topicsOf = o.topics;
+    await processor.runConsumer(consumer);
+    log.info({ topics: o.topics, clock: o.clock, metricsPort: processor.metricsPort }, 'processor started');
+    return processor;
+  }
+
+  private topicsOf!: TopicNames;
+  private consumerOptions!: Parameters<Kafka['consumer']>[0];
+
+  /** Wires the consumer to the tasks and runs it. */
+  private async runConsumer(consumer: Consumer): Promise<void> {
+    const topics = this.topicsOf;
+    this.consumer = consumer;
+    this.ctx.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => this.reconcile(e.payload.memberAssignment[topics.events] ?? []));
     // Batches of only transaction markers (or aborted records) never reach eachBatch: move the position anyway.
     consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
       const b = e.payload;
       if (b.batchSize !== 0 || b.firstOffset === null) return;
-      const side = b.topic === o.topics.events ? 'events' : 'traits';
-      processor.tasks.get(b.partition)?.accept(side, [], b.firstOffset, b.lastOffset, b.highWatermark);
+      const side = b.topic === topics.events ? 'events' : 'traits';
+      this.tasks.get(b.partition)?.accept(side, [], b.firstOffset, b.lastOffset, b.highWatermark);
+    });
+    // kafkajs restarts its consumer after retriable errors by itself; after any other it stays down: start anew.
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (e.payload.restart || this.stopped) return;
+      this.log.error({ err: e.payload.error }, 'consumer crashed; starting a new one');
+      void this.replaceConsumer();
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: [o.topics.events, o.topics.traits], fromBeginning: true });
+    await consumer.subscribe({ topics: [topics.events, topics.traits], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
       eachBatch: ({ batch }) => {
-        const side = batch.topic === o.topics.events ? 'events' : 'traits';
-        processor.task(batch.partition).accept(side, batch.messages, batch.firstOffset() ?? batch.lastOffset(), batch.lastOffset(), batch.highWatermark);
+        const side = batch.topic === topics.events ? 'events' : 'traits';
+        this.task(batch.partition).accept(side, batch.messages, batch.firstOffset() ?? batch.lastOffset(), batch.lastOffset(), batch.highWatermark);
         return Promise.resolve();
       },
     });
-    log.info({ topics: o.topics, clock: o.clock, metricsPort: processor.metricsPort }, 'processor started');
-    return processor;
+  }
+
+  private async replaceConsumer(): Promise<void> {
+    for (;;) {
+      try {
+        this.reconcile([]);
+        await Promise.all(this.stopping.values());
+        await this.consumer.disconnect().catch(() => undefined);
+        if (this.stopped) return;
+        await this.runConsumer(this.ctx.kafka.consumer(this.consumerOptions));
+        return;
+      } catch (err) {
+        this.log.error({ err }, 'could not start a new consumer; trying again');
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
   }
 
   get metricsPort(): number | null {
@@ -153,8 +189,13 @@ export class Processor {
     if (this.stopped) return;
     this.stopped = true;
     await this.consumer.stop();
-    await Promise.all([...this.tasks.values()].map((t) => t.stop()));
-    await Promise.all(this.stopping.values());
+    // Tasks finish and commit their batch in progress; one stuck on an unreachable broker is left behind after
+    // 30 s (its open transaction is aborted by the next owner, so nothing is lost or repeated).
+    const stopped = Promise.all([...[...this.tasks.values()].map((t) => t.stop()), ...this.stopping.values()]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((res) => (timer = setTimeout(() => res('late'), 30_000)));
+    if ((await Promise.race([stopped, late])) === 'late') this.log.warn('partition tasks did not stop within 30 s; leaving them');
+    clearTimeout(timer);
     this.tasks.clear();
     await this.consumer.disconnect();
     await this.admin.disconnect();

@@ -93,7 +93,8 @@ export class PartitionTask {
   private readonly nextOffset: Record<Side, bigint | null> = { events: null, traits: null };
   private readonly highWatermark: Record<Side, bigint | null> = { events: null, traits: null };
   private readonly idleSince: Record<Side, number | null> = { events: null, traits: null };
-  private paused = false;
+  /** Inputs paused because their buffer is full (each on its own: the other must keep flowing for the merge). */
+  private readonly paused: Record<Side, boolean> = { events: false, traits: false };
   private clock = Number.NEGATIVE_INFINITY;
   /** Every timer-index entry due at or before this was fired in memory. */
   private scannedUpTo = Number.NEGATIVE_INFINITY;
@@ -146,9 +147,9 @@ export class PartitionTask {
     if (position === null || end > position) this.nextOffset[side] = end;
     this.ctx.metrics.consumed.inc({ topic: this.topic(side) }, taken);
     if (taken > 0) this.idleSince[side] = null;
-    if (!this.paused && this.buffers[side].length > BUFFER_HIGH) {
-      this.paused = true;
-      this.ctx.consumer.pause(this.assignmentOf());
+    if (!this.paused[side] && this.buffers[side].length > BUFFER_HIGH) {
+      this.paused[side] = true;
+      this.ctx.consumer.pause([{ topic: this.topic(side), partitions: [this.partition] }]);
     }
     this.wake?.();
   }
@@ -215,7 +216,8 @@ export class PartitionTask {
       this.ctx.consumer.seek({ topic: this.topic(side), partition: this.partition, offset });
     });
     // Always: the consumer keeps a pause across rebalances, also one made by an earlier task of this partition.
-    this.paused = false;
+    this.paused.events = false;
+    this.paused.traits = false;
     this.ctx.consumer.resume(this.assignmentOf());
     this.ctx.metrics.timersPending.set({ partition: String(this.partition) }, await this.store.timersPending());
     this.ready = true;
@@ -345,9 +347,11 @@ export class PartitionTask {
     const now = this.ctx.wallNow();
     this.ctx.metrics.batchDuration.observe((now - startedAt) / 1000);
     for (const a of batch.arrivals) this.ctx.metrics.latency.observe((now - a) / 1000);
-    if (this.paused && this.buffers.events.length < BUFFER_LOW && this.buffers.traits.length < BUFFER_LOW) {
-      this.paused = false;
-      this.ctx.consumer.resume(this.assignmentOf());
+    for (const side of SIDES) {
+      if (this.paused[side] && this.buffers[side].length < BUFFER_LOW) {
+        this.paused[side] = false;
+        this.ctx.consumer.resume([{ topic: this.topic(side), partitions: [this.partition] }]);
+      }
     }
     return true;
   }

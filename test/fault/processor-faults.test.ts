@@ -45,9 +45,15 @@ async function waitProgress(env: ProcessorEnv, total: number, fraction: number):
 }
 
 async function finish(env: ProcessorEnv, running: ProcessorProcess[]): Promise<void> {
-  await waitCaughtUp(env);
+  // Bounded so that a stuck processor fails with its own output rather than the test's timeout.
+  const stuck = new Promise<never>((_, reject) => {
+    const ms = Number(process.env.FAULT_DEADLINE_MS ?? 8 * 60_000);
+    const timer = setTimeout(() => reject(new Error(`processor did not catch up in ${ms / 1000} s; its output:\n${running.map((p) => p.output().slice(-4000)).join('\n---\n')}`)), ms);
+    timer.unref();
+  });
+  await Promise.race([waitCaughtUp(env), stuck]);
   for (const p of running) p.child.kill('SIGTERM');
-  for (const p of running) expect(await p.exited).toBe(0);
+  for (const p of running) expect({ code: await Promise.race([p.exited, stuck]), output: '' }).toEqual({ code: 0, output: '' });
   const actual = await readTransitions(env);
   expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
   expect(actual).toHaveLength(expected.length);
