@@ -24,7 +24,8 @@
 //   --rate N --latency-seconds N --warmup-seconds N   --small-users N --small-messages N --large-users N
 //   --partitions N --max-batch N --profile (CPU profile of the processor's throughput run, hot spots printed)
 //   --node-args='...' (extra node flags for the processor processes), --baseline-args='...' (of the pass-through)
-//   --quiet-load X --quiet-wait S (wait up to S seconds before each phase for the 1-minute load to fall below X)
+//   --quiet-cores X --quiet-wait S (before each phase, wait up to S seconds, default 0, until the other processes
+//   of the machine use less than X cores, default 0.25, over 5 s; what they used is in the results either way)
 //   --keep (leave temp files and topics)   --no-write
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -80,7 +81,7 @@ interface Options {
   nodeArgs: string[];
   /** Extra arguments of the pass-through (e.g. --initial-retry-ms 20). */
   baselineArgs: string[];
-  quietLoad: number;
+  quietCores: number;
   quietWait: number;
   keep: boolean;
   write: boolean;
@@ -173,7 +174,7 @@ function options(): Options {
       profile: { type: 'boolean', default: false },
       'node-args': { type: 'string', default: '' },
       'baseline-args': { type: 'string', default: '' },
-      'quiet-load': { type: 'string', default: '1.5' },
+      'quiet-cores': { type: 'string', default: '0.25' },
       'quiet-wait': { type: 'string', default: '0' },
       keep: { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
@@ -192,7 +193,7 @@ function options(): Options {
     latencySeconds: num(values['latency-seconds']), warmupSeconds: num(values['warmup-seconds']), smallUsers: num(values['small-users']),
     smallMessages: num(values['small-messages']), largeUsers: num(values['large-users']), maxBatch: num(values['max-batch']),
     profile: values.profile, nodeArgs: values['node-args'].split(' ').filter((a) => a !== ''),
-    baselineArgs: values['baseline-args'].split(' ').filter((a) => a !== ''), quietLoad: num(values['quiet-load']), quietWait: num(values['quiet-wait']), keep: values.keep, write: !values['no-write'],
+    baselineArgs: values['baseline-args'].split(' ').filter((a) => a !== ''), quietCores: num(values['quiet-cores']), quietWait: num(values['quiet-wait']), keep: values.keep, write: !values['no-write'],
   };
 }
 
@@ -273,7 +274,15 @@ async function heapOf(child: Child): Promise<{ used: number; external: number } 
   }
 }
 
+interface Quiet {
+  load: [number, number, number];
+  /** Cores the other processes of the machine used over the 5 s before the phase. */
+  otherCores: number | null;
+}
+
 class Bench {
+  /** The machine before each phase. */
+  readonly quietBefore: Record<string, Quiet> = {};
   private readonly kafka: Kafka;
   private admin!: Admin;
   private producer!: Producer;
@@ -324,15 +333,27 @@ class Bench {
     return pid === null || cpu === null ? null : { pid, cpu };
   }
 
-  /** Waits (up to --quiet-wait seconds) for the 1-minute load average to fall below --quiet-load. */
-  async quiet(phase: string): Promise<void> {
+  /** Cores used by the other processes of the machine (all but the broker and this driver) over `ms`. */
+  async otherCores(ms = 5000): Promise<number | null> {
+    const s0 = systemBusySeconds();
+    const b0 = this.brokerCpu();
+    const d0 = ownCpuSeconds();
+    await sleep(ms);
+    const s1 = systemBusySeconds();
+    const b1 = this.brokerCpu();
+    if (s0 === null || s1 === null || b0 === null || b1 === null || b0.pid !== b1.pid) return null;
+    return round(Math.max(0, s1 - s0 - (b1.cpu - b0.cpu) - (ownCpuSeconds() - d0)) / (ms / 1000), 2);
+  }
+
+  /** Before a phase: waits (up to --quiet-wait seconds) until the other processes use less than --quiet-cores. */
+  async quiet(phase: string): Promise<Quiet> {
     const until = Date.now() + this.o.quietWait * 1000;
-    let l = load();
-    while (l[0] >= this.o.quietLoad && Date.now() < until) {
-      await sleep(5000);
-      l = load();
-    }
-    progress(`${phase}: load average ${l.join(' ')}${l[0] >= this.o.quietLoad ? ` (busy: above ${this.o.quietLoad})` : ''}`);
+    let other = await this.otherCores();
+    while (other !== null && other >= this.o.quietCores && Date.now() < until) other = await this.otherCores();
+    const q = { load: load(), otherCores: other };
+    this.quietBefore[phase] = q;
+    progress(`${phase}: other processes use ${other ?? '?'} cores (load average ${q.load.join(' ')})${other !== null && other >= this.o.quietCores ? ' — busy' : ''}`);
+    return q;
   }
 
   startProcessor(set: TopicSet, topologies: string, stateDir: string, clock: 'event' | 'wall', nodeArgs: string[] = []): Child {
@@ -696,6 +717,7 @@ async function main(): Promise<void> {
     if (small !== null || large !== null) results.memory = { small, large, note: 'peak RSS = VmHWM of the processor process (bench journeys, event clock); large = one message per distinct user' };
     if (restore !== null) results.restore = restore;
     results.loadAverageAtEnd = load();
+    results.beforeEachPhase = bench.quietBefore;
     results.targets = { throughputRatio: '>= 0.6 of the pass-through', latencyP99Ms: '<= 50', memory: 'flat from 10k to 1M users', restoreUsersPerSecond: '>= 100000' };
 
     const rows: [string, string][] = [['machine', `${(results.machine as { cpu: string }).cpu}, ${(results.machine as { cores: number }).cores} cores, node ${process.version}; Kafka ${infra.state.kafkaVersion ?? '?'}`]];
