@@ -99,7 +99,8 @@ interface RunResult {
   steadySeconds: number;
   startupSeconds: number;
   eventsPerSecond: number;
-  steadyEventsPerSecond: number;
+  /** Over steadySeconds; null when the run was too short to tell (under a second between first commit and end). */
+  steadyEventsPerSecond: number | null;
   cpuSeconds: number | null;
   brokerCpuSeconds: number | null;
   /**
@@ -421,7 +422,7 @@ class Bench {
       rssByProgress, readySeconds: Number.isFinite(readyAt) ? round((readyAt - child.startedWallMs) / 1000, 2) : null,
       heapUsedMB: heap === null ? null : mb(heap.used), externalMB: heap === null ? null : mb(heap.external),
       child, messages, seconds: round(c.seconds, 2), steadySeconds: round(c.steadySeconds, 2), startupSeconds: round(c.startupSeconds, 2),
-      eventsPerSecond: Math.round(messages / c.seconds), steadyEventsPerSecond: Math.round(messages / Math.max(1e-3, c.steadySeconds)),
+      eventsPerSecond: Math.round(messages / c.seconds), steadyEventsPerSecond: c.steadySeconds < 1 ? null : Math.round(messages / c.steadySeconds),
       cpuSeconds: cpu === null ? null : round(cpu, 2), brokerCpuSeconds: brokerCpu === null ? null : round(brokerCpu, 2),
       otherCpuSeconds: s0 === null || s1 === null || cpu === null || brokerCpu === null ? null : round(Math.max(0, s1 - s0 - cpu - brokerCpu - driver), 2),
       peakRssMB: mb(Math.max(child.hwm, child.maxRss)), load: l,
@@ -437,7 +438,7 @@ class Bench {
 
   // ---- 1. throughput ---------------------------------------------------------------------------------
 
-  async throughput(): Promise<{ workload: Record<string, unknown>; baseline: RunResult; processor: RunResult; ratio: number; steadyRatio: number; cpuRatio: number | null; profile: ProfileSummary | null }> {
+  async throughput(): Promise<{ workload: Record<string, unknown>; baseline: RunResult; processor: RunResult; ratio: number; steadyRatio: number | null; cpuRatio: number | null; profile: ProfileSummary | null }> {
     const file = join(this.dir, 'throughput.jsonl');
     const summary = writeWorkload(file, { users: this.o.users, events: this.o.messages, days: 21, start: WORKLOAD_START, seed: 20260105 });
     const base = await this.topicSet('tb');
@@ -473,7 +474,7 @@ class Bench {
     const { child: _p, ...processor } = p;
     return {
       workload: { users: summary.users, messages: n, inputMB: mb(summary.bytes), from: summary.from, to: summary.to, journeys: Object.keys(BENCH_JOURNEYS).length, partitions: this.o.partitions, maxBatch: this.o.maxBatch },
-      baseline, processor, ratio: round(p.eventsPerSecond / b.eventsPerSecond, 3), steadyRatio: round(p.steadyEventsPerSecond / b.steadyEventsPerSecond, 3),
+      baseline, processor, ratio: round(p.eventsPerSecond / b.eventsPerSecond, 3), steadyRatio: p.steadyEventsPerSecond === null || b.steadyEventsPerSecond === null ? null : round(p.steadyEventsPerSecond / b.steadyEventsPerSecond, 3),
       cpuRatio: p.cpuSeconds === null || b.cpuSeconds === null ? null : round(b.cpuSeconds / p.cpuSeconds, 3), profile,
     };
   }
@@ -741,12 +742,12 @@ async function main(): Promise<void> {
       const { baseline: b, processor: p } = throughput;
       rows.push(['throughput workload', `${fmt(throughput.workload.messages as number)} messages, ${fmt(throughput.workload.users as number)} users, ${o.partitions} partitions, ${Object.keys(BENCH_JOURNEYS).length} journeys, event clock`]);
       const run = (x: RunResult): string =>
-        `${fmt(x.eventsPerSecond)} events/s (${x.seconds} s incl. ${x.startupSeconds} s until the first commit, partitions ready after ${x.readySeconds ?? '?'} s; steady ${fmt(x.steadyEventsPerSecond)}/s; ` +
+        `${fmt(x.eventsPerSecond)} events/s (${x.seconds} s incl. ${x.startupSeconds} s until the first commit, partitions ready after ${x.readySeconds ?? '?'} s; steady ${x.steadyEventsPerSecond === null ? '?' : fmt(x.steadyEventsPerSecond)}/s; ` +
         `CPU ${x.cpuSeconds} s = ${x.cpuSeconds === null ? '?' : fmt(x.messages / x.cpuSeconds)} events per CPU-second, broker CPU ${x.brokerCpuSeconds ?? '?'} s; ` +
         `load ${x.load[0]}, other processes ${x.otherCpuSeconds ?? '?'} CPU-s)`;
       rows.push(['baseline: kafkajs transactional pass-through', run(b)]);
       rows.push(['processor: journeys process', run(p)]);
-      rows.push(['ratio processor / baseline (target ≥ 0.6)', `${throughput.ratio.toFixed(2)} (steady ${throughput.steadyRatio.toFixed(2)}; per CPU-second ${throughput.cpuRatio?.toFixed(2) ?? '?'})`]);
+      rows.push(['ratio processor / baseline (target ≥ 0.6)', `${throughput.ratio.toFixed(2)} (steady ${throughput.steadyRatio?.toFixed(2) ?? '?'}; per CPU-second ${throughput.cpuRatio?.toFixed(2) ?? '?'})`]);
     }
     if (latency !== null) {
       const line = (x: LatencyResult): string => `p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms (p90 ${x.p90Ms}, p99.9 ${x.p999Ms}, max ${x.maxMs}); ${fmt(x.measured)} measured, ${x.missing} missing; ` +
