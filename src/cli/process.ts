@@ -7,6 +7,7 @@ import { ErrorCodes, JourneyError } from '../errors';
 import { TOPIC_FLAGS, topicNamesFromFlags } from '../kafka/topics';
 import { Processor } from '../processor/processor';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
+import { intFlag as parseIntFlag } from './sink';
 
 const USAGE = 'usage: journeys process [--topologies <dir>] [--state-dir <dir>] [--group G] [--clock wall|event] [--transitions-format avro|json] [--metrics-port N] [--bootstrap host:port] [--registry url] [--max-instances N] [--max-lifetime 365d] [--max-batch N] [--max-idle-ms N] [topic flags]';
 
@@ -35,12 +36,7 @@ async function run(argv: string[]): Promise<number> {
   if (clock !== 'wall' && clock !== 'event') bad('--clock must be wall or event');
   const format = values['transitions-format'];
   if (format !== 'avro' && format !== 'json') bad('--transitions-format must be avro or json');
-  const intFlag = (name: string, v: string | undefined, min: number): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) bad(`--${name} must be an integer >= ${min}`);
-    return n;
-  };
+  const intFlag = (name: string, v: string | undefined, min: number) => parseIntFlag(name, v, min, USAGE);
   const maxLifetime = values['max-lifetime'] === undefined ? undefined : parseDuration(values['max-lifetime']);
   if (maxLifetime === null || (maxLifetime !== undefined && (maxLifetime < 1000 || maxLifetime > 3650 * DAY))) bad('--max-lifetime must be a duration like 365d');
   const maxInstances = intFlag('max-instances', values['max-instances'], 1);
