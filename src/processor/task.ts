@@ -400,7 +400,10 @@ export class PartitionTask {
     if (this.stopping || hw === null || next === null) return true;
     const now = this.ctx.wallNow();
     const since = this.idleSince[side] ?? (this.idleSince[side] = now);
-    return now - since >= (next >= hw ? this.ctx.maxIdleMs : this.ctx.lagWaitMs);
+    const lagging = next < hw;
+    const goOn = now - since >= (lagging ? this.ctx.lagWaitMs : this.ctx.maxIdleMs);
+    if (goOn && lagging) this.log.warn({ side, next: next.toString(), highWatermark: hw.toString(), waitedMs: now - since }, 'merge went on without a lagging input');
+    return goOn;
   }
 
   private async processRecord(batch: Batch, record: BufferedRecord): Promise<void> {

@@ -2,7 +2,7 @@
 // `journeys process` (as a child process that can be killed with SIGKILL), waiting until it has consumed
 // everything, reading the transitions topic completely, and the expected records from the simulator.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Kafka, Admin, Producer } from 'kafkajs';
@@ -97,6 +97,13 @@ export function startProcessor(env: ProcessorEnv, topologies: string, stateDir: 
     out += d.toString();
     if (out.length > 200_000) out = out.slice(-100_000);
   });
+  // JOURNEYS_TEST_LOG_DIR keeps each processor's whole output for a look after the run.
+  const logDir = process.env.JOURNEYS_TEST_LOG_DIR;
+  if (logDir !== undefined) {
+    const file = createWriteStream(join(logDir, `processor-${Date.now()}-${child.pid ?? 0}.log`));
+    child.stdout?.pipe(file);
+    child.stderr?.pipe(file);
+  }
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
   return { child, exited, output: () => out };
 }
