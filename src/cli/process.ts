@@ -9,7 +9,7 @@ import { Processor } from '../processor/processor';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
 import { intFlag as parseIntFlag } from './sink';
 
-const USAGE = 'usage: journeys process [--topologies <dir>] [--state-dir <dir>] [--group G] [--clock wall|event] [--transitions-format avro|json] [--metrics-port N] [--bootstrap host:port] [--registry url] [--max-instances N] [--max-lifetime 365d] [--max-batch N] [--max-idle-ms N] [topic flags]';
+const USAGE = 'usage: journeys process [--topologies <dir>] [--state-dir <dir>] [--group G] [--clock wall|event] [--transitions-format avro|json] [--metrics-port N] [--bootstrap host:port] [--registry url] [--max-instances N] [--max-lifetime 365d] [--max-batch N] [--cached-users N] [--max-idle-ms N] [topic flags]';
 
 function bad(message: string): never {
   throw new JourneyError(ErrorCodes.INVALID_CONFIG, `${message}\n${USAGE}`);
@@ -28,6 +28,7 @@ async function run(argv: string[]): Promise<number> {
       'max-instances': { type: 'string' },
       'max-lifetime': { type: 'string' },
       'max-batch': { type: 'string' },
+      'cached-users': { type: 'string' },
       'max-idle-ms': { type: 'string' },
     },
     strict: true,
@@ -47,6 +48,7 @@ async function run(argv: string[]): Promise<number> {
     definitions, brokers: conn.brokers, registryUrl: conn.registryUrl, stateDir: values['state-dir'], group: values.group ?? 'journeys',
     topics, clock, transitionsFormat: format, metricsPort: intFlag('metrics-port', values['metrics-port'], 0) ?? null,
     maxBatch: intFlag('max-batch', values['max-batch'], 1),
+    cachedUsers: intFlag('cached-users', values['cached-users'], 0),
     maxIdleMs: intFlag('max-idle-ms', values['max-idle-ms'], 0),
     engine: { ...(maxInstances === undefined ? {} : { maxInstances }), ...(maxLifetime === undefined ? {} : { maxLifetime }) },
   });

@@ -43,6 +43,8 @@ export interface TaskContext {
   log: Logger;
   /** Records per transaction at most. */
   maxBatch: number;
+  /** Users kept in memory after their batch, per partition (least recently used dropped first). */
+  cachedUsers: number;
   /** How long to wait for a caught-up input with nothing buffered before taking the other's records. */
   maxIdleMs: number;
   /** How long at most to wait for an input known to have records still to fetch. */
@@ -76,6 +78,13 @@ class Batch {
 }
 
 const SIDES: Side[] = ['traits', 'events'];
+/** The changelog record of the partition's position: its clock and the input offsets its state is at. */
+const POSITION_KEY = 'm/position';
+
+interface ChangelogPosition {
+  clock: number | null;
+  offsets: Record<string, string>;
+}
 const BUFFER_HIGH = 5000;
 const BUFFER_LOW = 1000;
 const SCAN_PAGE = 1000;
@@ -98,7 +107,17 @@ export class PartitionTask {
   private clock = Number.NEGATIVE_INFINITY;
   /** Every timer-index entry due at or before this was fired in memory. */
   private scannedUpTo = Number.NEGATIVE_INFINITY;
-  private storeMinDue: number | null = null;
+  /**
+   * No timer-index entry after `scannedUpTo` is due before this (null: none at all), so the index is read only
+   * when a timer may be due, not for every record. May be early (an entry since removed), never late.
+   */
+  private indexNextDue: number | null = null;
+  /**
+   * Committed users of recent batches, least recently used first: most records are for a user seen shortly
+   * before, who is then found here rather than read from LevelDB. Only committed state is kept (a batch takes
+   * its users out and puts them back after its commit), so a failed batch leaves nothing stale behind.
+   */
+  private readonly recent = new Map<string, LoadedUser>();
   private ready = false;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -195,12 +214,15 @@ export class PartitionTask {
     await fence.abort();
 
     const committed = await this.committedOffsets();
+    this.recent.clear();
     this.store = await PartitionStore.open(join(this.ctx.stateDir, `${group}-${this.partition}`));
     this.meta = await this.store.meta();
     const upToDate = SIDES.every((s) => (this.meta.offsets[this.topic(s)] ?? '-1') === committed[s]);
     if (!upToDate) await this.restore(committed);
+    // Read on from the offsets the state is at: the same as the group's unless that read was stale.
+    const position: Record<Side, string> = { events: this.meta.offsets[this.topic('events')] ?? '-1', traits: this.meta.offsets[this.topic('traits')] ?? '-1' };
     this.clock = this.meta.clock ?? Number.NEGATIVE_INFINITY;
-    this.storeMinDue = await this.store.minDue();
+    this.indexNextDue = await this.store.minDue();
     this.scannedUpTo = Number.NEGATIVE_INFINITY;
 
     // Read on from the committed offsets (or the start), whatever the consumer had fetched before.
@@ -209,7 +231,7 @@ export class PartitionTask {
       const end = ends[i]?.find((o) => o.partition === this.partition);
       if (end === undefined) throw new Error(`${this.topic(side)} has no partition ${this.partition}`);
       this.highWatermark[side] = BigInt(end.high);
-      const offset = committed[side] === '-1' ? end.low : committed[side];
+      const offset = position[side] === '-1' ? end.low : position[side];
       this.buffers[side] = [];
       this.nextOffset[side] = BigInt(offset);
       this.idleSince[side] = null;
@@ -221,7 +243,7 @@ export class PartitionTask {
     this.ctx.consumer.resume(this.assignmentOf());
     this.ctx.metrics.timersPending.set({ partition: String(this.partition) }, await this.store.timersPending());
     this.ready = true;
-    this.log.info({ offsets: committed, restored: !upToDate }, 'partition ready');
+    this.log.info({ offsets: position, restored: !upToDate }, 'partition ready');
   }
 
   private async committedOffsets(): Promise<Record<Side, string>> {
@@ -236,7 +258,9 @@ export class PartitionTask {
 
   /**
    * Catches the store up with the changelog: from the store's changelog position when the changelog still
-   * holds it, else from scratch. A marker written now (after fencing) tells where the changelog ends.
+   * holds it, else from scratch. A marker written now (after fencing) tells where the changelog ends. The
+   * input offsets come from the changelog too (each transaction writes them there, beside the offsets commit):
+   * they are exactly those of the restored state, even if the group's offsets were read stale.
    */
   private async restore(committed: Record<Side, string>): Promise<void> {
     const store = this.store as PartitionStore;
@@ -258,6 +282,7 @@ export class PartitionTask {
     const partitionLabel = { partition: String(this.partition) };
     this.log.info({ from, until: marker, full }, 'restoring state from the changelog');
     let clock: number | null = full ? null : this.meta.clock;
+    let offsets: Record<string, string> | null = full ? null : this.meta.offsets;
     let records = 0;
     await readPartition(kafka, admin, {
       topic: topics.changelog, partition: this.partition, from, until: marker, groupPrefix: `${group}.restore.${this.partition}`,
@@ -268,8 +293,8 @@ export class PartitionTask {
           const key = m.key?.toString('utf8');
           if (key === undefined) continue;
           const value = m.value === null ? null : m.value.toString('utf8');
-          if (key === 'm/clock') {
-            if (value !== null) clock = (JSON.parse(value) as { clock: number | null }).clock;
+          if (key === POSITION_KEY) {
+            if (value !== null) ({ clock, offsets } = JSON.parse(value) as ChangelogPosition);
             continue;
           }
           if (userOfKey(key) === null) continue;
@@ -295,7 +320,12 @@ export class PartitionTask {
       },
     });
     metrics.restoreRemaining.set(partitionLabel, 0);
-    this.meta = { offsets: { [topics.events]: committed.events, [topics.traits]: committed.traits }, changelogOffset: marker, clock };
+    const fromGroup = { [topics.events]: committed.events, [topics.traits]: committed.traits };
+    const restored = offsets === null ? fromGroup : { [topics.events]: offsets[topics.events] ?? '-1', [topics.traits]: offsets[topics.traits] ?? '-1' };
+    if (offsets !== null && SIDES.some((s) => restored[this.topic(s)] !== committed[s])) {
+      this.log.warn({ changelog: restored, group: fromGroup }, "the group's committed offsets differ from the changelog's: reading on from the changelog's");
+    }
+    this.meta = { offsets: restored, changelogOffset: marker, clock };
     await store.apply([store.metaOp(this.meta)]);
     this.log.info({ records, seconds: (Date.now() - started) / 1000 }, 'state restored');
   }
@@ -437,7 +467,9 @@ export class PartitionTask {
   private async user(batch: Batch, userId: string): Promise<LoadedUser> {
     let user = batch.users.get(userId);
     if (user === undefined) {
-      user = await (this.store as PartitionStore).loadUser(userId);
+      user = this.recent.get(userId);
+      if (user === undefined) user = await (this.store as PartitionStore).loadUser(userId);
+      else this.recent.delete(userId);
       batch.users.set(userId, user);
     }
     return user;
@@ -464,7 +496,7 @@ export class PartitionTask {
       if (current === null || current > now) continue;
       this.advance(batch, user, current, now);
     }
-    if (this.storeMinDue === null || this.storeMinDue > now || this.scannedUpTo >= now) return;
+    if (this.indexNextDue === null || this.indexNextDue > now || this.scannedUpTo >= now) return;
     const store = this.store as PartitionStore;
     // Entries due up to scannedUpTo were all fired already; their users are in this batch or re-indexed.
     let cursor: string | null = Number.isFinite(this.scannedUpTo) ? timerKeyAfter(this.scannedUpTo) : null;
@@ -479,6 +511,13 @@ export class PartitionTask {
       if (page.length < SCAN_PAGE) break;
     }
     this.scannedUpTo = now;
+    this.indexNextDue = await store.firstDueAfter(now);
+  }
+
+  /** A timer-index entry added at `due`: the next scan must not skip it. */
+  private indexed(due: number): void {
+    if (this.indexNextDue === null || due < this.indexNextDue) this.indexNextDue = due;
+    if (due <= this.scannedUpTo) this.scannedUpTo = due - 1;
   }
 
   private advance(batch: Batch, user: LoadedUser, due: number, now: number): void {
@@ -497,6 +536,7 @@ export class PartitionTask {
     const storeOps: StoreOp[] = [];
     const changelog: { key: string; value: string | null; partition: number }[] = [];
     let timersDelta = 0;
+    const committedUsers: [string, LoadedUser][] = [];
     for (const [userId, user] of batch.users) {
       if (user.state === undefined) continue;
       const pieces = toPieces(user.state);
@@ -513,11 +553,21 @@ export class PartitionTask {
       const due = nextDue(user.state);
       if (due !== user.due) {
         if (user.due !== null) storeOps.push({ type: 'del', key: timerKey(user.due, userId) });
-        if (due !== null) storeOps.push({ type: 'put', key: timerKey(due, userId), value: '' });
+        if (due !== null) {
+          storeOps.push({ type: 'put', key: timerKey(due, userId), value: '' });
+          this.indexed(due);
+        }
         timersDelta += (due === null ? 0 : 1) - (user.due === null ? 0 : 1);
       }
+      committedUsers.push([userId, { state: user.state, pieces, due }]);
     }
-    changelog.push({ key: 'm/clock', value: JSON.stringify({ clock: Number.isFinite(this.clock) ? this.clock : null }), partition: this.partition });
+    const metaOffsets = { ...this.meta.offsets };
+    for (const s of SIDES) if (batch.offsets[s] !== undefined) metaOffsets[this.topic(s)] = batch.offsets[s];
+    // A partition never read from still matches the group's "no offset" (-1).
+    for (const s of SIDES) metaOffsets[this.topic(s)] ??= '-1';
+    const clock = Number.isFinite(this.clock) ? this.clock : null;
+    const position: ChangelogPosition = { clock, offsets: metaOffsets };
+    changelog.push({ key: POSITION_KEY, value: JSON.stringify(position), partition: this.partition });
 
     const topicMessages: TopicMessages[] = [{ topic: topics.changelog, messages: changelog }];
     if (batch.transitions.length > 0) {
@@ -550,14 +600,14 @@ export class PartitionTask {
       await txn.abort().catch(() => undefined);
       throw err;
     }
-    const metaOffsets = { ...this.meta.offsets };
-    for (const s of SIDES) if (batch.offsets[s] !== undefined) metaOffsets[this.topic(s)] = batch.offsets[s];
-    // A partition never read from still matches the group's "no offset" (-1).
-    for (const s of SIDES) metaOffsets[this.topic(s)] ??= '-1';
-    this.meta = { offsets: metaOffsets, changelogOffset: changelogOffset.toString(), clock: Number.isFinite(this.clock) ? this.clock : null };
+    this.meta = { offsets: metaOffsets, changelogOffset: changelogOffset.toString(), clock };
     storeOps.push(store.metaOp(this.meta));
     await store.apply(storeOps);
-    this.storeMinDue = await store.minDue();
+    for (const [userId, user] of committedUsers) this.recent.set(userId, user);
+    for (const userId of this.recent.keys()) {
+      if (this.recent.size <= this.ctx.cachedUsers) break;
+      this.recent.delete(userId);
+    }
 
     metrics.batches.inc();
     if (timersDelta !== 0) metrics.timersPending.inc({ partition: String(this.partition) }, timersDelta);

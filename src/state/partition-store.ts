@@ -84,6 +84,12 @@ export class PartitionStore {
     return null;
   }
 
+  /** The due instant of the first timer-index entry due after `after`. */
+  async firstDueAfter(after: number): Promise<number | null> {
+    for await (const key of this.db.keys({ gt: timerKeyAfter(after), lt: TIMER_PREFIX + '\xff', limit: 1 })) return Number(key.slice(2, 18));
+    return null;
+  }
+
   async timersPending(): Promise<number> {
     let n = 0;
     for await (const _ of this.db.keys({ gte: TIMER_PREFIX, lt: TIMER_PREFIX + '\xff' })) n++;

@@ -1,6 +1,6 @@
 // `journeys process` against the real broker and registry: the same transitions as `journeys simulate`,
 // bad input to the dead-letter topic, Avro input, metrics, and a clean SIGTERM.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
@@ -38,6 +38,46 @@ describe('journeys process', () => {
     await waitCaughtUp(env);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
+
+    const actual = await readTransitions(env);
+    expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
+    expect(actual).toHaveLength(expected.length);
+  });
+
+  test("the state's own input offsets win over a stale or rewound read of the group's: nothing is processed twice", async () => {
+    env = await processorEnv(2, defs);
+    // Long enough (about 6 days) that replayed messages fall out of the 24 h dedup window and would count again.
+    const workload = generateWorkload(defs, { users: 150, messages: 3000, start: '2026-05-01T00:00:00.000Z', stepMs: 180_000, seed: 11 });
+    const end = new Date(Date.parse(workload.end) + 1000).toISOString();
+    const expected = simulate(defs, workload.messages, end);
+    const third = Math.floor(workload.messages.length / 3);
+    const stateDir = join(env.stateRoot, 'rewound');
+    const rewind = async () => {
+      for (const topic of [env.topics.events, env.topics.traits]) {
+        const ends = await env.admin.fetchTopicOffsets(topic);
+        await env.admin.setOffsets({ groupId: env.group, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.low })) });
+      }
+    };
+    const run = async (): Promise<string> => {
+      const p = startProcessor(env, TOPOLOGIES, stateDir);
+      await waitCaughtUp(env);
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+      return p.output();
+    };
+
+    await produceMessages(env, workload.messages.slice(0, third));
+    await run();
+    // The group's offsets back at the start, the local state kept: the state's offsets are used.
+    await rewind();
+    await produceMessages(env, workload.messages.slice(third, 2 * third));
+    expect(await run()).toContain("the group's committed offsets differ from the changelog's");
+    // Rewound again and the state dir lost: the changelog's offsets are used.
+    await rewind();
+    rmSync(stateDir, { recursive: true, force: true });
+    await produceMessages(env, workload.messages.slice(2 * third));
+    await produceClockTicks(env, end);
+    expect(await run()).toContain("the group's committed offsets differ from the changelog's");
 
     const actual = await readTransitions(env);
     expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
