@@ -32,7 +32,7 @@ export interface ProcessorOptions {
   cachedUsers?: number;
   /** Wait for a caught-up input with nothing buffered before taking the other's records (default 0). */
   maxIdleMs?: number;
-  /** Wait at most this long for an input known to have records still to fetch (default 10 s). */
+  /** After this long waiting for an input that reports records still to fetch, check its last stable offset (default 10 s). */
   lagWaitMs?: number;
   maxMessageBytes?: number;
   engine?: Partial<EngineOptions>;

@@ -47,7 +47,7 @@ export interface TaskContext {
   cachedUsers: number;
   /** How long to wait for a caught-up input with nothing buffered before taking the other's records. */
   maxIdleMs: number;
-  /** How long at most to wait for an input known to have records still to fetch. */
+  /** After this long waiting for an input that reports records still to fetch, its last stable offset is asked for. */
   lagWaitMs: number;
   /** Wall clock (injected for tests of the scheduler; Date.now by default). */
   wallNow: () => number;
@@ -412,7 +412,7 @@ export class PartitionTask {
     } else if (heads.length === 1) {
       const only = heads[0] as BufferedRecord;
       const other: Side = only.side === 'events' ? 'traits' : 'events';
-      if (this.mayGoOnWithout(other)) pick = only;
+      if (await this.mayGoOnWithout(other)) pick = only;
     }
     if (pick === undefined) return null;
     this.buffers[pick.side].shift();
@@ -420,20 +420,42 @@ export class PartitionTask {
   }
 
   /**
-   * Whether to take the other input's head while this input has nothing buffered: not while this input is
-   * known to have records still to fetch (they may be earlier), except after `lagWaitMs`; when it is caught
-   * up, after `maxIdleMs` (0 by default, as Kafka Streams' max.task.idle.ms).
+   * Whether to take the other input's head while this input has nothing buffered: never while this input has
+   * records still to fetch (they may be earlier; as Kafka Streams, a partition with lag is waited for); once
+   * caught up, after `maxIdleMs` (0 by default, as max.task.idle.ms). The high watermark a fetch reports
+   * counts records read_committed never shows (an open transaction's), so after `lagWaitMs` of waiting the
+   * last stable offset is asked for: it tells whether the lag is real.
    */
-  private mayGoOnWithout(side: Side): boolean {
+  private async mayGoOnWithout(side: Side): Promise<boolean> {
     const hw = this.highWatermark[side];
     const next = this.nextOffset[side];
     if (this.stopping || hw === null || next === null) return true;
     const now = this.ctx.wallNow();
     const since = this.idleSince[side] ?? (this.idleSince[side] = now);
-    const lagging = next < hw;
-    const goOn = now - since >= (lagging ? this.ctx.lagWaitMs : this.ctx.maxIdleMs);
-    if (goOn && lagging) this.log.warn({ side, next: next.toString(), highWatermark: hw.toString(), waitedMs: now - since }, 'merge went on without a lagging input');
-    return goOn;
+    if (next >= hw) return now - since >= this.ctx.maxIdleMs;
+    if (now - since < this.ctx.lagWaitMs) return false;
+    const stable = await this.stableEnd(side);
+    this.idleSince[side] = this.ctx.wallNow();
+    if (next < stable) {
+      this.log.warn({ side, next: next.toString(), stableEnd: stable.toString(), waitedMs: now - since }, 'still waiting for an input with records to fetch');
+      return false;
+    }
+    this.highWatermark[side] = stable;
+    return this.ctx.maxIdleMs === 0;
+  }
+
+  /** Every offset before this was processed or is not a record for the application (the buffer holds the rest). */
+  private consumedUpTo(side: Side): bigint | null {
+    const head = this.buffers[side][0];
+    return head === undefined ? this.nextOffset[side] : BigInt(head.message.offset);
+  }
+
+  /** The input partition's last stable offset (read_committed end). */
+  private async stableEnd(side: Side): Promise<bigint> {
+    const ends = await this.ctx.admin.fetchTopicOffsets(this.topic(side));
+    const end = ends.find((o) => o.partition === this.partition);
+    if (end === undefined) throw new Error(`${this.topic(side)} has no partition ${this.partition}`);
+    return BigInt(end.high);
   }
 
   private async processRecord(batch: Batch, record: BufferedRecord): Promise<void> {
@@ -560,6 +582,12 @@ export class PartitionTask {
         timersDelta += (due === null ? 0 : 1) - (user.due === null ? 0 : 1);
       }
       committedUsers.push([userId, { state: user.state, pieces, due }]);
+    }
+    // Past the records taken and the transaction markers (or aborted records) read after them: else behind a
+    // transactional upstream producer the group would never look caught up.
+    for (const s of SIDES) {
+      const upTo = this.consumedUpTo(s);
+      if (upTo !== null && upTo > BigInt(batch.offsets[s] ?? this.meta.offsets[this.topic(s)] ?? '-1')) batch.offsets[s] = upTo.toString();
     }
     const metaOffsets = { ...this.meta.offsets };
     for (const s of SIDES) if (batch.offsets[s] !== undefined) metaOffsets[this.topic(s)] = batch.offsets[s];

@@ -84,6 +84,39 @@ describe('journeys process', () => {
     expect(actual).toHaveLength(expected.length);
   });
 
+  test("an input whose end is an open transaction's does not hold the other input back for good", async () => {
+    env = await processorEnv(1, defs);
+    const at = (min: number) => new Date(Date.UTC(2026, 4, 1, 10, min)).toISOString();
+    // Upstream writes traits in a transaction it has not committed yet: the traits partition's high watermark
+    // is past everything a read_committed consumer can see.
+    const upstream = env.kafka.producer({ transactionalId: uniqueName('upstream'), idempotent: true, maxInFlightRequests: 1 });
+    await upstream.connect();
+    const open = await upstream.transaction();
+    await open.send({ topic: env.topics.traits, messages: [{ key: 'u-open', value: JSON.stringify({ type: 'identify', userId: 'u-open', timestamp: at(30), traits: { plan: 'pro' }, messageId: 't-open' }) }] });
+    const events = Array.from({ length: 20 }, (_, i) => ({ type: 'track', userId: `u-${i}`, event: 'Signed_Up', timestamp: at(i), messageId: `e-${i}`, properties: {} }));
+    await produceMessages(env, events);
+
+    const processor = await Processor.start({
+      definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir: mkdtempSync(join(tmpdir(), 'jp-open-')),
+      group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'json', metricsPort: null, lagWaitMs: 500,
+    });
+    try {
+      // The events are processed although the traits input reports records it cannot show yet.
+      for (;;) {
+        const [committed] = await env.admin.fetchOffsets({ groupId: env.group, topics: [env.topics.events] });
+        if (committed?.partitions[0]?.offset === String(events.length)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await open.commit();
+      await waitCaughtUp(env);
+    } finally {
+      await processor.stop();
+      await upstream.disconnect();
+    }
+    const transitions = await readTransitions(env);
+    for (const e of events) expect(transitions.some((t) => t.userId === e.userId && t.journey === 'e11-randomized-split')).toBe(true);
+  });
+
   test('bad input goes to the dead-letter topic with its reason; messages without userId are skipped; the rest is processed', async () => {
     env = await processorEnv(2, defs);
     const registry = schemaRegistry();
