@@ -429,7 +429,9 @@ export class PartitionTask {
   private async mayGoOnWithout(side: Side): Promise<boolean> {
     const hw = this.highWatermark[side];
     const next = this.nextOffset[side];
-    if (this.stopping || hw === null || next === null) return true;
+    // Stopping ends the batch here rather than draining the other input alone: what is left is read again by
+    // the next owner, in order. (Going on while stopping put a user's later traits before earlier events.)
+    if (this.stopping || hw === null || next === null) return false;
     const now = this.ctx.wallNow();
     const since = this.idleSince[side] ?? (this.idleSince[side] = now);
     if (next >= hw) return now - since >= this.ctx.maxIdleMs;

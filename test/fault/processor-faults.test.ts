@@ -12,6 +12,8 @@ import {
   type ProcessorEnv, type ProcessorProcess,
 } from '../helpers/processor';
 import { generateWorkload, prng, type Workload } from '../../src/demo/workload';
+import { Partitioners } from 'kafkajs';
+import { parseTimestamp } from '../../src/lib/time';
 
 const TOPOLOGIES = join(ROOT, 'topologies');
 const defs = loadDefinitions(TOPOLOGIES);
@@ -118,6 +120,40 @@ faultTest('disk loss: the state dir deleted between runs is restored from the ch
   rmSync(stateDir, { recursive: true, force: true });
   p = startProcessor(env, TOPOLOGIES, stateDir);
   await finish(env, [p]);
+});
+
+faultTest('SIGTERM mid-run: the offsets committed never have one input ahead of the other (merge order)', async () => {
+  // The timestamps of each input partition, as the producer partitioned them.
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: PARTITIONS }, (_, p) => ({ partitionId: p, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+  const times = new Map<string, number[]>();
+  for (const m of workload.messages) {
+    const p = partitioner({ topic: '', partitionMetadata, message: { key: m.userId as string, value: null } });
+    const key = `${m.type === 'identify' ? 'traits' : 'events'}-${p}`;
+    times.set(key, [...(times.get(key) ?? []), parseTimestamp(m.timestamp as string) as number]);
+  }
+  const problems: string[] = [];
+  // A stop used to finish its batch by draining whichever input still had records buffered.
+  for (let run = 0; run < 3; run++) {
+    const env = await freshEnv();
+    const p = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'stopped'));
+    await waitProgress(env, total(), 0.3 + run * 0.1);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    const committed = await env.admin.fetchOffsets({ groupId: env.group, topics: [env.topics.events, env.topics.traits] });
+    const offset = (topic: string, q: number) => Math.max(0, Number(committed.find((c) => c.topic === topic)?.partitions.find((x) => x.partition === q)?.offset ?? -1));
+    for (let q = 0; q < PARTITIONS; q++) {
+      const [e, t] = [offset(env.topics.events, q), offset(env.topics.traits, q)];
+      const [events, traits] = [times.get(`events-${q}`) ?? [], times.get(`traits-${q}`) ?? []];
+      // Traits first at equal timestamps: a trait taken must not be later than the next event, an event taken
+      // must be earlier than the next trait.
+      const [lastTrait, nextEvent, lastEvent, nextTrait] = [traits[t - 1], events[e], events[e - 1], traits[t]];
+      if (lastTrait !== undefined && nextEvent !== undefined && lastTrait > nextEvent) problems.push(`run ${run}, partition ${q}: trait #${t - 1} taken before event #${e}`);
+      if (lastEvent !== undefined && nextTrait !== undefined && lastEvent >= nextTrait) problems.push(`run ${run}, partition ${q}: event #${e - 1} taken before trait #${t}`);
+    }
+    await env.close();
+  }
+  expect(problems).toEqual([]);
 });
 
 faultTest('broker restart mid-run: still equal', async () => {
