@@ -23,6 +23,7 @@ import type { TransitionEncoder } from '../codecs/transition-codec';
 import type { DeadLetter, DeadLetterEncoder } from '../codecs/dead-letter-codec';
 import { ErrorCodes } from '../errors';
 import { DueHeap } from '../lib/heap';
+import { Queue } from '../lib/queue';
 import { formatTime } from '../lib/time';
 
 export type ClockMode = 'wall' | 'event';
@@ -70,6 +71,8 @@ class Batch {
   readonly deadLetters: DeadLetter[] = [];
   readonly offsets: Partial<Record<Side, string>> = {};
   readonly arrivals: number[] = [];
+  /** Timer-index entries found out of date. */
+  readonly staleTimerKeys: string[] = [];
   records = 0;
 
   get empty(): boolean {
@@ -78,6 +81,8 @@ class Batch {
 }
 
 const SIDES: Side[] = ['traits', 'events'];
+/** Header of a core changelog record: the user's next due instant ('' for none), so a restore need not parse it. */
+const DUE_HEADER = 'due';
 /** The changelog record of the partition's position: its clock and the input offsets its state is at. */
 const POSITION_KEY = 'm/position';
 
@@ -97,7 +102,7 @@ export class PartitionTask {
   private store: PartitionStore | undefined;
   private producer: Producer | undefined;
   private meta!: StoreMeta;
-  private readonly buffers: Record<Side, BufferedRecord[]> = { events: [], traits: [] };
+  private readonly buffers: Record<Side, Queue<BufferedRecord>> = { events: new Queue(), traits: new Queue() };
   /** Next offset expected per side: older records (refetched after a seek) are dropped. */
   private readonly nextOffset: Record<Side, bigint | null> = { events: null, traits: null };
   private readonly highWatermark: Record<Side, bigint | null> = { events: null, traits: null };
@@ -232,7 +237,7 @@ export class PartitionTask {
       if (end === undefined) throw new Error(`${this.topic(side)} has no partition ${this.partition}`);
       this.highWatermark[side] = BigInt(end.high);
       const offset = position[side] === '-1' ? end.low : position[side];
-      this.buffers[side] = [];
+      this.buffers[side].clear();
       this.nextOffset[side] = BigInt(offset);
       this.idleSince[side] = null;
       this.ctx.consumer.seek({ topic: this.topic(side), partition: this.partition, offset });
@@ -288,7 +293,6 @@ export class PartitionTask {
       topic: topics.changelog, partition: this.partition, from, until: marker, groupPrefix: `${group}.restore.${this.partition}`,
       onBatch: async (messages, highWatermark) => {
         const ops: StoreOp[] = [];
-        const cores = new Map<string, string | null>();
         for (const m of messages) {
           const key = m.key?.toString('utf8');
           if (key === undefined) continue;
@@ -297,20 +301,15 @@ export class PartitionTask {
             if (value !== null) ({ clock, offsets } = JSON.parse(value) as ChangelogPosition);
             continue;
           }
-          if (userOfKey(key) === null) continue;
+          const userId = userOfKey(key);
+          if (userId === null) continue;
           ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
-          if (isCoreKey(key)) cores.set(key, value);
-        }
-        // Keep the timer index in step: drop the user's old entry, add the new one.
-        for (const [key, value] of cores) {
-          const userId = userOfKey(key) as string;
-          if (!full) {
-            const old = await store.get(key);
-            const oldDue = old === undefined ? null : dueOfCore(old);
-            if (oldDue !== null) ops.push({ type: 'del', key: timerKey(oldDue, userId) });
+          // The timer index gets the user's new due instant. An entry for an older one stays behind and is
+          // dropped when it comes due (fireDue): cheaper than reading the old core back for every record.
+          if (value !== null && isCoreKey(key)) {
+            const due = dueOfCoreRecord(m.headers?.[DUE_HEADER], value);
+            if (due !== null) ops.push({ type: 'put', key: timerKey(due, userId), value: '' });
           }
-          const due = value === null ? null : dueOfCore(value);
-          if (due !== null) ops.push({ type: 'put', key: timerKey(due, userId) , value: '' });
         }
         await store.apply(ops);
         records += messages.length;
@@ -400,7 +399,7 @@ export class PartitionTask {
   private async nextRecord(): Promise<BufferedRecord | null> {
     const heads: BufferedRecord[] = [];
     for (const side of SIDES) {
-      const head = this.buffers[side][0];
+      const head = this.buffers[side].peek();
       if (head === undefined) continue;
       head.decoded ??= await this.ctx.decoder.decode(head.message.value);
       heads.push(head);
@@ -448,7 +447,7 @@ export class PartitionTask {
 
   /** Every offset before this was processed or is not a record for the application (the buffer holds the rest). */
   private consumedUpTo(side: Side): bigint | null {
-    const head = this.buffers[side][0];
+    const head = this.buffers[side].peek();
     return head === undefined ? this.nextOffset[side] : BigInt(head.message.offset);
   }
 
@@ -530,7 +529,12 @@ export class PartitionTask {
         cursor = key;
         if (batch.users.has(userId)) continue; // the batch's copy is newer than the index
         const user = await this.user(batch, userId);
-        if (user.state !== undefined) this.advance(batch, user, due, now);
+        // An entry for another instant than the user's was left behind by a restore: dropped. The user is
+        // handled by their own due instant either way (this batch now holds them, so the scan skips the rest).
+        if (user.due !== due) batch.staleTimerKeys.push(key);
+        if (user.state === undefined || user.due === null) continue;
+        if (user.due <= now) this.advance(batch, user, user.due, now);
+        else batch.dirtyDue.push(user.due, userId); // the scan skips users of the batch: the batch's heap fires it
       }
       if (page.length < SCAN_PAGE) break;
     }
@@ -558,23 +562,26 @@ export class PartitionTask {
     const producer = this.producer as Producer;
     const store = this.store as PartitionStore;
     const storeOps: StoreOp[] = [];
-    const changelog: { key: string; value: string | null; partition: number }[] = [];
+    const changelog: { key: string; value: string | null; partition: number; headers?: Record<string, string> }[] = [];
     let timersDelta = 0;
+    for (const key of batch.staleTimerKeys) storeOps.push({ type: 'del', key });
     const committedUsers: [string, LoadedUser][] = [];
     for (const [userId, user] of batch.users) {
       if (user.state === undefined) continue;
       const pieces = toPieces(user.state);
+      const due = nextDue(user.state);
       for (const [key, value] of pieces) {
         if (user.pieces.get(key) === value) continue;
         storeOps.push({ type: 'put', key, value });
-        changelog.push({ key, value, partition: this.partition });
+        changelog.push(isCoreKey(key)
+          ? { key, value, partition: this.partition, headers: { [DUE_HEADER]: due === null ? '' : String(due) } }
+          : { key, value, partition: this.partition });
       }
       for (const key of user.pieces.keys()) {
         if (pieces.has(key)) continue;
         storeOps.push({ type: 'del', key });
         changelog.push({ key, value: null, partition: this.partition });
       }
-      const due = nextDue(user.state);
       if (due !== user.due) {
         if (user.due !== null) storeOps.push({ type: 'del', key: timerKey(user.due, userId) });
         if (due !== null) {
@@ -679,6 +686,15 @@ function chunkBySize(topicMessages: TopicMessages[], limit: number): TopicMessag
 function byteLength(v: Buffer | string | null | undefined): number {
   if (v === null || v === undefined) return 0;
   return typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+}
+
+/** The due instant of a core changelog record: from its header (written since it exists), else from the JSON. */
+function dueOfCoreRecord(header: Buffer | string | (Buffer | string)[] | undefined, text: string): number | null {
+  if (header !== undefined && !Array.isArray(header)) {
+    const h = header.toString();
+    return h === '' ? null : Number(h);
+  }
+  return dueOfCore(text);
 }
 
 /** The due instant recorded in a core piece (timers and the next condition flip). */
