@@ -18,7 +18,8 @@ import { readPartition } from '../kafka/partition-reader';
 import type { TopicNames } from '../kafka/topics';
 import type { ProcessorMetrics } from '../observability/processor-metrics';
 import { isCoreKey, toPieces, userOfKey } from '../state/pieces';
-import { PartitionStore, timerKey, timerKeyAfter, type LoadedUser, type StoreMeta, type StoreOp } from '../state/partition-store';
+import { UpcomingTimers } from '../state/upcoming-timers';
+import { PartitionStore, timerKey, type LoadedUser, type StoreMeta, type StoreOp } from '../state/partition-store';
 import type { TransitionEncoder } from '../codecs/transition-codec';
 import type { DeadLetter, DeadLetterEncoder } from '../codecs/dead-letter-codec';
 import { ErrorCodes } from '../errors';
@@ -92,7 +93,6 @@ interface ChangelogPosition {
 }
 const BUFFER_HIGH = 5000;
 const BUFFER_LOW = 1000;
-const SCAN_PAGE = 1000;
 const WALL_TICK_MS = 250;
 const BLOCKED_POLL_MS = 20;
 /** Bytes per produce request: below the broker's default 1 MiB record-batch limit. */
@@ -110,13 +110,8 @@ export class PartitionTask {
   /** Inputs paused because their buffer is full (each on its own: the other must keep flowing for the merge). */
   private readonly paused: Record<Side, boolean> = { events: false, traits: false };
   private clock = Number.NEGATIVE_INFINITY;
-  /** Every timer-index entry due at or before this was fired in memory. */
-  private scannedUpTo = Number.NEGATIVE_INFINITY;
-  /**
-   * No timer-index entry after `scannedUpTo` is due before this (null: none at all), so the index is read only
-   * when a timer may be due, not for every record. May be early (an entry since removed), never late.
-   */
-  private indexNextDue: number | null = null;
+  /** The timer index's next entries (null before the store is open). */
+  private upcoming: UpcomingTimers | null = null;
   /**
    * Committed users of recent batches, least recently used first: most records are for a user seen shortly
    * before, who is then found here rather than read from LevelDB. Only committed state is kept (a batch takes
@@ -227,8 +222,7 @@ export class PartitionTask {
     // Read on from the offsets the state is at: the same as the group's unless that read was stale.
     const position: Record<Side, string> = { events: this.meta.offsets[this.topic('events')] ?? '-1', traits: this.meta.offsets[this.topic('traits')] ?? '-1' };
     this.clock = this.meta.clock ?? Number.NEGATIVE_INFINITY;
-    this.indexNextDue = await this.store.minDue();
-    this.scannedUpTo = Number.NEGATIVE_INFINITY;
+    this.upcoming = new UpcomingTimers(this.store);
 
     // Read on from the committed offsets (or the start), whatever the consumer had fetched before.
     const ends = await Promise.all(SIDES.map((s) => admin.fetchTopicOffsets(this.topic(s))));
@@ -519,33 +513,18 @@ export class PartitionTask {
       if (current === null || current > now) continue;
       this.advance(batch, user, current, now);
     }
-    if (this.indexNextDue === null || this.indexNextDue > now || this.scannedUpTo >= now) return;
-    const store = this.store as PartitionStore;
-    // Entries due up to scannedUpTo were all fired already; their users are in this batch or re-indexed.
-    let cursor: string | null = Number.isFinite(this.scannedUpTo) ? timerKeyAfter(this.scannedUpTo) : null;
-    for (;;) {
-      const page = await store.dueUsers(cursor, now, SCAN_PAGE);
-      for (const { key, due, userId } of page) {
-        cursor = key;
-        if (batch.users.has(userId)) continue; // the batch's copy is newer than the index
-        const user = await this.user(batch, userId);
-        // An entry for another instant than the user's was left behind by a restore: dropped. The user is
-        // handled by their own due instant either way (this batch now holds them, so the scan skips the rest).
-        if (user.due !== due) batch.staleTimerKeys.push(key);
-        if (user.state === undefined || user.due === null) continue;
-        if (user.due <= now) this.advance(batch, user, user.due, now);
-        else batch.dirtyDue.push(user.due, userId); // the scan skips users of the batch: the batch's heap fires it
-      }
-      if (page.length < SCAN_PAGE) break;
+    const upcoming = this.upcoming as UpcomingTimers;
+    for (let entry = await upcoming.next(now); entry !== undefined; entry = await upcoming.next(now)) {
+      const { key, due, userId } = entry;
+      if (batch.users.has(userId)) continue; // the batch's copy is newer than the index (and already fired)
+      const user = await this.user(batch, userId);
+      // An entry for another instant than the user's was left behind by a restore: dropped. The user is
+      // handled by their own due instant either way (this batch now holds them, so later entries are skipped).
+      if (user.due !== due) batch.staleTimerKeys.push(key);
+      if (user.state === undefined || user.due === null) continue;
+      if (user.due <= now) this.advance(batch, user, user.due, now);
+      else batch.dirtyDue.push(user.due, userId);
     }
-    this.scannedUpTo = now;
-    this.indexNextDue = await store.firstDueAfter(now);
-  }
-
-  /** A timer-index entry added at `due`: the next scan must not skip it. */
-  private indexed(due: number): void {
-    if (this.indexNextDue === null || due < this.indexNextDue) this.indexNextDue = due;
-    if (due <= this.scannedUpTo) this.scannedUpTo = due - 1;
   }
 
   private advance(batch: Batch, user: LoadedUser, due: number, now: number): void {
@@ -585,8 +564,9 @@ export class PartitionTask {
       if (due !== user.due) {
         if (user.due !== null) storeOps.push({ type: 'del', key: timerKey(user.due, userId) });
         if (due !== null) {
-          storeOps.push({ type: 'put', key: timerKey(due, userId), value: '' });
-          this.indexed(due);
+          const key = timerKey(due, userId);
+          storeOps.push({ type: 'put', key, value: '' });
+          this.upcoming?.added({ key, due, userId });
         }
         timersDelta += (due === null ? 0 : 1) - (user.due === null ? 0 : 1);
       }

@@ -4,7 +4,7 @@
 // so the store is always the state as of some committed input offset, never in between.
 import { ClassicLevel } from 'classic-level';
 import { nextDue, type UserState } from '../engine/state';
-import { fromPieces, userPrefix } from './pieces';
+import { CORE_PIECE, fromPieces, userPrefix } from './pieces';
 
 export interface LoadedUser {
   state: UserState | undefined;
@@ -32,9 +32,14 @@ export function timerKey(due: number, userId: string): string {
   return `${TIMER_PREFIX}${String(due).padStart(16, '0')}/${encodeURIComponent(userId)}`;
 }
 
-/** A key after every timer-index entry due at `due`. */
-export function timerKeyAfter(due: number): string {
-  return `${TIMER_PREFIX}${String(due).padStart(16, '0')}/\xff`;
+export interface TimerEntry {
+  key: string;
+  due: number;
+  userId: string;
+}
+
+function timerEntry(key: string): TimerEntry {
+  return { key, due: Number(key.slice(2, 18)), userId: decodeURIComponent(key.slice(19)) };
 }
 
 export function emptyMeta(): StoreMeta {
@@ -62,32 +67,20 @@ export class PartitionStore {
   async loadUser(userId: string): Promise<LoadedUser> {
     const prefix = userPrefix(userId);
     const pieces = new Map<string, string>();
+    // A user without a core piece has no state (pieces are written together): a point read tells a new user
+    // far more cheaply than an iterator.
+    if ((await this.db.get(prefix + CORE_PIECE)) === undefined) return { state: undefined, pieces, due: null };
     for await (const [k, v] of this.db.iterator({ gte: prefix, lt: prefix + '\xff' })) pieces.set(k, v);
     const state = pieces.size === 0 ? undefined : fromPieces(userId, pieces);
     return { state, pieces, due: state === undefined ? null : nextDue(state) };
   }
 
-  /** Timer-index entries due at or before `upTo`, after the entry `afterKey` (exclusive), in due order. */
-  async dueUsers(afterKey: string | null, upTo: number, limit: number): Promise<{ key: string; due: number; userId: string }[]> {
-    const out: { key: string; due: number; userId: string }[] = [];
-    const lt = `${TIMER_PREFIX}${String(upTo + 1).padStart(16, '0')}/`;
-    const range = afterKey === null ? { gte: TIMER_PREFIX, lt, limit } : { gt: afterKey, lt, limit };
-    for await (const key of this.db.keys(range)) {
-      out.push({ key, due: Number(key.slice(2, 18)), userId: decodeURIComponent(key.slice(19)) });
-    }
+  /** Up to `limit` timer-index entries after the key `afterKey` (null: from the first), in due order. */
+  async timerEntriesAfter(afterKey: string | null, limit: number): Promise<TimerEntry[]> {
+    const out: TimerEntry[] = [];
+    const lt = TIMER_PREFIX + '\xff';
+    for await (const key of this.db.keys(afterKey === null ? { gte: TIMER_PREFIX, lt, limit } : { gt: afterKey, lt, limit })) out.push(timerEntry(key));
     return out;
-  }
-
-  /** The earliest due instant in the timer index. */
-  async minDue(): Promise<number | null> {
-    for await (const key of this.db.keys({ gte: TIMER_PREFIX, lt: TIMER_PREFIX + '\xff', limit: 1 })) return Number(key.slice(2, 18));
-    return null;
-  }
-
-  /** The due instant of the first timer-index entry due after `after`. */
-  async firstDueAfter(after: number): Promise<number | null> {
-    for await (const key of this.db.keys({ gt: timerKeyAfter(after), lt: TIMER_PREFIX + '\xff', limit: 1 })) return Number(key.slice(2, 18));
-    return null;
   }
 
   async timersPending(): Promise<number> {

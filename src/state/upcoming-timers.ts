@@ -1,0 +1,58 @@
+// The next entries of a partition's timer index, read ahead from LevelDB a page at a time. Asking "is anything
+// due?" for every record is then a look at the head of an array, and the store is read only when the page
+// is used up, not once or twice per record as a range scan per record did.
+import type { PartitionStore, TimerEntry } from './partition-store';
+
+export class UpcomingTimers {
+  private page: TimerEntry[] = [];
+  private head = 0;
+  /** The last key read from the store (null: none yet). */
+  private cursor: string | null = null;
+  /** The page holds every index entry after those taken (the store had no more when it was read). */
+  private complete = false;
+
+  constructor(private readonly store: PartitionStore, private readonly pageSize = 1000) {}
+
+  /** Takes the next entry due at or before `now`; undefined when none is. */
+  async next(now: number): Promise<TimerEntry | undefined> {
+    for (;;) {
+      const entry = this.page[this.head];
+      if (entry !== undefined) {
+        if (entry.due > now) return undefined;
+        this.head++;
+        return entry;
+      }
+      if (this.complete) return undefined;
+      const read = await this.store.timerEntriesAfter(this.cursor, this.pageSize);
+      this.page = read;
+      this.head = 0;
+      this.cursor = read.at(-1)?.key ?? this.cursor;
+      this.complete = read.length < this.pageSize;
+    }
+  }
+
+  /**
+   * An entry written to the index (before or after this instance read its place): kept in key order when the
+   * page covers that place, else left for a later read. Entries removed from the store may stay in the page:
+   * the caller checks each entry against the user's state.
+   */
+  added(entry: TimerEntry): void {
+    if (!this.complete && (this.cursor === null || entry.key > this.cursor)) return;
+    let lo = this.head;
+    let hi = this.page.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.page[mid] as TimerEntry).key < entry.key) lo = mid + 1;
+      else hi = mid;
+    }
+    if (this.page[lo]?.key === entry.key) return;
+    this.page.splice(lo, 0, entry);
+    // Bounded: past twice a page, the tail is dropped and read again from the store when reached.
+    if (this.page.length - this.head > 2 * this.pageSize) {
+      this.page = this.page.slice(this.head, this.head + this.pageSize);
+      this.head = 0;
+      this.cursor = (this.page.at(-1) as TimerEntry).key;
+      this.complete = false;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+// The timer index read ahead a page at a time, on a real LevelDB store.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PartitionStore, timerKey } from '../../../src/state/partition-store';
+import { UpcomingTimers } from '../../../src/state/upcoming-timers';
+
+let dir: string;
+let store: PartitionStore;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'upcoming-'));
+  store = await PartitionStore.open(dir);
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const put = (due: number, user: string) => store.apply([{ type: 'put', key: timerKey(due, user), value: '' }]);
+async function takeAll(t: UpcomingTimers, now: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let e = await t.next(now); e !== undefined; e = await t.next(now)) out.push(`${e.due}:${e.userId}`);
+  return out;
+}
+
+test('entries come in due order, only once due, across pages', async () => {
+  for (let i = 0; i < 25; i++) await put(1000 + i * 10, `u${i}`);
+  const t = new UpcomingTimers(store, 4);
+  expect(await takeAll(t, 999)).toEqual([]);
+  expect(await takeAll(t, 1035)).toEqual(['1000:u0', '1010:u1', '1020:u2', '1030:u3']);
+  expect(await takeAll(t, 1035)).toEqual([]);
+  const rest = await takeAll(t, 5000);
+  expect(rest).toHaveLength(21);
+  expect(rest[0]).toBe('1040:u4');
+  expect(rest.at(-1)).toBe('1240:u24');
+});
+
+test('entries added after the page was read are not missed, wherever they fall', async () => {
+  for (let i = 0; i < 10; i++) await put(1000 + i * 10, `u${i}`);
+  const t = new UpcomingTimers(store, 4);
+  expect(await takeAll(t, 1005)).toEqual(['1000:u0']);
+  // Inside the page read (1010..1030), past it (in the store only), and before everything left.
+  for (const [due, user] of [[1015, 'a'], [1500, 'b'], [1001, 'c']] as const) {
+    await put(due, user);
+    t.added({ key: timerKey(due, user), due, userId: user });
+  }
+  expect(await takeAll(t, 2000)).toEqual(['1001:c', '1010:u1', '1015:a', '1020:u2', '1030:u3', '1040:u4', '1050:u5', '1060:u6', '1070:u7', '1080:u8', '1090:u9', '1500:b']);
+  // Once the store is read to its end, later additions are kept in memory (and bounded).
+  for (let i = 0; i < 20; i++) {
+    await put(3000 + i, `late${i}`);
+    t.added({ key: timerKey(3000 + i, `late${i}`), due: 3000 + i, userId: `late${i}` });
+  }
+  const late = await takeAll(t, 4000);
+  expect(late).toEqual(Array.from({ length: 20 }, (_, i) => `${3000 + i}:late${i}`));
+});
