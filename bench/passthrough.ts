@@ -6,7 +6,7 @@
 // start, as the processor does). No decoding, no state, no changelog.
 //
 //   node dist/bench/bench/passthrough.js --brokers host:port --group G --events T --traits T --output T [--max-batch 2000]
-//     [--initial-retry-ms 200]
+//     [--initial-retry-ms 20]   (the processor's kafkajs retry settings: the same client behaviour on both sides)
 //
 // Logs JSON lines on stderr (`partition ready`); stops cleanly on SIGTERM.
 import { parseArgs } from 'node:util';
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
       output: { type: 'string' },
       'max-batch': { type: 'string', default: '2000' },
       /** kafkajs' first retry delay: 200 ms, as the processor's client (src/processor/processor.ts). */
-      'initial-retry-ms': { type: 'string', default: '200' },
+      'initial-retry-ms': { type: 'string', default: '20' },
     },
   });
   const { brokers, group, events, traits, output } = values;
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     throw new Error('usage: passthrough --brokers B --group G --events T --traits T --output T [--max-batch N]');
   }
   const maxBatch = Number(values['max-batch']);
-  const kafka = new Kafka({ clientId: `bench-passthrough-${process.pid}`, brokers: brokers.split(','), logLevel: logLevel.WARN, retry: { initialRetryTime: Number(values['initial-retry-ms']), retries: 12 } });
+  const kafka = new Kafka({ clientId: `bench-passthrough-${process.pid}`, brokers: brokers.split(','), logLevel: logLevel.WARN, retry: { initialRetryTime: Number(values['initial-retry-ms']), retries: 15 } });
   const sessionTimeout = 10_000;
   const consumer = kafka.consumer({
     groupId: group, readUncommitted: false, sessionTimeout, heartbeatInterval: Math.floor(sessionTimeout / 5), rebalanceTimeout: 30_000,

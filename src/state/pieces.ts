@@ -9,7 +9,8 @@ export function userPrefix(userId: string): string {
   return `u/${encodeURIComponent(userId)}/`;
 }
 
-const CORE = 'c';
+/** The key (under the user's prefix) of the core piece. */
+export const CORE_PIECE = 'c';
 
 interface CoreJourney extends Omit<JourneyState, 'instances'> {
   /** entrySeqs of the live instances, in order (each in its own piece). */
@@ -33,7 +34,7 @@ export function toPieces(state: UserState): Map<string, string> {
     v: state.v, userId: state.userId, now: state.now, traits: state.traits, processed: state.processed, dedup: state.dedup,
     journeys, timers: state.timers, timerSeq: state.timerSeq, flipAt: state.flipAt,
   };
-  pieces.set(prefix + CORE, JSON.stringify(core));
+  pieces.set(prefix + CORE_PIECE, JSON.stringify(core));
   for (const [sig, h] of Object.entries(state.history)) pieces.set(`${prefix}h/${sig}`, JSON.stringify(h));
   return pieces;
 }
@@ -46,7 +47,7 @@ export function fromPieces(userId: string, pieces: Iterable<[string, string]>): 
   const instances = new Map<string, Instance>();
   for (const [fullKey, text] of pieces) {
     const key = fullKey.startsWith(prefix) ? fullKey.slice(prefix.length) : fullKey;
-    if (key === CORE) core = JSON.parse(text) as CorePiece;
+    if (key === CORE_PIECE) core = JSON.parse(text) as CorePiece;
     else if (key.startsWith('h/')) history[key.slice(2)] = JSON.parse(text) as SignatureHistory;
     else if (key.startsWith('i/')) instances.set(key.slice(2), JSON.parse(text) as Instance);
   }
@@ -75,5 +76,5 @@ export function userOfKey(key: string): string | null {
 }
 
 export function isCoreKey(key: string): boolean {
-  return key.startsWith('u/') && key.endsWith('/' + CORE) && key.indexOf('/', 2) === key.length - 2;
+  return key.startsWith('u/') && key.endsWith('/' + CORE_PIECE) && key.indexOf('/', 2) === key.length - 2;
 }
