@@ -24,7 +24,8 @@
 //   --only throughput,latency,memory,restore   (default: all)   --messages N --users N (throughput workload)
 //   --rate N --latency-seconds N --warmup-seconds N   --small-users N --small-messages N --large-users N
 //   --partitions N --max-batch N --profile (CPU profile of the processor's throughput run, hot spots printed)
-//   --node-args='...' (extra node flags for the processor processes), --baseline-args='...' (of the pass-through)
+//   --node-args='...' (extra node flags for the processor processes), --baseline-args='...' (of the pass-through),
+//   --processor-args='...' (extra `journeys process` flags, e.g. --cached-users 5000)
 //   --quiet-cores X --quiet-wait S (before each phase, wait up to S seconds, default 0, until the other processes
 //   of the machine use less than X cores, default 0.25, over 5 s; what they used is in the results either way)
 //   --keep (leave temp files and topics)   --no-write
@@ -82,6 +83,8 @@ interface Options {
   nodeArgs: string[];
   /** Extra arguments of the pass-through (e.g. --initial-retry-ms 20). */
   baselineArgs: string[];
+  /** Extra arguments of `journeys process` (e.g. --cached-users 5000). */
+  processorArgs: string[];
   quietCores: number;
   quietWait: number;
   keep: boolean;
@@ -176,6 +179,7 @@ function options(): Options {
       profile: { type: 'boolean', default: false },
       'node-args': { type: 'string', default: '' },
       'baseline-args': { type: 'string', default: '' },
+      'processor-args': { type: 'string', default: '' },
       'quiet-cores': { type: 'string', default: '0.25' },
       'quiet-wait': { type: 'string', default: '0' },
       keep: { type: 'boolean', default: false },
@@ -195,7 +199,7 @@ function options(): Options {
     latencySeconds: num(values['latency-seconds']), warmupSeconds: num(values['warmup-seconds']), smallUsers: num(values['small-users']),
     smallMessages: num(values['small-messages']), largeUsers: num(values['large-users']), maxBatch: num(values['max-batch']),
     profile: values.profile, nodeArgs: values['node-args'].split(' ').filter((a) => a !== ''),
-    baselineArgs: values['baseline-args'].split(' ').filter((a) => a !== ''), quietCores: num(values['quiet-cores']), quietWait: num(values['quiet-wait']), keep: values.keep, write: !values['no-write'],
+    baselineArgs: values['baseline-args'].split(' ').filter((a) => a !== ''), processorArgs: values['processor-args'].split(' ').filter((a) => a !== ''), quietCores: num(values['quiet-cores']), quietWait: num(values['quiet-wait']), keep: values.keep, write: !values['no-write'],
   };
 }
 
@@ -371,7 +375,8 @@ class Bench {
     const t = set.topics;
     const args = [...this.o.nodeArgs, ...nodeArgs, CLI, 'process', '--topologies', topologies, '--state-dir', stateDir, '--bootstrap', this.infra.state.bootstrap,
       '--registry', this.infra.state.registryUrl, '--clock', clock, '--transitions-format', 'json', '--max-batch', String(this.o.maxBatch), '--metrics-port', '0',
-      '--group', set.group, '--events-topic', t.events, '--traits-topic', t.traits, '--transitions-topic', t.transitions, '--dlq-topic', t.dlq, '--changelog-topic', t.changelog];
+      '--group', set.group, '--events-topic', t.events, '--traits-topic', t.traits, '--transitions-topic', t.transitions, '--dlq-topic', t.dlq, '--changelog-topic', t.changelog,
+      ...this.o.processorArgs];
     return this.track(new Child(args, { JOURNEYS_LOG_LEVEL: 'info' }));
   }
 
