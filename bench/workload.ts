@@ -4,6 +4,7 @@
 // a cart: Product Added, Cart Modified, Checkout Started, Order Completed); activity is skewed (a few users
 // have many sessions). A small share of messages is sent twice with the same messageId (client retries).
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { prng } from '../src/demo/workload';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -20,17 +21,6 @@ export interface WorkloadOptions {
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = { users: 100_000, events: 1_000_000, days: 21, start: Date.UTC(2026, 0, 5), seed: 20260105 };
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const enum Kind {
   Identify,

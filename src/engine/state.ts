@@ -98,7 +98,7 @@ export function newUserState(userId: string, now: number): UserState {
 }
 
 /** The earliest instant something is due for this user, or null. */
-export function nextDue(state: UserState): number | null {
+export function nextDue(state: Pick<UserState, 'timers' | 'flipAt'>): number | null {
   let due = state.flipAt;
   for (const t of state.timers) if (due === null || t.at < due) due = t.at;
   return due;

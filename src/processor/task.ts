@@ -70,7 +70,6 @@ class Batch {
   readonly dirtyDue = new DueHeap();
   readonly transitions: Transition[] = [];
   readonly deadLetters: DeadLetter[] = [];
-  readonly offsets: Partial<Record<Side, string>> = {};
   readonly arrivals: number[] = [];
   /** Timer-index entries found out of date. */
   readonly staleTimerKeys: string[] = [];
@@ -456,7 +455,6 @@ export class PartitionTask {
   private async processRecord(batch: Batch, record: BufferedRecord): Promise<void> {
     batch.records++;
     batch.arrivals.push(record.arrivedAt);
-    batch.offsets[record.side] = (BigInt(record.message.offset) + 1n).toString();
     const decoded = record.decoded as Decoded;
     if (!decoded.ok) {
       this.ctx.metrics.dropped.inc({ reason: decoded.code === ErrorCodes.UNDECODABLE_MESSAGE ? 'undecodable' : 'invalid' });
@@ -572,14 +570,15 @@ export class PartitionTask {
       }
       committedUsers.push([userId, { state: user.state, pieces, due }]);
     }
-    // Past the records taken and the transaction markers (or aborted records) read after them: else behind a
-    // transactional upstream producer the group would never look caught up.
+    // The offsets to commit: past the records taken and the transaction markers (or aborted records) read after
+    // them, else behind a transactional upstream producer the group would never look caught up.
+    const batchOffsets: Partial<Record<Side, string>> = {};
     for (const s of SIDES) {
       const upTo = this.consumedUpTo(s);
-      if (upTo !== null && upTo > BigInt(batch.offsets[s] ?? this.meta.offsets[this.topic(s)] ?? '-1')) batch.offsets[s] = upTo.toString();
+      if (upTo !== null && upTo > BigInt(this.meta.offsets[this.topic(s)] ?? '-1')) batchOffsets[s] = upTo.toString();
     }
     const metaOffsets = { ...this.meta.offsets };
-    for (const s of SIDES) if (batch.offsets[s] !== undefined) metaOffsets[this.topic(s)] = batch.offsets[s];
+    for (const s of SIDES) if (batchOffsets[s] !== undefined) metaOffsets[this.topic(s)] = batchOffsets[s];
     // A partition never read from still matches the group's "no offset" (-1).
     for (const s of SIDES) metaOffsets[this.topic(s)] ??= '-1';
     const clock = Number.isFinite(this.clock) ? this.clock : null;
@@ -593,8 +592,8 @@ export class PartitionTask {
     if (batch.deadLetters.length > 0) {
       topicMessages.push({ topic: topics.dlq, messages: batch.deadLetters.map((d) => ({ key: d.key, value: this.ctx.encodeDeadLetter(d) })) });
     }
-    const offsets = SIDES.filter((s) => batch.offsets[s] !== undefined).map((s) => ({
-      topic: this.topic(s), partitions: [{ partition: this.partition, offset: batch.offsets[s] as string }],
+    const offsets = SIDES.filter((s) => batchOffsets[s] !== undefined).map((s) => ({
+      topic: this.topic(s), partitions: [{ partition: this.partition, offset: batchOffsets[s] as string }],
     }));
 
     const txn = await producer.transaction();
@@ -679,8 +678,5 @@ function dueOfCoreRecord(header: Buffer | string | (Buffer | string)[] | undefin
 
 /** The due instant recorded in a core piece (timers and the next condition flip). */
 function dueOfCore(text: string): number | null {
-  const core = JSON.parse(text) as { timers: { at: number }[]; flipAt: number | null };
-  let due = core.flipAt;
-  for (const t of core.timers) if (due === null || t.at < due) due = t.at;
-  return due;
+  return nextDue(JSON.parse(text) as Pick<UserState, 'timers' | 'flipAt'>);
 }

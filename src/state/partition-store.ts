@@ -93,10 +93,6 @@ export class PartitionStore {
     if (ops.length > 0) await this.db.batch(ops);
   }
 
-  async get(key: string): Promise<string | undefined> {
-    return this.db.get(key);
-  }
-
   /** Drops everything (before a full restore from the changelog). */
   async clear(): Promise<void> {
     await this.db.clear();

@@ -130,7 +130,9 @@ faultTest('SIGTERM mid-run: the offsets committed never have one input ahead of 
   for (const m of workload.messages) {
     const p = partitioner({ topic: '', partitionMetadata, message: { key: m.userId as string, value: null } });
     const key = `${m.type === 'identify' ? 'traits' : 'events'}-${p}`;
-    times.set(key, [...(times.get(key) ?? []), parseTimestamp(m.timestamp as string) as number]);
+    let list = times.get(key);
+    if (list === undefined) times.set(key, (list = []));
+    list.push(parseTimestamp(m.timestamp as string) as number);
   }
   const problems: string[] = [];
   // A stop used to finish its batch by draining whichever input still had records buffered.
