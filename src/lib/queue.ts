@@ -12,6 +12,11 @@ export class Queue<T> {
     return this.items[this.head];
   }
 
+  /** The i-th item from the head (0: the head), without taking it. */
+  at(i: number): T | undefined {
+    return this.items[this.head + i];
+  }
+
   push(item: T): void {
     this.items.push(item);
   }

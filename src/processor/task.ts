@@ -19,7 +19,7 @@ import type { TopicNames } from '../kafka/topics';
 import type { ProcessorMetrics } from '../observability/processor-metrics';
 import { isCoreKey, toPieces, userOfKey } from '../state/pieces';
 import { UpcomingTimers } from '../state/upcoming-timers';
-import { PartitionStore, timerKey, type LoadedUser, type StoreMeta, type StoreOp } from '../state/partition-store';
+import { PartitionStore, timerKey, type LoadedUser, type StoreMeta, type StoreOp, type TimerEntry } from '../state/partition-store';
 import type { TransitionEncoder } from '../codecs/transition-codec';
 import type { DeadLetter, DeadLetterEncoder } from '../codecs/dead-letter-codec';
 import { ErrorCodes } from '../errors';
@@ -67,6 +67,8 @@ interface BufferedRecord {
 /** What one transaction changes. */
 class Batch {
   readonly users = new Map<string, LoadedUser>();
+  /** Users read from the store ahead of their records (the store changes only at commit, so they stay valid). */
+  readonly prefetched = new Map<string, LoadedUser>();
   readonly dirtyDue = new DueHeap();
   readonly transitions: Transition[] = [];
   readonly deadLetters: DeadLetter[] = [];
@@ -94,6 +96,8 @@ const BUFFER_HIGH = 5000;
 const BUFFER_LOW = 1000;
 const WALL_TICK_MS = 250;
 const BLOCKED_POLL_MS = 20;
+/** Due timer-index entries taken at a time, their users read together. */
+const DUE_CHUNK = 500;
 /** Bytes per produce request: below the broker's default 1 MiB record-batch limit. */
 const MAX_REQUEST_BYTES = 768 * 1024;
 
@@ -358,6 +362,7 @@ export class PartitionTask {
   private async runBatch(): Promise<boolean> {
     const startedAt = this.ctx.wallNow();
     const batch = new Batch();
+    await this.prefetchInputUsers(batch);
     while (batch.records < this.ctx.maxBatch) {
       const record = await this.nextRecord();
       if (record === null) break;
@@ -483,11 +488,40 @@ export class PartitionTask {
     let user = batch.users.get(userId);
     if (user === undefined) {
       user = this.recent.get(userId);
-      if (user === undefined) user = await (this.store as PartitionStore).loadUser(userId);
-      else this.recent.delete(userId);
+      if (user !== undefined) this.recent.delete(userId);
+      else {
+        user = batch.prefetched.get(userId) ?? (await (this.store as PartitionStore).loadUser(userId));
+        batch.prefetched.delete(userId);
+      }
       batch.users.set(userId, user);
     }
     return user;
+  }
+
+  /**
+   * Reads the users of the records this batch may take (up to a batch from each input's buffer) from the
+   * store together, rather than one by one as the merge reaches them: a cache miss then costs a share of a
+   * concurrent read, not a round trip to LevelDB's threads of its own.
+   */
+  private async prefetchInputUsers(batch: Batch): Promise<void> {
+    const userIds = new Set<string>();
+    for (const side of SIDES) {
+      const buffer = this.buffers[side];
+      const n = Math.min(buffer.length, this.ctx.maxBatch);
+      for (let i = 0; i < n; i++) {
+        const record = buffer.at(i) as BufferedRecord;
+        record.decoded ??= await this.ctx.decoder.decode(record.message.value);
+        if (record.decoded.ok && record.decoded.message.userId !== null) userIds.add(record.decoded.message.userId);
+      }
+    }
+    await this.prefetch(batch, userIds);
+  }
+
+  private async prefetch(batch: Batch, userIds: Iterable<string>): Promise<void> {
+    const missing: string[] = [];
+    for (const id of userIds) if (!batch.users.has(id) && !batch.prefetched.has(id) && !this.recent.has(id)) missing.push(id);
+    if (missing.length === 0) return;
+    for (const [id, user] of await (this.store as PartitionStore).loadUsers(missing)) batch.prefetched.set(id, user);
   }
 
   private collect(batch: Batch, user: LoadedUser, transitions: Transition[], refused: number, drops: number): void {
@@ -512,16 +546,22 @@ export class PartitionTask {
       this.advance(batch, user, current, now);
     }
     const upcoming = this.upcoming as UpcomingTimers;
-    for (let entry = await upcoming.next(now); entry !== undefined; entry = await upcoming.next(now)) {
-      const { key, due, userId } = entry;
-      if (batch.users.has(userId)) continue; // the batch's copy is newer than the index (and already fired)
-      const user = await this.user(batch, userId);
-      // An entry for another instant than the user's was left behind by a restore: dropped. The user is
-      // handled by their own due instant either way (this batch now holds them, so later entries are skipped).
-      if (user.due !== due) batch.staleTimerKeys.push(key);
-      if (user.state === undefined || user.due === null) continue;
-      if (user.due <= now) this.advance(batch, user, user.due, now);
-      else batch.dirtyDue.push(user.due, userId);
+    for (;;) {
+      // A chunk of due entries at a time, their users read together (firing never adds index entries).
+      const entries: TimerEntry[] = [];
+      for (let entry = await upcoming.next(now); entry !== undefined; entry = entries.length < DUE_CHUNK ? await upcoming.next(now) : undefined) entries.push(entry);
+      if (entries.length === 0) return;
+      await this.prefetch(batch, entries.map((e) => e.userId));
+      for (const { key, due, userId } of entries) {
+        if (batch.users.has(userId)) continue; // the batch's copy is newer than the index (and already fired)
+        const user = await this.user(batch, userId);
+        // An entry for another instant than the user's was left behind by a restore: dropped. The user is
+        // handled by their own due instant either way (this batch now holds them, so later entries are skipped).
+        if (user.due !== due) batch.staleTimerKeys.push(key);
+        if (user.state === undefined || user.due === null) continue;
+        if (user.due <= now) this.advance(batch, user, user.due, now);
+        else batch.dirtyDue.push(user.due, userId);
+      }
     }
   }
 
