@@ -1,6 +1,8 @@
-// A user's state split into pieces for LevelDB and the changelog: one core record, one per history
-// signature and one per live instance, so that no record approaches Kafka's 1 MiB limit however many
-// instances or how much history a user has. Keys sort by user, so one range read loads a user.
+// A user's state split into pieces for LevelDB and the changelog: one core record, one per live instance
+// and one per history signature grown past a few hundred bytes, so that no record approaches Kafka's 1 MiB
+// limit however many instances or how much history a user has. Small histories ride in the core (which a
+// message changes anyway): a record less to write per signature a message touches. Keys sort by user, so
+// one range read loads a user.
 import type { Instance, JourneyState, SignatureHistory, UserState } from '../engine/state';
 import { ErrorCodes, JourneyError } from '../errors';
 
@@ -18,8 +20,14 @@ interface CoreJourney extends Omit<JourneyState, 'instances'> {
 }
 
 interface CorePiece extends Omit<UserState, 'history' | 'journeys'> {
+  /** Journeys other than never-entered ones (the engine creates those as it needs them). */
   journeys: Record<string, CoreJourney>;
+  /** Histories small enough to keep in the core (the others are pieces of their own). */
+  history?: Record<string, SignatureHistory>;
 }
+
+/** A history whose JSON is longer than this gets a piece of its own. */
+export const HISTORY_INLINE_MAX = 512;
 
 /** key → JSON text of every piece of the state. */
 export function toPieces(state: UserState): Map<string, string> {
@@ -27,15 +35,21 @@ export function toPieces(state: UserState): Map<string, string> {
   const pieces = new Map<string, string>();
   const journeys: Record<string, CoreJourney> = {};
   for (const [id, js] of Object.entries(state.journeys)) {
+    if (js.entries === 0 && js.lastEndAt === null && !js.conditionTrue && js.instances.length === 0) continue;
     journeys[id] = { entries: js.entries, lastEndAt: js.lastEndAt, conditionTrue: js.conditionTrue, live: js.instances.map((i) => i.seq) };
     for (const inst of js.instances) pieces.set(`${prefix}i/${encodeURIComponent(id)}/${inst.seq}`, JSON.stringify(inst));
   }
+  const inline: Record<string, SignatureHistory> = {};
+  for (const [sig, h] of Object.entries(state.history)) {
+    const text = JSON.stringify(h);
+    if (text.length <= HISTORY_INLINE_MAX) inline[sig] = h;
+    else pieces.set(`${prefix}h/${sig}`, text);
+  }
   const core: CorePiece = {
     v: state.v, userId: state.userId, now: state.now, traits: state.traits, processed: state.processed, dedup: state.dedup,
-    journeys, timers: state.timers, timerSeq: state.timerSeq, flipAt: state.flipAt,
+    journeys, history: inline, timers: state.timers, timerSeq: state.timerSeq, flipAt: state.flipAt,
   };
   pieces.set(prefix + CORE_PIECE, JSON.stringify(core));
-  for (const [sig, h] of Object.entries(state.history)) pieces.set(`${prefix}h/${sig}`, JSON.stringify(h));
   return pieces;
 }
 
@@ -52,6 +66,8 @@ export function fromPieces(userId: string, pieces: Iterable<[string, string]>): 
     else if (key.startsWith('i/')) instances.set(key.slice(2), JSON.parse(text) as Instance);
   }
   if (core === undefined) return undefined;
+  // Pieces of the older layout (every history its own piece) read the same.
+  for (const [sig, h] of Object.entries(core.history ?? {})) history[sig] ??= h;
   const journeys: Record<string, JourneyState> = {};
   for (const [id, cj] of Object.entries(core.journeys)) {
     const live: Instance[] = [];

@@ -1,7 +1,7 @@
 // Test-side runtime for the property tests: the Simulator's loop (one clock = the largest timestamp seen,
 // one timer queue over users firing each user's next due in due-time order) rebuilt on `Engine` +
-// `nextDue`, so that it can be stopped at any point, every user's state serialised with JSON.stringify,
-// and a fresh runtime seeded from JSON.parse of it (what the Kafka processor does with its changelog).
+// `nextDue`, so that it can be stopped at any point, every user's state split into the processor's pieces
+// (src/state/pieces.ts: what LevelDB and the changelog hold), and a fresh runtime seeded from those pieces.
 // `properties/cut-reload.test.ts` checks that it equals `Simulator` on uncut input.
 import type { Definitions } from '../../../src/definitions/model';
 import { Engine, type EngineOptions } from '../../../src/engine/engine';
@@ -11,12 +11,13 @@ import { nextDue, type ContextSnapshot, type UserState } from '../../../src/engi
 import type { Transition } from '../../../src/engine/transition';
 import { parseMessage, type Message } from '../../../src/ingest/message';
 import { DueHeap } from '../../../src/lib/heap';
+import { fromPieces, toPieces } from '../../../src/state/pieces';
 import type { RawMessage } from '../../helpers/generators';
 
-/** What survives a cut: the clock and each user's state, as JSON text. */
+/** What survives a cut: the clock and each user's state, as its pieces (key → JSON text). */
 export interface Snapshot {
   clock: number | null;
-  users: Record<string, string>;
+  users: Record<string, [string, string][]>;
 }
 
 export class Harness {
@@ -33,12 +34,13 @@ export class Harness {
     this.engine = new Engine(defs, options);
   }
 
-  /** A fresh runtime seeded from a snapshot (states through JSON.parse, timers rebuilt from `nextDue`). */
+  /** A fresh runtime seeded from a snapshot (states reassembled from their pieces, timers rebuilt from `nextDue`). */
   static restore(defs: Definitions, options: Partial<EngineOptions>, emit: (t: Transition) => void, snap: Snapshot): Harness {
     const h = new Harness(defs, options, emit);
     h.clock = snap.clock ?? Number.NEGATIVE_INFINITY;
-    for (const [userId, text] of Object.entries(snap.users)) {
-      const state = JSON.parse(text) as UserState;
+    for (const [userId, pieces] of Object.entries(snap.users)) {
+      const state = fromPieces(userId, pieces);
+      if (state === undefined) throw new Error(`snapshot of ${userId} has no core piece`);
       h.users.set(userId, state);
       h.reschedule(state);
     }
@@ -50,8 +52,8 @@ export class Harness {
   }
 
   snapshot(): Snapshot {
-    const users: Record<string, string> = {};
-    for (const [id, state] of this.users) users[id] = JSON.stringify(state);
+    const users: Record<string, [string, string][]> = {};
+    for (const [id, state] of this.users) users[id] = [...toPieces(state)];
     return { clock: Number.isFinite(this.clock) ? this.clock : null, users };
   }
 
