@@ -4,7 +4,7 @@
 // so the store is always the state as of some committed input offset, never in between.
 import { ClassicLevel } from 'classic-level';
 import { nextDue, type UserState } from '../engine/state';
-import { CORE_PIECE, fromPieces, userPrefix } from './pieces';
+import { assemble, CORE_PIECE, fromPieces, otherPieceKeys, parseCore, userPrefix, type CorePiece } from './pieces';
 
 export interface LoadedUser {
   state: UserState | undefined;
@@ -69,22 +69,42 @@ export class PartitionStore {
   }
 
   /**
-   * Several users at once: their core pieces in one multi-get (a user without one has no state: pieces are
-   * written together), then the pieces of those who have state, read concurrently. Reading a batch's users
-   * together keeps LevelDB's threads busy instead of waiting for one read at a time.
+   * Several users at once, with multi-gets rather than a range read per user: their core pieces first (a user
+   * without one has no state: pieces are written together), then the other pieces their cores name. Reading
+   * a batch's users together keeps LevelDB's threads busy instead of waiting for one read at a time.
    */
   async loadUsers(userIds: readonly string[]): Promise<Map<string, LoadedUser>> {
     const out = new Map<string, LoadedUser>();
-    const cores = await this.db.getMany(userIds.map((id) => userPrefix(id) + CORE_PIECE));
-    const reads: Promise<void>[] = [];
+    const coreKeys = userIds.map((id) => userPrefix(id) + CORE_PIECE);
+    const cores = await this.db.getMany(coreKeys);
+    const pending: { userId: string; core: CorePiece; pieces: Map<string, string>; keys: string[] }[] = [];
+    const olderLayout: Promise<void>[] = [];
     userIds.forEach((userId, i) => {
-      if (cores[i] === undefined) out.set(userId, { state: undefined, pieces: new Map(), due: null });
-      else reads.push(this.readPieces(userId).then((user) => void out.set(userId, user)));
+      const text = cores[i];
+      if (text === undefined) {
+        out.set(userId, { state: undefined, pieces: new Map(), due: null });
+        return;
+      }
+      const core = parseCore(text);
+      const keys = otherPieceKeys(userId, core);
+      if (keys === null) olderLayout.push(this.readPieces(userId).then((user) => void out.set(userId, user)));
+      else pending.push({ userId, core, pieces: new Map([[coreKeys[i] as string, text]]), keys });
     });
-    await Promise.all(reads);
+    const values = await this.db.getMany(pending.flatMap((p) => p.keys));
+    let at = 0;
+    for (const { userId, core, pieces, keys } of pending) {
+      for (const key of keys) {
+        const value = values[at++];
+        if (value !== undefined) pieces.set(key, value);
+      }
+      const state = assemble(userId, core, pieces);
+      out.set(userId, { state, pieces, due: nextDue(state) });
+    }
+    await Promise.all(olderLayout);
     return out;
   }
 
+  /** A user's pieces by a range read (cores of the older layout do not name all of them). */
   private async readPieces(userId: string): Promise<LoadedUser> {
     const prefix = userPrefix(userId);
     const pieces = new Map<string, string>();

@@ -19,11 +19,13 @@ interface CoreJourney extends Omit<JourneyState, 'instances'> {
   live: number[];
 }
 
-interface CorePiece extends Omit<UserState, 'history' | 'journeys'> {
+export interface CorePiece extends Omit<UserState, 'history' | 'journeys'> {
   /** Journeys other than never-entered ones (the engine creates those as it needs them). */
   journeys: Record<string, CoreJourney>;
   /** Histories small enough to keep in the core (the others are pieces of their own). */
   history?: Record<string, SignatureHistory>;
+  /** Signatures whose history is a piece of its own: with `live`, the core names every other piece. */
+  own?: string[];
 }
 
 /** A history whose JSON is longer than this gets a piece of its own. */
@@ -40,14 +42,18 @@ export function toPieces(state: UserState): Map<string, string> {
     for (const inst of js.instances) pieces.set(`${prefix}i/${encodeURIComponent(id)}/${inst.seq}`, JSON.stringify(inst));
   }
   const inline: Record<string, SignatureHistory> = {};
+  const own: string[] = [];
   for (const [sig, h] of Object.entries(state.history)) {
     const text = JSON.stringify(h);
     if (text.length <= HISTORY_INLINE_MAX) inline[sig] = h;
-    else pieces.set(`${prefix}h/${sig}`, text);
+    else {
+      pieces.set(`${prefix}h/${sig}`, text);
+      own.push(sig);
+    }
   }
   const core: CorePiece = {
     v: state.v, userId: state.userId, now: state.now, traits: state.traits, processed: state.processed, dedup: state.dedup,
-    journeys, history: inline, timers: state.timers, timerSeq: state.timerSeq, flipAt: state.flipAt,
+    journeys, history: inline, own, timers: state.timers, timerSeq: state.timerSeq, flipAt: state.flipAt,
   };
   pieces.set(prefix + CORE_PIECE, JSON.stringify(core));
   return pieces;
@@ -57,17 +63,47 @@ export function toPieces(state: UserState): Map<string, string> {
 export function fromPieces(userId: string, pieces: Iterable<[string, string]>): UserState | undefined {
   const prefix = userPrefix(userId);
   let core: CorePiece | undefined;
-  const history: Record<string, SignatureHistory> = {};
-  const instances = new Map<string, Instance>();
+  const others: [string, string][] = [];
   for (const [fullKey, text] of pieces) {
     const key = fullKey.startsWith(prefix) ? fullKey.slice(prefix.length) : fullKey;
     if (key === CORE_PIECE) core = JSON.parse(text) as CorePiece;
-    else if (key.startsWith('h/')) history[key.slice(2)] = JSON.parse(text) as SignatureHistory;
+    else others.push([key, text]);
+  }
+  return core === undefined ? undefined : assemble(userId, core, others);
+}
+
+export function parseCore(text: string): CorePiece {
+  return JSON.parse(text) as CorePiece;
+}
+
+/**
+ * The keys of the user's other pieces, as the core names them (its live instances and own histories), so a
+ * user is read with point reads; null for a core of the older layout, which does not name its histories.
+ */
+export function otherPieceKeys(userId: string, core: CorePiece): string[] | null {
+  if (core.own === undefined) return null;
+  const prefix = userPrefix(userId);
+  const keys: string[] = [];
+  for (const [id, cj] of Object.entries(core.journeys)) for (const seq of cj.live) keys.push(`${prefix}i/${encodeURIComponent(id)}/${seq}`);
+  for (const sig of core.own) keys.push(`${prefix}h/${sig}`);
+  return keys;
+}
+
+/** A state from its parsed core and its other pieces (keys relative to the user's prefix or absolute). */
+export function assemble(userId: string, core: CorePiece, others: Iterable<[string, string]>): UserState {
+  const prefix = userPrefix(userId);
+  const history: Record<string, SignatureHistory> = {};
+  const instances = new Map<string, Instance>();
+  for (const [fullKey, text] of others) {
+    const key = fullKey.startsWith(prefix) ? fullKey.slice(prefix.length) : fullKey;
+    if (key.startsWith('h/')) history[key.slice(2)] = JSON.parse(text) as SignatureHistory;
     else if (key.startsWith('i/')) instances.set(key.slice(2), JSON.parse(text) as Instance);
   }
-  if (core === undefined) return undefined;
   // Pieces of the older layout (every history its own piece) read the same.
   for (const [sig, h] of Object.entries(core.history ?? {})) history[sig] ??= h;
+  for (const sig of core.own ?? []) {
+    if (history[sig] === undefined) throw new JourneyError(ErrorCodes.STATE_CORRUPT, `state of user ${userId}: history ${sig} is missing`);
+  }
   const journeys: Record<string, JourneyState> = {};
   for (const [id, cj] of Object.entries(core.journeys)) {
     const live: Instance[] = [];

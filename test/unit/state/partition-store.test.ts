@@ -1,0 +1,77 @@
+// Loading users from a real LevelDB store (classic-level in a temp dir): several at once, by the keys their
+// cores name, and by a range read for cores of the older layout.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { newUserState, nextDue, type UserState } from '../../../src/engine/state';
+import { PartitionStore, type StoreOp } from '../../../src/state/partition-store';
+import { CORE_PIECE, toPieces, userPrefix } from '../../../src/state/pieces';
+
+function userWith(userId: string, instances: number, bigHistory: boolean): UserState {
+  const s = newUserState(userId, 1000);
+  s.processed = 1;
+  s.history = { small: { n: 1, ts: [1000] } };
+  if (bigHistory) s.history.big = { n: 100, ts: Array.from({ length: 100 }, (_, i) => 1_700_000_000_000 + i) };
+  const live = Array.from({ length: instances }, (_, k) => ({
+    seq: k + 1, version: 1, enteredAt: 1000, lastSeq: 1, context: [], paths: [{ id: 1, step: 'wait', restarts: 0 }], nextPathId: 2, entered: ['wait'], sent: [],
+  }));
+  s.journeys = { j: { entries: Math.max(1, instances), lastEndAt: instances === 0 ? 900 : null, conditionTrue: false, instances: live } };
+  s.timers = live.map((i) => ({ at: 5000 + i.seq, seq: i.seq, kind: 'wait' as const, journey: 'j', instance: i.seq, path: 1 }));
+  return s;
+}
+
+function puts(pieces: Map<string, string>): StoreOp[] {
+  return [...pieces].map(([key, value]) => ({ type: 'put', key, value }));
+}
+
+describe('PartitionStore.loadUsers', () => {
+  let dir: string;
+  let store: PartitionStore;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'journeys-store-'));
+    store = await PartitionStore.open(dir);
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('users with and without state, read together, come back as written, with their pieces and due instant', async () => {
+    const a = userWith('a', 2, true);
+    const b = userWith('b/é', 0, false);
+    const neighbour = userWith('ab', 1, false); // shares a prefix with `a`: none of its pieces may leak into a's
+    await store.apply([...puts(toPieces(a)), ...puts(toPieces(b)), ...puts(toPieces(neighbour))]);
+    const loaded = await store.loadUsers(['a', 'nobody', 'b/é']);
+    expect(loaded.get('a')?.state).toEqual(a);
+    expect(loaded.get('a')?.pieces).toEqual(toPieces(a));
+    expect(loaded.get('a')?.due).toBe(nextDue(a));
+    expect(loaded.get('b/é')?.state).toEqual(b);
+    expect(loaded.get('b/é')?.due).toBeNull();
+    expect(loaded.get('nobody')).toEqual({ state: undefined, pieces: new Map(), due: null });
+    expect(await store.loadUser('ab')).toEqual(await store.loadUsers(['ab']).then((m) => m.get('ab')));
+  });
+
+  test('a core of the older layout (histories not named in it) is read with all its pieces', async () => {
+    const a = userWith('a', 1, false);
+    const prefix = userPrefix('a');
+    const pieces = toPieces(a);
+    const core = JSON.parse(pieces.get(prefix + CORE_PIECE) as string) as Record<string, unknown>;
+    delete core.own;
+    delete core.history;
+    const old = new Map(pieces);
+    old.set(prefix + CORE_PIECE, JSON.stringify(core));
+    old.set(`${prefix}h/small`, JSON.stringify(a.history.small));
+    await store.apply(puts(old));
+    const loaded = (await store.loadUsers(['a'])).get('a');
+    expect(loaded?.state).toEqual(a);
+    expect(loaded?.pieces).toEqual(old); // so the next write deletes the piece the new layout no longer has
+  });
+
+  test('an instance the core names but the store lacks is reported as corrupt state', async () => {
+    const a = userWith('a', 1, false);
+    const pieces = toPieces(a);
+    pieces.delete(`${userPrefix('a')}i/j/1`);
+    await store.apply(puts(pieces));
+    await expect(store.loadUsers(['a'])).rejects.toThrow(/instance j\/1 is missing/);
+  });
+});
