@@ -112,6 +112,10 @@ interface RunResult {
    */
   otherCpuSeconds: number | null;
   peakRssMB: number;
+  /** Peak RssAnon: the process's own memory, without the file pages it maps (LevelDB's tables, code). */
+  peakAnonRssMB: number;
+  /** RssFile once caught up. */
+  fileRssMB: number;
   /** RSS of the process as the committed input grew: [records committed, RSS MB] at the milestones passed. */
   rssByProgress: [number, number][];
   /** From the start until every partition was ready (its `partition ready` log line; null: not logged). */
@@ -430,7 +434,7 @@ class Bench {
       eventsPerSecond: Math.round(messages / c.seconds), steadyEventsPerSecond: c.steadySeconds < 1 ? null : Math.round(messages / c.steadySeconds),
       cpuSeconds: cpu === null ? null : round(cpu, 2), brokerCpuSeconds: brokerCpu === null ? null : round(brokerCpu, 2),
       otherCpuSeconds: s0 === null || s1 === null || cpu === null || brokerCpu === null ? null : round(Math.max(0, s1 - s0 - cpu - brokerCpu - driver), 2),
-      peakRssMB: mb(Math.max(child.hwm, child.maxRss)), load: l,
+      peakRssMB: mb(Math.max(child.hwm, child.maxRss)), peakAnonRssMB: mb(child.maxAnonRss), fileRssMB: mb(child.lastFileRss), load: l,
     };
   }
 
@@ -762,7 +766,7 @@ async function main(): Promise<void> {
     }
     const memoryRow = (m: MemoryResult): [string, string] => [
       `memory: ${fmt(m.users)} users (${fmt(m.messages)} messages)`,
-      `peak RSS ${m.peakRssMB} MB; RSS when N messages were committed (N: MB) ${m.rssByProgress.map(([n, r]) => `${fmt(n)}: ${r}`).join(', ')} MB; V8 heap used at the end ${m.heapUsedMB ?? '?'} MB (${fmt(m.eventsPerSecond)} events/s, CPU ${m.cpuSeconds} s; load ${m.load[0]}, other processes ${m.otherCpuSeconds ?? '?'} CPU-s)`,
+      `peak RSS ${m.peakRssMB} MB (own memory, RssAnon, at most ${m.peakAnonRssMB} MB; mapped files, RssFile, ${m.fileRssMB} MB at the end); RSS when N messages were committed (N: MB) ${m.rssByProgress.map(([n, r]) => `${fmt(n)}: ${r}`).join(', ')} MB; V8 heap used at the end ${m.heapUsedMB ?? '?'} MB (${fmt(m.eventsPerSecond)} events/s, CPU ${m.cpuSeconds} s; load ${m.load[0]}, other processes ${m.otherCpuSeconds ?? '?'} CPU-s)`,
     ];
     if (small !== null) rows.push(memoryRow(small));
     if (large !== null) rows.push(memoryRow(large));

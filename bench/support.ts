@@ -85,6 +85,13 @@ export class Child {
   lastRss = 0;
   /** VmHWM (the kernel's peak RSS) as last read. */
   hwm = 0;
+  /**
+   * Largest RssAnon sampled: the process's own memory (V8 heap, malloc: LevelDB's caches and memtables), without
+   * the file pages it maps (RssFile: LevelDB's memory-mapped tables, code), which the kernel drops when short.
+   */
+  maxAnonRss = 0;
+  /** RssFile at the last sample. */
+  lastFileRss = 0;
 
   constructor(args: string[], env: NodeJS.ProcessEnv, sampleMs = 200) {
     this.proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -128,6 +135,8 @@ export class Child {
     const s = procStatus(this.pid);
     if (s === null) return;
     this.lastRss = s.rss;
+    this.lastFileRss = s.file;
+    if (s.anon > this.maxAnonRss) this.maxAnonRss = s.anon;
     if (s.rss > this.maxRss) this.maxRss = s.rss;
     if (s.hwm > this.hwm) this.hwm = s.hwm;
   }
@@ -165,7 +174,7 @@ export class Child {
   }
 }
 
-export function procStatus(pid: number): { rss: number; hwm: number } | null {
+export function procStatus(pid: number): { rss: number; hwm: number; anon: number; file: number } | null {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -176,7 +185,7 @@ export function procStatus(pid: number): { rss: number; hwm: number } | null {
     const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
     return m === null ? 0 : Number(m[1]) * 1024;
   };
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM'), anon: kb('RssAnon'), file: kb('RssFile') };
 }
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
