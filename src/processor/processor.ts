@@ -28,7 +28,7 @@ export interface ProcessorOptions {
   /** `/metrics` and `/healthz` port (0: any free port; null: none). */
   metricsPort: number | null;
   maxBatch?: number;
-  /** Users kept in memory per partition after their batch (default 5,000). */
+  /** Users kept in memory per partition after their batch (default 2,000). */
   cachedUsers?: number;
   /** Wait for a caught-up input with nothing buffered before taking the other's records (default 0). */
   maxIdleMs?: number;
@@ -85,7 +85,7 @@ export class Processor {
     const ctx: TaskContext = {
       kafka, admin, consumer, group: o.group, topics: o.topics, engine: new Engine(o.definitions, o.engine ?? {}),
       decoder: new MessageDecoder(registry, o.maxMessageBytes ?? 256 * 1024), transitionEncoder, encodeDeadLetter,
-      stateDir: o.stateDir, clock: o.clock, metrics, log, maxBatch: o.maxBatch ?? 2000, cachedUsers: o.cachedUsers ?? 5000, maxIdleMs: o.maxIdleMs ?? 0, lagWaitMs: o.lagWaitMs ?? 10_000,
+      stateDir: o.stateDir, clock: o.clock, metrics, log, maxBatch: o.maxBatch ?? 2000, cachedUsers: o.cachedUsers ?? 2000, maxIdleMs: o.maxIdleMs ?? 0, lagWaitMs: o.lagWaitMs ?? 10_000,
       wallNow: () => Date.now(),
     };
     const processor = new Processor(consumer, admin, ctx, metrics, log);
