@@ -293,14 +293,15 @@ export class PartitionTask {
         for (const m of messages) {
           const key = m.key?.toString('utf8');
           if (key === undefined) continue;
-          const value = m.value === null ? null : m.value.toString('utf8');
+          const value = m.value;
           if (key === POSITION_KEY) {
-            if (value !== null) ({ clock, offsets } = JSON.parse(value) as ChangelogPosition);
+            if (value !== null) ({ clock, offsets } = JSON.parse(value.toString('utf8')) as ChangelogPosition);
             continue;
           }
           const userId = userOfKey(key);
           if (userId === null) continue;
-          ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
+          // Values go to LevelDB as the bytes read: no decoding to a string and encoding back.
+          ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value, valueEncoding: 'buffer' });
           // The timer index gets the user's new due instant. An entry for an older one stays behind and is
           // dropped when it comes due (fireDue): cheaper than reading the old core back for every record.
           if (value !== null && isCoreKey(key)) {
@@ -708,12 +709,12 @@ function byteLength(v: Buffer | string | null | undefined): number {
 }
 
 /** The due instant of a core changelog record: from its header (written since it exists), else from the JSON. */
-function dueOfCoreRecord(header: Buffer | string | (Buffer | string)[] | undefined, text: string): number | null {
+function dueOfCoreRecord(header: Buffer | string | (Buffer | string)[] | undefined, value: Buffer): number | null {
   if (header !== undefined && !Array.isArray(header)) {
     const h = header.toString();
     return h === '' ? null : Number(h);
   }
-  return dueOfCore(text);
+  return dueOfCore(value.toString('utf8'));
 }
 
 /** The due instant recorded in a core piece (timers and the next condition flip). */

@@ -23,7 +23,11 @@ export interface StoreMeta {
   clock: number | null;
 }
 
-export type StoreOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+export type StoreOp =
+  | { type: 'put'; key: string; value: string }
+  /** A value as bytes (UTF-8 JSON, as the changelog holds it). */
+  | { type: 'put'; key: string; value: Buffer; valueEncoding: 'buffer' }
+  | { type: 'del'; key: string };
 
 const META = 'm/meta';
 const TIMER_PREFIX = 't/';
@@ -128,7 +132,8 @@ export class PartitionStore {
   }
 
   async apply(ops: StoreOp[]): Promise<void> {
-    if (ops.length > 0) await this.db.batch(ops);
+    // Values are strings (the store's encoding) or bytes (an op of its own encoding).
+    if (ops.length > 0) await this.db.batch<string, string | Buffer>(ops, {});
   }
 
   /** Drops everything (before a full restore from the changelog). */

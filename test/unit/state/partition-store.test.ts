@@ -67,6 +67,12 @@ describe('PartitionStore.loadUsers', () => {
     expect(loaded?.pieces).toEqual(old); // so the next write deletes the piece the new layout no longer has
   });
 
+  test("pieces written as bytes (a restore writes the changelog records' bytes as they are) read back the same", async () => {
+    const a = userWith('a', 1, true);
+    await store.apply([...toPieces(a)].map(([key, value]) => ({ type: 'put', key, value: Buffer.from(value, 'utf8'), valueEncoding: 'buffer' })));
+    expect((await store.loadUsers(['a'])).get('a')?.state).toEqual(a);
+  });
+
   test('an instance the core names but the store lacks is reported as corrupt state', async () => {
     const a = userWith('a', 1, false);
     const pieces = toPieces(a);
