@@ -1,6 +1,7 @@
 // `journeys process`: the stream processor (spec §7). Runs until SIGTERM/SIGINT, then finishes the batch in
 // progress, commits it, closes its stores and exits 0.
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { loadDefinitions } from '../definitions';
 import { DAY, parseDuration } from '../lib/duration';
 import { ErrorCodes, JourneyError } from '../errors';
@@ -13,6 +14,17 @@ const USAGE = 'usage: journeys process [--topologies <dir>] [--state-dir <dir>] 
 
 function bad(message: string): never {
   throw new JourneyError(ErrorCodes.INVALID_CONFIG, `${message}\n${USAGE}`);
+}
+
+/**
+ * Between full collections V8 lets the heap grow to up to 4x what survived the last one; at the processor's
+ * allocation rate it goes that far, and RSS follows the number of users seen rather than the data kept. 2x
+ * (bench: peak RSS 10k -> 200k users 444 -> 600 MB instead of 483 -> 882, for ~4% less throughput) unless
+ * node was given a growth factor of its own.
+ */
+function boundHeapGrowth(): void {
+  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('heap-growing-percent'));
+  if (!given) setFlagsFromString('--heap-growing-percent=100');
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -44,6 +56,7 @@ async function run(argv: string[]): Promise<number> {
   const definitions = loadDefinitions(values.topologies);
   const conn = resolveConnection(values, format === 'avro');
   const topics = topicNamesFromFlags(values);
+  boundHeapGrowth();
   const processor = await Processor.start({
     definitions, brokers: conn.brokers, registryUrl: conn.registryUrl, stateDir: values['state-dir'], group: values.group ?? 'journeys',
     topics, clock, transitionsFormat: format, metricsPort: intFlag('metrics-port', values['metrics-port'], 0) ?? null,
