@@ -1,11 +1,9 @@
 // Loading users from a real LevelDB store (classic-level in a temp dir): several at once, by the keys their
 // cores name, and by a range read for cores of the older layout.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { newUserState, nextDue, type UserState } from '../../../src/engine/state';
-import { PartitionStore, type StoreOp } from '../../../src/state/partition-store';
+import type { StoreOp } from '../../../src/state/partition-store';
 import { CORE_PIECE, toPieces, userPrefix } from '../../../src/state/pieces';
+import { useTempStore } from '../../helpers/temp-store';
 
 function userWith(userId: string, instances: number, bigHistory: boolean): UserState {
   const s = newUserState(userId, 1000);
@@ -25,18 +23,10 @@ function puts(pieces: Map<string, string>): StoreOp[] {
 }
 
 describe('PartitionStore.loadUsers', () => {
-  let dir: string;
-  let store: PartitionStore;
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'journeys-store-'));
-    store = await PartitionStore.open(dir);
-  });
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const tempStore = useTempStore();
 
   test('users with and without state, read together, come back as written, with their pieces and due instant', async () => {
+    const store = tempStore();
     const a = userWith('a', 2, true);
     const b = userWith('b/é', 0, false);
     const neighbour = userWith('ab', 1, false); // shares a prefix with `a`: none of its pieces may leak into a's
@@ -49,9 +39,11 @@ describe('PartitionStore.loadUsers', () => {
     expect(loaded.get('b/é')?.due).toBeNull();
     expect(loaded.get('nobody')).toEqual({ state: undefined, pieces: new Map(), due: null });
     expect(await store.loadUser('ab')).toEqual(await store.loadUsers(['ab']).then((m) => m.get('ab')));
+    expect((await store.loadUser('ab')).state).toEqual(neighbour);
   });
 
   test('a core of the older layout (histories not named in it) is read with all its pieces', async () => {
+    const store = tempStore();
     const a = userWith('a', 1, false);
     const prefix = userPrefix('a');
     const pieces = toPieces(a);
@@ -68,12 +60,14 @@ describe('PartitionStore.loadUsers', () => {
   });
 
   test("pieces written as bytes (a restore writes the changelog records' bytes as they are) read back the same", async () => {
+    const store = tempStore();
     const a = userWith('a', 1, true);
     await store.apply([...toPieces(a)].map(([key, value]) => ({ type: 'put', key, value: Buffer.from(value, 'utf8'), valueEncoding: 'buffer' })));
     expect((await store.loadUsers(['a'])).get('a')?.state).toEqual(a);
   });
 
   test('an instance the core names but the store lacks is reported as corrupt state', async () => {
+    const store = tempStore();
     const a = userWith('a', 1, false);
     const pieces = toPieces(a);
     pieces.delete(`${userPrefix('a')}i/j/1`);

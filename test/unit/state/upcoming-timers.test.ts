@@ -1,22 +1,10 @@
 // The timer index read ahead a page at a time, on a real LevelDB store.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PartitionStore, timerKey } from '../../../src/state/partition-store';
+import { timerKey } from '../../../src/state/partition-store';
 import { UpcomingTimers } from '../../../src/state/upcoming-timers';
+import { useTempStore } from '../../helpers/temp-store';
 
-let dir: string;
-let store: PartitionStore;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'upcoming-'));
-  store = await PartitionStore.open(dir);
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const put = (due: number, user: string) => store.apply([{ type: 'put', key: timerKey(due, user), value: '' }]);
+const store = useTempStore();
+const put = (due: number, user: string) => store().apply([{ type: 'put', key: timerKey(due, user), value: '' }]);
 async function takeAll(t: UpcomingTimers, now: number): Promise<string[]> {
   const out: string[] = [];
   for (let e = await t.next(now); e !== undefined; e = await t.next(now)) out.push(`${e.due}:${e.userId}`);
@@ -25,7 +13,7 @@ async function takeAll(t: UpcomingTimers, now: number): Promise<string[]> {
 
 test('entries come in due order, only once due, across pages', async () => {
   for (let i = 0; i < 25; i++) await put(1000 + i * 10, `u${i}`);
-  const t = new UpcomingTimers(store, 4);
+  const t = new UpcomingTimers(store(), 4);
   expect(await takeAll(t, 999)).toEqual([]);
   expect(await takeAll(t, 1035)).toEqual(['1000:u0', '1010:u1', '1020:u2', '1030:u3']);
   expect(await takeAll(t, 1035)).toEqual([]);
@@ -37,7 +25,7 @@ test('entries come in due order, only once due, across pages', async () => {
 
 test('entries added after the page was read are not missed, wherever they fall', async () => {
   for (let i = 0; i < 10; i++) await put(1000 + i * 10, `u${i}`);
-  const t = new UpcomingTimers(store, 4);
+  const t = new UpcomingTimers(store(), 4);
   expect(await takeAll(t, 1005)).toEqual(['1000:u0']);
   // Inside the page read (1010..1030), past it (in the store only), and before everything left.
   for (const [due, user] of [[1015, 'a'], [1500, 'b'], [1001, 'c']] as const) {
