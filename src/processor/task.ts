@@ -17,7 +17,7 @@ import { sendOffsetsWithRetry } from '../kafka/eos';
 import { readPartition } from '../kafka/partition-reader';
 import type { TopicNames } from '../kafka/topics';
 import type { ProcessorMetrics } from '../observability/processor-metrics';
-import { isCoreKey, toPieces, userOfKey } from '../state/pieces';
+import { isCoreKey, parseCore, toPieces, userOfKey } from '../state/pieces';
 import { UpcomingTimers } from '../state/upcoming-timers';
 import { PartitionStore, timerKey, type LoadedUser, type StoreMeta, type StoreOp, type TimerEntry } from '../state/partition-store';
 import type { TransitionEncoder } from '../codecs/transition-codec';
@@ -708,16 +708,11 @@ function byteLength(v: Buffer | string | null | undefined): number {
   return typeof v === 'string' ? Buffer.byteLength(v) : v.length;
 }
 
-/** The due instant of a core changelog record: from its header (written since it exists), else from the JSON. */
+/** The due instant of a core changelog record: from its header (written since it exists), else from the core itself. */
 function dueOfCoreRecord(header: Buffer | string | (Buffer | string)[] | undefined, value: Buffer): number | null {
   if (header !== undefined && !Array.isArray(header)) {
     const h = header.toString();
     return h === '' ? null : Number(h);
   }
-  return dueOfCore(value.toString('utf8'));
-}
-
-/** The due instant recorded in a core piece (timers and the next condition flip). */
-function dueOfCore(text: string): number | null {
-  return nextDue(JSON.parse(text) as Pick<UserState, 'timers' | 'flipAt'>);
+  return nextDue(parseCore(value.toString('utf8')));
 }

@@ -66,7 +66,7 @@ export function fromPieces(userId: string, pieces: Iterable<[string, string]>): 
   const others: [string, string][] = [];
   for (const [fullKey, text] of pieces) {
     const key = fullKey.startsWith(prefix) ? fullKey.slice(prefix.length) : fullKey;
-    if (key === CORE_PIECE) core = JSON.parse(text) as CorePiece;
+    if (key === CORE_PIECE) core = parseCore(text);
     else others.push([key, text]);
   }
   return core === undefined ? undefined : assemble(userId, core, others);
