@@ -1,8 +1,8 @@
-// A user's state split into pieces for LevelDB and the changelog: one core record, one per live instance
-// and one per history signature grown past a few hundred bytes, so that no record approaches Kafka's 1 MiB
-// limit however many instances or how much history a user has. Small histories ride in the core (which a
-// message changes anyway): a record less to write per signature a message touches. Keys sort by user, so
-// one range read loads a user.
+// A user's state split into pieces for LevelDB and the changelog: one core record, plus a piece of its own
+// for each live instance and each history signature too large to ride in the core, so that no record
+// approaches Kafka's 1 MiB limit however many instances or how much history a user has. Small instances and
+// histories ride in the core (which every message rewrites anyway) up to a fixed budget: most users are one
+// record to write, to restore and to read back. Keys sort by user, so one range read loads a user.
 import type { Instance, JourneyState, SignatureHistory, UserState } from '../engine/state';
 import { ErrorCodes, JourneyError } from '../errors';
 
@@ -15,37 +15,53 @@ export function userPrefix(userId: string): string {
 export const CORE_PIECE = 'c';
 
 interface CoreJourney extends Omit<JourneyState, 'instances'> {
-  /** entrySeqs of the live instances, in order (each in its own piece). */
+  /** entrySeqs of the live instances, in order. */
   live: number[];
+  /** Live instances kept in the core, by entrySeq; the others are pieces of their own. */
+  inline?: Record<string, Instance>;
 }
 
 export interface CorePiece extends Omit<UserState, 'history' | 'journeys'> {
   /** Journeys other than never-entered ones (the engine creates those as it needs them). */
   journeys: Record<string, CoreJourney>;
-  /** Histories small enough to keep in the core (the others are pieces of their own). */
+  /** Histories kept in the core (the others are pieces of their own). */
   history?: Record<string, SignatureHistory>;
   /** Signatures whose history is a piece of its own: with `live`, the core names every other piece. */
   own?: string[];
 }
 
-/** A history whose JSON is longer than this gets a piece of its own. */
-export const HISTORY_INLINE_MAX = 512;
+/** An instance or history whose JSON is longer than this gets a piece of its own... */
+export const INLINE_MAX = 1024;
+/** ...and so do those that would take the JSON the core holds inline past this (instances first, in order). */
+export const CORE_INLINE_BUDGET = 16 * 1024;
 
 /** key → JSON text of every piece of the state. */
 export function toPieces(state: UserState): Map<string, string> {
   const prefix = userPrefix(state.userId);
   const pieces = new Map<string, string>();
+  let budget = CORE_INLINE_BUDGET;
+  /** Whether a piece of this JSON text rides in the core (and takes its share of the budget). */
+  const fitsCore = (text: string): boolean => {
+    if (text.length > INLINE_MAX || text.length > budget) return false;
+    budget -= text.length;
+    return true;
+  };
   const journeys: Record<string, CoreJourney> = {};
   for (const [id, js] of Object.entries(state.journeys)) {
     if (js.entries === 0 && js.lastEndAt === null && !js.conditionTrue && js.instances.length === 0) continue;
-    journeys[id] = { entries: js.entries, lastEndAt: js.lastEndAt, conditionTrue: js.conditionTrue, live: js.instances.map((i) => i.seq) };
-    for (const inst of js.instances) pieces.set(`${prefix}i/${encodeURIComponent(id)}/${inst.seq}`, JSON.stringify(inst));
+    const cj: CoreJourney = { entries: js.entries, lastEndAt: js.lastEndAt, conditionTrue: js.conditionTrue, live: js.instances.map((i) => i.seq) };
+    for (const inst of js.instances) {
+      const text = JSON.stringify(inst);
+      if (fitsCore(text)) (cj.inline ??= {})[inst.seq] = inst;
+      else pieces.set(`${prefix}i/${encodeURIComponent(id)}/${inst.seq}`, text);
+    }
+    journeys[id] = cj;
   }
   const inline: Record<string, SignatureHistory> = {};
   const own: string[] = [];
   for (const [sig, h] of Object.entries(state.history)) {
     const text = JSON.stringify(h);
-    if (text.length <= HISTORY_INLINE_MAX) inline[sig] = h;
+    if (fitsCore(text)) inline[sig] = h;
     else {
       pieces.set(`${prefix}h/${sig}`, text);
       own.push(sig);
@@ -77,14 +93,16 @@ export function parseCore(text: string): CorePiece {
 }
 
 /**
- * The keys of the user's other pieces, as the core names them (its live instances and own histories), so a
+ * The keys of the user's other pieces, as the core names them (live instances not inline, own histories), so a
  * user is read with point reads; null for a core of the older layout, which does not name its histories.
  */
 export function otherPieceKeys(userId: string, core: CorePiece): string[] | null {
   if (core.own === undefined) return null;
   const prefix = userPrefix(userId);
   const keys: string[] = [];
-  for (const [id, cj] of Object.entries(core.journeys)) for (const seq of cj.live) keys.push(`${prefix}i/${encodeURIComponent(id)}/${seq}`);
+  for (const [id, cj] of Object.entries(core.journeys)) {
+    for (const seq of cj.live) if (cj.inline?.[seq] === undefined) keys.push(`${prefix}i/${encodeURIComponent(id)}/${seq}`);
+  }
   for (const sig of core.own) keys.push(`${prefix}h/${sig}`);
   return keys;
 }
@@ -108,7 +126,7 @@ export function assemble(userId: string, core: CorePiece, others: Iterable<[stri
   for (const [id, cj] of Object.entries(core.journeys)) {
     const live: Instance[] = [];
     for (const seq of cj.live) {
-      const inst = instances.get(`${encodeURIComponent(id)}/${seq}`);
+      const inst = cj.inline?.[seq] ?? instances.get(`${encodeURIComponent(id)}/${seq}`);
       if (inst === undefined) throw new JourneyError(ErrorCodes.STATE_CORRUPT, `state of user ${userId}: instance ${id}/${seq} is missing`);
       live.push(inst);
     }

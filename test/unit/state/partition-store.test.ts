@@ -2,16 +2,17 @@
 // cores name, and by a range read for cores of the older layout.
 import { newUserState, nextDue, type UserState } from '../../../src/engine/state';
 import type { StoreOp } from '../../../src/state/partition-store';
-import { CORE_PIECE, toPieces, userPrefix } from '../../../src/state/pieces';
+import { CORE_PIECE, INLINE_MAX, toPieces, userPrefix } from '../../../src/state/pieces';
 import { useTempStore } from '../../helpers/temp-store';
 
-function userWith(userId: string, instances: number, bigHistory: boolean): UserState {
+/** bigInstances: too large to ride in the core, so each is a piece of its own. */
+function userWith(userId: string, instances: number, bigHistory: boolean, bigInstances = false): UserState {
   const s = newUserState(userId, 1000);
   s.processed = 1;
   s.history = { small: { n: 1, ts: [1000] } };
   if (bigHistory) s.history.big = { n: 100, ts: Array.from({ length: 100 }, (_, i) => 1_700_000_000_000 + i) };
   const live = Array.from({ length: instances }, (_, k) => ({
-    seq: k + 1, version: 1, enteredAt: 1000, lastSeq: 1, context: [], paths: [{ id: 1, step: 'wait', restarts: 0 }], nextPathId: 2, entered: ['wait'], sent: [],
+    seq: k + 1, version: 1, enteredAt: 1000, lastSeq: 1, context: bigInstances ? [['E', { note: 'x'.repeat(INLINE_MAX) }]] as [string, { note: string }][] : [], paths: [{ id: 1, step: 'wait', restarts: 0 }], nextPathId: 2, entered: ['wait'], sent: [],
   }));
   s.journeys = { j: { entries: Math.max(1, instances), lastEndAt: instances === 0 ? 900 : null, conditionTrue: false, instances: live } };
   s.timers = live.map((i) => ({ at: 5000 + i.seq, seq: i.seq, kind: 'wait' as const, journey: 'j', instance: i.seq, path: 1 }));
@@ -27,13 +28,17 @@ describe('PartitionStore.loadUsers', () => {
 
   test('users with and without state, read together, come back as written, with their pieces and due instant', async () => {
     const store = tempStore();
-    const a = userWith('a', 2, true);
+    const a = userWith('a', 2, true, true);
+    const c = userWith('c', 2, false); // its instances ride in the core
     const b = userWith('b/é', 0, false);
     const neighbour = userWith('ab', 1, false); // shares a prefix with `a`: none of its pieces may leak into a's
-    await store.apply([...puts(toPieces(a)), ...puts(toPieces(b)), ...puts(toPieces(neighbour))]);
-    const loaded = await store.loadUsers(['a', 'nobody', 'b/é']);
+    await store.apply([...puts(toPieces(a)), ...puts(toPieces(b)), ...puts(toPieces(c)), ...puts(toPieces(neighbour))]);
+    const loaded = await store.loadUsers(['a', 'nobody', 'b/é', 'c']);
     expect(loaded.get('a')?.state).toEqual(a);
     expect(loaded.get('a')?.pieces).toEqual(toPieces(a));
+    expect(loaded.get('a')?.pieces.size).toBe(4); // core, two instances, the big history
+    expect(loaded.get('c')?.state).toEqual(c);
+    expect(loaded.get('c')?.pieces.size).toBe(1);
     expect(loaded.get('a')?.due).toBe(nextDue(a));
     expect(loaded.get('b/é')?.state).toEqual(b);
     expect(loaded.get('b/é')?.due).toBeNull();
@@ -68,7 +73,7 @@ describe('PartitionStore.loadUsers', () => {
 
   test('an instance the core names but the store lacks is reported as corrupt state', async () => {
     const store = tempStore();
-    const a = userWith('a', 1, false);
+    const a = userWith('a', 1, false, true);
     const pieces = toPieces(a);
     pieces.delete(`${userPrefix('a')}i/j/1`);
     await store.apply(puts(pieces));

@@ -1,10 +1,21 @@
 // The piece layout of a user's state (LevelDB and changelog records): what goes in the core, what gets a
 // piece of its own, and that every layout written reads back to the same state.
 import { newUserState, type Instance, type UserState } from '../../../src/engine/state';
-import { CORE_PIECE, fromPieces, HISTORY_INLINE_MAX, toPieces, userPrefix } from '../../../src/state/pieces';
+import { CORE_INLINE_BUDGET, CORE_PIECE, fromPieces, INLINE_MAX, toPieces, userPrefix } from '../../../src/state/pieces';
 
-function instance(seq: number): Instance {
-  return { seq, version: 1, enteredAt: 1000, lastSeq: 1, context: [['Order Placed', { total: 12 }]], paths: [{ id: 1, step: 'wait', restarts: 0 }], nextPathId: 2, entered: ['wait'], sent: [] };
+function instance(seq: number, note = ''): Instance {
+  return { seq, version: 1, enteredAt: 1000, lastSeq: 1, context: [['Order Placed', { total: 12, note }]], paths: [{ id: 1, step: 'wait', restarts: 0 }], nextPathId: 2, entered: ['wait'], sent: [] };
+}
+
+/** The keys of the pieces, relative to the user's prefix, sorted. */
+function relKeys(userId: string, pieces: Map<string, string>): string[] {
+  const prefix = userPrefix(userId);
+  return [...pieces.keys()].map((k) => k.slice(prefix.length)).sort();
+}
+
+interface CoreView { history: Record<string, unknown>; journeys: Record<string, { live: number[]; inline?: Record<string, unknown> }> }
+function coreOf(userId: string, pieces: Map<string, string>): CoreView {
+  return JSON.parse(pieces.get(userPrefix(userId) + CORE_PIECE) as string) as CoreView;
 }
 
 function sampleState(): UserState {
@@ -17,7 +28,7 @@ function sampleState(): UserState {
     big: { n: 200, ts: Array.from({ length: 200 }, (_, i) => 1_700_000_000_000 + i) },
   };
   s.journeys = {
-    entered: { entries: 2, lastEndAt: 4200, conditionTrue: false, instances: [instance(2)] },
+    entered: { entries: 3, lastEndAt: 4200, conditionTrue: false, instances: [instance(2), instance(3, 'x'.repeat(INLINE_MAX))] },
     never: { entries: 0, lastEndAt: null, conditionTrue: false, instances: [] },
     watching: { entries: 0, lastEndAt: null, conditionTrue: true, instances: [] },
   };
@@ -32,16 +43,17 @@ describe('state pieces', () => {
   const prefix = userPrefix(state.userId);
   const rel = [...pieces.keys()].map((k) => k.slice(prefix.length)).sort();
 
-  test('one core, one piece per live instance, one per history too long for the core', () => {
-    expect(JSON.stringify(state.history.big).length).toBeGreaterThan(HISTORY_INLINE_MAX);
-    expect(rel).toEqual([CORE_PIECE, 'h/big', 'i/entered/2']);
-    const core = JSON.parse(pieces.get(prefix + CORE_PIECE) as string) as { history: Record<string, unknown>; journeys: Record<string, unknown> };
+  test('one core; a piece of its own per live instance and per history too long for the core', () => {
+    expect(JSON.stringify(state.history.big).length).toBeGreaterThan(INLINE_MAX);
+    expect(rel).toEqual([CORE_PIECE, 'h/big', 'i/entered/3']);
+    const core = coreOf(state.userId, pieces);
     expect(Object.keys(core.history)).toEqual(['small']);
+    expect(core.journeys.entered?.live).toEqual([2, 3]);
+    expect(Object.keys(core.journeys.entered?.inline ?? {})).toEqual(['2']);
   });
 
   test('never-entered journeys are left out of the core (the engine creates them when needed); others stay', () => {
-    const core = JSON.parse(pieces.get(prefix + CORE_PIECE) as string) as { journeys: Record<string, unknown> };
-    expect(Object.keys(core.journeys).sort()).toEqual(['entered', 'watching']);
+    expect(Object.keys(coreOf(state.userId, pieces).journeys).sort()).toEqual(['entered', 'watching']);
   });
 
   test('pieces read back to the state (less the never-entered journey)', () => {
@@ -56,9 +68,51 @@ describe('state pieces', () => {
     const grown = fromPieces(state.userId, pieces) as UserState;
     (grown.history.small as { ts: number[] }).ts.push(...Array.from({ length: 100 }, (_, i) => 1_800_000_000_000 + i));
     (grown.history.big as { ts: number[] }).ts.splice(0, 199);
-    const after = [...toPieces(grown).keys()].map((k) => k.slice(prefix.length)).sort();
-    expect(after).toEqual([CORE_PIECE, 'h/small', 'i/entered/2']);
+    expect(relKeys(state.userId, toPieces(grown))).toEqual([CORE_PIECE, 'h/small', 'i/entered/3']);
     expect(fromPieces(state.userId, toPieces(grown))).toEqual(grown);
+  });
+
+  test('an instance crossing the limit moves between the core and its own piece', () => {
+    const grown = fromPieces(state.userId, pieces) as UserState;
+    const [small, big] = grown.journeys.entered?.instances as [Instance, Instance];
+    small.context = [...small.context, ['Big', { note: 'y'.repeat(INLINE_MAX) }]];
+    big.context = [['Order Placed', { total: 1 }]];
+    expect(relKeys(state.userId, toPieces(grown))).toEqual([CORE_PIECE, 'h/big', 'i/entered/2']);
+    expect(fromPieces(state.userId, toPieces(grown))).toEqual(grown);
+  });
+
+  test('past the core budget, instances and histories get pieces of their own; the core stays bounded', () => {
+    const many = newUserState('many', 5000);
+    const count = Math.ceil((2 * CORE_INLINE_BUDGET) / JSON.stringify(instance(1)).length);
+    many.journeys = { j: { entries: count, lastEndAt: null, conditionTrue: false, instances: Array.from({ length: count }, (_, i) => instance(i + 1)) } };
+    many.history = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`s${i}`, { n: 1, ts: [i] }]));
+    const out = toPieces(many);
+    const keys = relKeys('many', out);
+    expect(keys.filter((k) => k.startsWith('i/')).length).toBeGreaterThan(count / 3);
+    expect(keys.filter((k) => k.startsWith('h/')).length).toBeGreaterThan(0);
+    const core = coreOf('many', out);
+    const inlineBytes = [...Object.values(core.journeys.j?.inline ?? {}), ...Object.values(core.history)].reduce((n: number, v) => n + JSON.stringify(v).length, 0);
+    expect(inlineBytes).toBeLessThanOrEqual(CORE_INLINE_BUDGET);
+    expect(inlineBytes).toBeGreaterThan(CORE_INLINE_BUDGET - INLINE_MAX);
+    // Earlier instances ride in the core, later ones are pieces: the order of the live list is kept.
+    expect(core.journeys.j?.inline?.['1']).toBeDefined();
+    expect(core.journeys.j?.live).toEqual(many.journeys.j?.instances.map((i) => i.seq));
+    expect(fromPieces('many', out)).toEqual(many);
+  });
+
+  test('the layout before inline instances (every instance its own piece) reads the same', () => {
+    const earlier = new Map<string, string>();
+    const { history, journeys, ...rest } = state;
+    const { never: _never, ...entered } = journeys;
+    const core = {
+      ...rest,
+      journeys: Object.fromEntries(Object.entries(entered).map(([id, js]) => [id, { entries: js.entries, lastEndAt: js.lastEndAt, conditionTrue: js.conditionTrue, live: js.instances.map((i) => i.seq) }])),
+      history: { small: history.small }, own: ['big'],
+    };
+    earlier.set(prefix + CORE_PIECE, JSON.stringify(core));
+    earlier.set(`${prefix}h/big`, JSON.stringify(history.big));
+    for (const inst of journeys.entered?.instances ?? []) earlier.set(`${prefix}i/entered/${inst.seq}`, JSON.stringify(inst));
+    expect(fromPieces(state.userId, earlier)).toEqual({ ...state, journeys: entered });
   });
 
   test('the older layout (every history its own piece, every journey in the core) reads the same', () => {
@@ -67,7 +121,7 @@ describe('state pieces', () => {
     const core = { ...rest, journeys: Object.fromEntries(Object.entries(journeys).map(([id, js]) => [id, { entries: js.entries, lastEndAt: js.lastEndAt, conditionTrue: js.conditionTrue, live: js.instances.map((i) => i.seq) }])) };
     old.set(prefix + CORE_PIECE, JSON.stringify(core));
     for (const [sig, h] of Object.entries(history)) old.set(`${prefix}h/${sig}`, JSON.stringify(h));
-    old.set(`${prefix}i/entered/2`, JSON.stringify(instance(2)));
+    for (const inst of journeys.entered?.instances ?? []) old.set(`${prefix}i/entered/${inst.seq}`, JSON.stringify(inst));
     expect(fromPieces(state.userId, old)).toEqual(state);
   });
 
