@@ -19,7 +19,7 @@ export interface ReadOptions {
 
 export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions): Promise<void> {
   const groupId = `${o.groupPrefix}.${randomBytes(6).toString('hex')}`;
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100, readUncommitted: false, maxBytes: 16 << 20 });
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100, readUncommitted: false, maxBytes: 16 << 20, maxBytesPerPartition: 16 << 20 });
   const from = BigInt(o.from);
   const until = BigInt(o.until);
   let done!: () => void;
@@ -61,7 +61,8 @@ export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions):
         const { batch } = payload;
         if (finishedFlag || batch.partition !== o.partition) return;
         lastProgress = Date.now();
-        const messages = batch.messages.filter((m) => BigInt(m.offset) >= from);
+        // A fetch may start before `from` (record batches are read whole): skip those records.
+        const messages = BigInt(batch.firstOffset() ?? o.from) >= from ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= from);
         try {
           if (messages.length > 0) await o.onBatch(messages, batch.highWatermark);
           await payload.heartbeat();
