@@ -23,6 +23,8 @@
 // Prints a Markdown table and writes bench/results/processor.json (machine, load averages). Options:
 //   --only throughput,latency,memory,restore   (default: all)   --messages N --users N (throughput workload)
 //   --rate N --latency-seconds N --warmup-seconds N   --small-users N --small-messages N --large-users N
+//   (the memory phase: small-users users sending small-messages messages, default as many as large-users, so
+//   that both runs process the same number of messages and differ only in the users they see)
 //   --partitions N --max-batch N --profile (CPU profile of the processor's throughput run, hot spots printed)
 //   --node-args='...' (extra node flags for the processor processes), --baseline-args='...' (of the pass-through),
 //   --processor-args='...' (extra `journeys process` flags, e.g. --cached-users 5000)
@@ -177,7 +179,7 @@ function options(): Options {
       'latency-seconds': { type: 'string', default: '25' },
       'warmup-seconds': { type: 'string', default: '3' },
       'small-users': { type: 'string', default: '10000' },
-      'small-messages': { type: 'string', default: '100000' },
+      'small-messages': { type: 'string' },
       'large-users': { type: 'string', default: '1000000' },
       'max-batch': { type: 'string', default: '2000' },
       profile: { type: 'boolean', default: false },
@@ -201,7 +203,7 @@ function options(): Options {
   return {
     only, partitions: num(values.partitions), messages: num(values.messages), users: num(values.users), rate: num(values.rate),
     latencySeconds: num(values['latency-seconds']), warmupSeconds: num(values['warmup-seconds']), smallUsers: num(values['small-users']),
-    smallMessages: num(values['small-messages']), largeUsers: num(values['large-users']), maxBatch: num(values['max-batch']),
+    smallMessages: num(values['small-messages'] ?? values['large-users']), largeUsers: num(values['large-users']), maxBatch: num(values['max-batch']),
     profile: values.profile, nodeArgs: values['node-args'].split(' ').filter((a) => a !== ''),
     baselineArgs: values['baseline-args'].split(' ').filter((a) => a !== ''), processorArgs: values['processor-args'].split(' ').filter((a) => a !== ''), quietCores: num(values['quiet-cores']), quietWait: num(values['quiet-wait']), keep: values.keep, write: !values['no-write'],
   };
@@ -622,7 +624,7 @@ class Bench {
     const set = await this.topicSet('ms');
     const n = await this.produce([set], recordsOfFile(file));
     rmSync(file, { force: true });
-    await this.quiet('memory, 10k users');
+    await this.quiet(`memory, ${fmt(this.o.smallUsers)} users`);
     const r = await this.catchUp(set, n, () => this.startProcessor(set, this.benchTopologies, join(this.dir, 'state-ms'), 'event'));
     const finalRss = r.child.lastRss;
     await this.stop(r.child);
@@ -770,6 +772,10 @@ async function main(): Promise<void> {
     ];
     if (small !== null) rows.push(memoryRow(small));
     if (large !== null) rows.push(memoryRow(large));
+    if (small !== null && large !== null) {
+      const same = small.messages === large.messages ? 'same messages' : `NOT the same messages: ${fmt(small.messages)} vs ${fmt(large.messages)}`;
+      rows.push([`peak RSS, ${fmt(large.users)} / ${fmt(small.users)} users (target: flat)`, `${(large.peakRssMB / small.peakRssMB).toFixed(2)} (RssAnon ${(large.peakAnonRssMB / small.peakAnonRssMB).toFixed(2)}; ${same})`]);
+    }
     if (restore !== null) {
       rows.push(['restore from the changelog (target ≥ 100k users/s)', `${fmt(restore.usersPerSecond)} users/s: ${fmt(restore.users)} users, ${fmt(restore.records)} records in ${restore.seconds} s (${fmt(restore.recordsPerSecond)} records/s; ready ${restore.untilReadySeconds} s after start; peak RSS ${restore.peakRssMB} MB; load ${restore.load[0]})`]);
     }
