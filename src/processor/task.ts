@@ -286,36 +286,48 @@ export class PartitionTask {
     let clock: number | null = full ? null : this.meta.clock;
     let offsets: Record<string, string> | null = full ? null : this.meta.offsets;
     let records = 0;
-    await readPartition(kafka, admin, {
-      topic: topics.changelog, partition: this.partition, from, until: marker, groupPrefix: `${group}.restore.${this.partition}`,
-      onBatch: async (messages, highWatermark) => {
-        const ops: StoreOp[] = [];
-        for (const m of messages) {
-          const key = m.key?.toString('utf8');
-          if (key === undefined) continue;
-          const value = m.value;
-          if (key === POSITION_KEY) {
-            if (value !== null) ({ clock, offsets } = JSON.parse(value.toString('utf8')) as ChangelogPosition);
-            continue;
+    // A batch's write to LevelDB runs while the next batch is fetched and decoded: at most one in flight, in order.
+    let writing: Promise<void> = Promise.resolve();
+    try {
+      await readPartition(kafka, admin, {
+        topic: topics.changelog, partition: this.partition, from, until: marker, groupPrefix: `${group}.restore.${this.partition}`,
+        onBatch: async (messages, highWatermark) => {
+          const ops: StoreOp[] = [];
+          for (const m of messages) {
+            const key = m.key?.toString('utf8');
+            if (key === undefined) continue;
+            const value = m.value;
+            if (key === POSITION_KEY) {
+              if (value !== null) ({ clock, offsets } = JSON.parse(value.toString('utf8')) as ChangelogPosition);
+              continue;
+            }
+            const userId = userOfKey(key);
+            if (userId === null) continue;
+            // Values go to LevelDB as the bytes read: no decoding to a string and encoding back.
+            ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value, valueEncoding: 'buffer' });
+            // The timer index gets the user's new due instant. An entry for an older one stays behind and is
+            // dropped when it comes due (fireDue): cheaper than reading the old core back for every record.
+            if (value !== null && isCoreKey(key)) {
+              const due = dueOfCoreRecord(m.headers?.[DUE_HEADER], value);
+              if (due !== null) ops.push({ type: 'put', key: timerKey(due, userId), value: '' });
+            }
           }
-          const userId = userOfKey(key);
-          if (userId === null) continue;
-          // Values go to LevelDB as the bytes read: no decoding to a string and encoding back.
-          ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value, valueEncoding: 'buffer' });
-          // The timer index gets the user's new due instant. An entry for an older one stays behind and is
-          // dropped when it comes due (fireDue): cheaper than reading the old core back for every record.
-          if (value !== null && isCoreKey(key)) {
-            const due = dueOfCoreRecord(m.headers?.[DUE_HEADER], value);
-            if (due !== null) ops.push({ type: 'put', key: timerKey(due, userId), value: '' });
-          }
-        }
-        await store.apply(ops);
-        records += messages.length;
-        metrics.restored.inc(messages.length);
-        const lastOffset = BigInt(messages.at(-1)?.offset ?? '0');
-        metrics.restoreRemaining.set(partitionLabel, Math.max(0, Number(BigInt(highWatermark) - 1n - lastOffset)));
-      },
-    });
+          await writing;
+          const remaining = Math.max(0, Number(BigInt(highWatermark) - 1n - BigInt(messages.at(-1)?.offset ?? '0')));
+          writing = store.apply(ops).then(() => {
+            records += messages.length;
+            metrics.restored.inc(messages.length);
+            metrics.restoreRemaining.set(partitionLabel, remaining);
+          });
+          // A failed write fails the next batch or the end of the read, whichever comes first; not unhandled meanwhile.
+          writing.catch(() => undefined);
+        },
+      });
+    } finally {
+      // Nothing may write to the store after the restore has ended (the task may close it next).
+      await writing.catch(() => undefined);
+    }
+    await writing;
     metrics.restoreRemaining.set(partitionLabel, 0);
     const fromGroup = { [topics.events]: committed.events, [topics.traits]: committed.traits };
     const restored = offsets === null ? fromGroup : { [topics.events]: offsets[topics.events] ?? '-1', [topics.traits]: offsets[topics.traits] ?? '-1' };
