@@ -19,7 +19,7 @@ export interface ReadOptions {
 
 export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions): Promise<void> {
   const groupId = `${o.groupPrefix}.${randomBytes(6).toString('hex')}`;
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100, readUncommitted: false, maxBytes: 16 << 20, maxBytesPerPartition: 16 << 20 });
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100, readUncommitted: false, maxBytes: 16 << 20, maxBytesPerPartition: 4 << 20 });
   const from = BigInt(o.from);
   const until = BigInt(o.until);
   let done!: () => void;
