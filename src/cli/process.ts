@@ -57,6 +57,21 @@ async function run(argv: string[]): Promise<number> {
   const conn = resolveConnection(values, format === 'avro');
   const topics = topicNamesFromFlags(values);
   boundHeapGrowth();
+  // Listening from before the start: a SIGTERM while the processor starts (joining, restoring) stops it
+  // cleanly once started, instead of killing it with the signal's default action. A second signal leaves at
+  // once (a start or stop that hangs on an unreachable broker); what was committed stays committed.
+  let signals = 0;
+  const stopRequested = new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (++signals > 1) {
+        process.stderr.write(`journeys process: ${signal} again, leaving without a clean stop\n`);
+        process.exit(1);
+      }
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
   const processor = await Processor.start({
     definitions, brokers: conn.brokers, registryUrl: conn.registryUrl, stateDir: values['state-dir'], group: values.group ?? 'journeys',
     topics, clock, transitionsFormat: format, metricsPort: intFlag('metrics-port', values['metrics-port'], 0) ?? null,
@@ -65,11 +80,7 @@ async function run(argv: string[]): Promise<number> {
     maxIdleMs: intFlag('max-idle-ms', values['max-idle-ms'], 0),
     engine: { ...(maxInstances === undefined ? {} : { maxInstances }), ...(maxLifetime === undefined ? {} : { maxLifetime }) },
   });
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  await stopRequested;
   await processor.stop();
   // Whatever a stuck connection still holds open, the work is committed: leave.
   setTimeout(() => process.exit(0), 2000).unref();

@@ -56,6 +56,7 @@ export class Processor {
 
   static async start(o: ProcessorOptions): Promise<Processor> {
     const log = createLogger({ bindings: { component: 'processor', group: o.group } });
+    log.info({ brokers: o.brokers, stateDir: o.stateDir, clock: o.clock }, 'processor starting');
     const kafka = new Kafka({
       clientId: o.clientId ?? `journeys-processor-${process.pid}`, brokers: o.brokers,
       logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log),

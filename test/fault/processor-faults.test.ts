@@ -8,7 +8,7 @@ import { loadDefinitions } from '../../src/definitions';
 import type { Transition } from '../../src/engine/transition';
 import { restartBroker } from '../helpers/infra-process';
 import {
-  ROOT, compareTransitions, inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, startProcessor, waitCaughtUp,
+  ROOT, compareTransitions, inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, startProcessor, waitCaughtUp, waitMembers,
   type ProcessorEnv, type ProcessorProcess,
 } from '../helpers/processor';
 import { generateWorkload, prng, type Workload } from '../../src/demo/workload';
@@ -93,8 +93,10 @@ faultTest('rebalance: a second and a third processor join, then leave, mid-run: 
   const first = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'p1'));
   await waitProgress(env, total(), 0.15);
   const second = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'p2'));
+  await waitMembers(env, 2);
   await waitProgress(env, total(), 0.35);
   const third = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'p3'));
+  await waitMembers(env, 3);
   await waitProgress(env, total(), 0.55);
   second.child.kill('SIGTERM');
   expect(await second.exited).toBe(0);

@@ -18,7 +18,7 @@ import { connectedAdmin, connectedProducer, infra, kafkaClient, schemaRegistry, 
 
 export const ROOT = resolve(__dirname, '..', '..');
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number): Promise<unknown> => new Promise((r) => setTimeout(r, ms));
 
 export interface ProcessorEnv {
   group: string;
@@ -86,11 +86,11 @@ export interface ProcessorProcess {
 }
 
 /** Runs the built CLI `journeys process` as a child process. */
-export function startProcessor(env: ProcessorEnv, topologies: string, stateDir: string, extra: string[] = []): ProcessorProcess {
+export function startProcessor(env: ProcessorEnv, topologies: string, stateDir: string, extra: string[] = [], logLevel = process.env.JOURNEYS_TEST_LOG_LEVEL ?? 'warn'): ProcessorProcess {
   const { bootstrap, registryUrl } = infra();
   const args = [join(ROOT, 'bin', 'journeys.js'), 'process', '--topologies', topologies, '--state-dir', stateDir,
     '--bootstrap', bootstrap, '--registry', registryUrl, '--clock', 'event', ...topicFlags(env), ...extra];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, JOURNEYS_LOG_LEVEL: process.env.JOURNEYS_TEST_LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, JOURNEYS_LOG_LEVEL: logLevel }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => {
@@ -131,6 +131,16 @@ async function inputLagOnce(env: ProcessorEnv): Promise<number> {
     }
   }
   return lag;
+}
+
+/** Waits until the processors' group is stable with this many members (a member has joined, its rebalance is done). */
+export async function waitMembers(env: ProcessorEnv, members: number): Promise<void> {
+  for (;;) {
+    const { groups } = await env.admin.describeGroups([env.group]).catch(() => ({ groups: [] }));
+    const group = groups[0];
+    if (group?.state === 'Stable' && group.members.length === members) return;
+    await sleep(250);
+  }
 }
 
 /** Waits until the group has committed every input record (the test's timeout bounds the wait). */

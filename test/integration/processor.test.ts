@@ -10,7 +10,7 @@ import { loadDefinitions } from '../../src/definitions';
 import { Processor } from '../../src/processor/processor';
 import { infra, schemaRegistry, uniqueName } from '../helpers/kafka';
 import {
-  ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, startProcessor, waitCaughtUp,
+  ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, sleep, startProcessor, waitCaughtUp,
   type ProcessorEnv,
 } from '../helpers/processor';
 import { generateWorkload } from '../../src/demo/workload';
@@ -42,6 +42,18 @@ describe('journeys process', () => {
     const actual = await readTransitions(env);
     expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
     expect(actual).toHaveLength(expected.length);
+  });
+
+  test('a SIGTERM while it starts (before it has joined) stops it cleanly once started: exit 0', async () => {
+    env = await processorEnv(2, defs);
+    const p = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'early'), [], 'info');
+    // Its first line comes as Processor.start begins (connecting, checking topics, joining the group).
+    while (!p.output().includes('"msg":"processor starting"') && p.child.exitCode === null) await sleep(5);
+    expect(p.output()).not.toContain('"msg":"processor started"');
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(p.output()).toContain('"msg":"processor started"');
+    expect(p.output()).toContain('"msg":"processor stopped"');
   });
 
   test("the state's own input offsets win over a stale or rewound read of the group's: nothing is processed twice", async () => {
