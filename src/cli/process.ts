@@ -8,6 +8,7 @@ import { ErrorCodes, JourneyError } from '../errors';
 import { TOPIC_FLAGS, topicNamesFromFlags } from '../kafka/topics';
 import { Processor } from '../processor/processor';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
+import { listenForStop } from './signals';
 import { intFlag as parseIntFlag } from './sink';
 
 const USAGE = 'usage: journeys process [--topologies <dir>] [--state-dir <dir>] [--group G] [--clock wall|event] [--transitions-format avro|json] [--metrics-port N] [--bootstrap host:port] [--registry url] [--max-instances N] [--max-lifetime 365d] [--max-batch N] [--cached-users N] [--max-idle-ms N] [topic flags]';
@@ -57,30 +58,22 @@ async function run(argv: string[]): Promise<number> {
   const conn = resolveConnection(values, format === 'avro');
   const topics = topicNamesFromFlags(values);
   boundHeapGrowth();
-  // Listening from before the start: a SIGTERM while the processor starts (joining, restoring) stops it
-  // cleanly once started, instead of killing it with the signal's default action. A second signal leaves at
-  // once (a start or stop that hangs on an unreachable broker); what was committed stays committed.
-  let signals = 0;
-  const stopRequested = new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (++signals > 1) {
-        process.stderr.write(`journeys process: ${signal} again, leaving without a clean stop\n`);
-        process.exit(1);
-      }
-      resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
-  const processor = await Processor.start({
-    definitions, brokers: conn.brokers, registryUrl: conn.registryUrl, stateDir: values['state-dir'], group: values.group ?? 'journeys',
-    topics, clock, transitionsFormat: format, metricsPort: intFlag('metrics-port', values['metrics-port'], 0) ?? null,
-    maxBatch: intFlag('max-batch', values['max-batch'], 1),
-    cachedUsers: intFlag('cached-users', values['cached-users'], 0),
-    maxIdleMs: intFlag('max-idle-ms', values['max-idle-ms'], 0),
-    engine: { ...(maxInstances === undefined ? {} : { maxInstances }), ...(maxLifetime === undefined ? {} : { maxLifetime }) },
-  });
-  await stopRequested;
+  const signals = listenForStop('process');
+  let processor: Processor;
+  try {
+    processor = await Processor.start({
+      definitions, brokers: conn.brokers, registryUrl: conn.registryUrl, stateDir: values['state-dir'], group: values.group ?? 'journeys',
+      topics, clock, transitionsFormat: format, metricsPort: intFlag('metrics-port', values['metrics-port'], 0) ?? null,
+      maxBatch: intFlag('max-batch', values['max-batch'], 1),
+      cachedUsers: intFlag('cached-users', values['cached-users'], 0),
+      maxIdleMs: intFlag('max-idle-ms', values['max-idle-ms'], 0),
+      engine: { ...(maxInstances === undefined ? {} : { maxInstances }), ...(maxLifetime === undefined ? {} : { maxLifetime }) },
+    });
+  } catch (err) {
+    signals.dispose();
+    throw err;
+  }
+  await signals.first;
   await processor.stop();
   // Whatever a stuck connection still holds open, the work is committed: leave.
   setTimeout(() => process.exit(0), 2000).unref();

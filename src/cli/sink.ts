@@ -12,6 +12,7 @@ import { startMetricsServer, type MetricsServer } from '../observability/metrics
 import { SinkMetrics } from '../observability/sink-metrics';
 import { Sink, SINK_DEFAULTS } from '../sinks/sink';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
+import { listenForStop } from './signals';
 
 const USAGE = `usage: journeys sink [--topologies <dir>] [--destination <id> ...] [--bootstrap host:port] [--registry url]
                     [--transitions-topic T] [--group G] [--dlq-topic-prefix P] [--metrics-port N] [--metrics-host H]
@@ -86,16 +87,11 @@ async function run(argv: string[]): Promise<number> {
   const metrics = new SinkMetrics({ defaultMetrics: true });
 
   // Signals are listened to from here on: one that comes while the sink starts stops it once started.
-  let wake: ((reason: string | { error: unknown }) => void) | null = null;
-  let pending: string | { error: unknown } | null = null;
-  const notify = (reason: string | { error: unknown }): void => {
-    if (wake !== null) wake(reason);
-    else pending ??= reason;
-  };
-  const onTerm = () => notify('SIGTERM');
-  const onInt = () => notify('SIGINT');
-  process.once('SIGTERM', onTerm);
-  process.once('SIGINT', onInt);
+  const signals = listenForStop('sink');
+  let onFatal!: (error: unknown) => void;
+  const fatal = new Promise<{ error: unknown }>((resolve) => {
+    onFatal = (error) => resolve({ error });
+  });
   let sink: Sink;
   try {
     sink = await Sink.start({
@@ -112,11 +108,10 @@ async function run(argv: string[]): Promise<number> {
       retry,
       logger,
       sensors: metrics,
-      onFatal: (error) => notify({ error }),
+      onFatal,
     });
   } catch (err) {
-    process.off('SIGTERM', onTerm);
-    process.off('SIGINT', onInt);
+    signals.dispose();
     if (err instanceof JourneyError && err.code === ErrorCodes.INVALID_CONFIG && Array.isArray(err.details.problems)) {
       process.stderr.write(`${err.message}\n`);
       return 2;
@@ -131,15 +126,10 @@ async function run(argv: string[]): Promise<number> {
     logger.info({ port: server.port }, 'metrics and health served');
   }
 
-  const signal = pending ?? (await new Promise<string | { error: unknown }>((resolve) => {
-    wake = resolve;
-  }));
+  const signal = await Promise.race([signals.first, fatal]);
   if (typeof signal === 'string') {
+    // A second signal does not wait (listenForStop).
     logger.info({ signal }, 'stopping: finishing deliveries in flight');
-    // A second signal does not wait.
-    const force = () => process.exit(1);
-    process.once('SIGTERM', force);
-    process.once('SIGINT', force);
   } else {
     logger.error({ err: signal.error }, 'a destination consumer failed for good: stopping');
   }
