@@ -61,7 +61,8 @@ export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions):
         const { batch } = payload;
         if (finishedFlag || batch.partition !== o.partition) return;
         lastProgress = Date.now();
-        // A fetch may start before `from` (record batches are read whole): skip those records.
+        // A fetch made before the seek took effect starts before `from`: skip those records (kafkajs already
+        // drops records below the offset it fetched from, so usually the whole batch is wanted).
         const messages = BigInt(batch.firstOffset() ?? o.from) >= from ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= from);
         try {
           if (messages.length > 0) await o.onBatch(messages, batch.highWatermark);

@@ -8,7 +8,7 @@ import { loadDefinitions } from '../../src/definitions';
 import type { Transition } from '../../src/engine/transition';
 import { restartBroker } from '../helpers/infra-process';
 import {
-  ROOT, compareTransitions, inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, startProcessor, waitCaughtUp, waitMembers,
+  ROOT, compareTransitions, inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, sleep, startProcessor, waitCaughtUp, waitMembers,
   type ProcessorEnv, type ProcessorProcess,
 } from '../helpers/processor';
 import { generateWorkload, prng, type Workload } from '../../src/demo/workload';
@@ -20,7 +20,6 @@ const defs = loadDefinitions(TOPOLOGIES);
 const PARTITIONS = 4;
 // Part of `npm test`. JOURNEYS_FAULT_TESTS=0 skips them (a quick local run).
 const faultTest = process.env.JOURNEYS_FAULT_TESTS === '0' ? test.skip : test;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let workload: Workload;
 let end: string;

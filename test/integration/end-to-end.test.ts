@@ -13,9 +13,8 @@ import type { JsonObject } from '../../src/definitions/model';
 import { generateWorkload } from '../../src/demo/workload';
 import { buildSendIndex, route } from '../../src/sinks/router';
 import { infra } from '../helpers/kafka';
-import { ROOT, produceClockTicks, produceMessages, processorEnv, simulate, startProcessor, waitCaughtUp } from '../helpers/processor';
+import { ROOT, produceClockTicks, produceMessages, processorEnv, simulate, sleep, startProcessor, waitCaughtUp } from '../helpers/processor';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('the receiver gets exactly the expected Segment payloads, once per message id', async () => {
   const received = new Map<string, Map<string, JsonObject>>();
