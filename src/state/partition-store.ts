@@ -94,7 +94,9 @@ export class PartitionStore {
       if (keys === null) olderLayout.push(this.readPieces(userId).then((user) => void out.set(userId, user)));
       else pending.push({ userId, core, pieces: new Map([[coreKeys[i] as string, text]]), keys });
     });
-    const values = await this.db.getMany(pending.flatMap((p) => p.keys));
+    // Most cores name no other piece (small instances and histories ride in them): then no second read.
+    const otherKeys = pending.flatMap((p) => p.keys);
+    const values = otherKeys.length === 0 ? [] : await this.db.getMany(otherKeys);
     let at = 0;
     for (const { userId, core, pieces, keys } of pending) {
       for (const key of keys) {
