@@ -31,6 +31,16 @@ export const DEFAULT_OPTIONS: EngineOptions = { maxInstances: 100, maxLifetime: 
 
 const DEDUP_SPAN = DAY;
 const DEDUP_MAX = 1000;
+/** Longer message ids are remembered by their hash, so 1,000 of them keep a user's state well under 1 MiB. */
+const DEDUP_ID_MAX = 64;
+
+/**
+ * The form a message id is remembered in: itself up to 64 characters, else `#` and its SHA-256 (65
+ * characters, so never equal to an id kept as it is).
+ */
+export function dedupId(messageId: string): string {
+  return messageId.length <= DEDUP_ID_MAX ? messageId : `#${sha256Hex(messageId)}`;
+}
 const RESTART_MAX = 100;
 const CONTEXT_MAX_BYTES = 64 * 1024;
 
@@ -619,9 +629,11 @@ export class Engine {
       stale++;
     }
     if (stale > 0) seen.splice(0, stale);
-    if (msg.messageId !== null) for (const [id] of seen) if (id === msg.messageId) return true;
+    const id = msg.messageId === null ? null : dedupId(msg.messageId);
+    // A long id is also compared as it is: states written before ids were capped hold long ones unhashed.
+    if (id !== null) for (const [seenId] of seen) if (seenId === id || seenId === msg.messageId) return true;
     state.processed++;
-    if (msg.messageId !== null) seen.push([msg.messageId, now, state.processed]);
+    if (id !== null) seen.push([id, now, state.processed]);
     return false;
   }
 

@@ -1,6 +1,7 @@
 // Messages (spec §2), the clock (§3) and journey context (§4.4).
 import { parseMessage } from '../../../src/ingest/message';
 import { TestDriver } from '../../helpers/test-driver';
+import { dedupId } from '../../../src/engine/engine';
 
 const T = (hhmm: string, day = '01'): string => `2026-03-${day}T${hhmm}:00.000Z`;
 
@@ -83,6 +84,40 @@ describe('deduplication', () => {
     const d = TestDriver.fromYaml(counter);
     d.track('u1', 'Go', T('10:00'), { n: 1 }).track('u1', 'Go', T('10:00'), { n: 2 });
     expect(d.transitions().map((t) => t.cause?.messageId)).toEqual([null, null]);
+  });
+
+  test('a long messageId is remembered by its hash: still deduplicated, the window stays small', () => {
+    const d = TestDriver.fromYaml(counter);
+    const long = 'x'.repeat(10_000);
+    d.track('u1', 'Go', T('10:00'), { n: 1 }, long);
+    d.track('u1', 'Go', T('10:01'), { n: 2 }, long); // ignored
+    d.track('u1', 'Go', T('10:02'), { n: 3 }, `${long}y`); // another id
+    const exactly64 = 'z'.repeat(64);
+    d.track('u1', 'Go', T('10:03'), { n: 4 }, exactly64);
+    d.track('u1', 'Go', T('10:04'), { n: 5 }, exactly64); // ignored
+    expect(d.transitions().filter((t) => t.reason === 'entry').map((t) => t.context.Go)).toEqual([{ n: 1 }, { n: 3 }, { n: 4 }]);
+    expect(d.sim.stats.duplicates).toBe(2);
+    const window = d.state('u1')?.dedup.map(([id]) => id) ?? [];
+    expect(window).toEqual([dedupId(long), dedupId(`${long}y`), exactly64]);
+    expect(window.every((id) => id.length <= 65)).toBe(true);
+    expect(dedupId(long)).toMatch(/^#[0-9a-f]{64}$/);
+  });
+
+  test('1,000 processed messages with 100 KiB ids keep the state under 200 KiB', () => {
+    const d = TestDriver.fromYaml(counter);
+    for (let i = 0; i < 1000; i++) d.track('u1', 'Other', T('10:00'), {}, `${i}-${'m'.repeat(100 * 1024)}`);
+    expect(Buffer.byteLength(JSON.stringify(d.state('u1')))).toBeLessThan(200 * 1024);
+  });
+
+  test('a state written before the cap (a long id kept as it is) still deduplicates that id', () => {
+    const long = 'q'.repeat(200);
+    const before = TestDriver.fromYaml(counter);
+    before.track('u1', 'Go', T('10:00'), { n: 1 }, 'other');
+    const state = before.state('u1');
+    if (state === undefined) throw new Error('no state');
+    state.dedup.push([long, Date.parse(T('10:00')), state.processed]);
+    before.track('u1', 'Go', T('10:01'), { n: 2 }, long); // the unhashed entry matches
+    expect(before.sim.stats.duplicates).toBe(1);
   });
 
   test('group and alias messages are deduplicated but trigger nothing', () => {
