@@ -19,7 +19,7 @@ import type { TopicNames } from '../kafka/topics';
 import type { ProcessorMetrics } from '../observability/processor-metrics';
 import { isCoreKey, parseCore, toPieces, userOfKey } from '../state/pieces';
 import { UpcomingTimers } from '../state/upcoming-timers';
-import { PartitionStore, timerKey, type LoadedUser, type StoreMeta, type StoreOp, type TimerEntry } from '../state/partition-store';
+import { PartitionStore, timerKey, type LoadedUser, type StoreMeta, type StoreOp, type StoreOptions, type TimerEntry } from '../state/partition-store';
 import type { TransitionEncoder } from '../codecs/transition-codec';
 import type { DeadLetter, DeadLetterEncoder } from '../codecs/dead-letter-codec';
 import { ErrorCodes } from '../errors';
@@ -265,7 +265,7 @@ export class PartitionTask {
    * they are exactly those of the restored state, even if the group's offsets were read stale.
    */
   private async restore(committed: Record<Side, string>): Promise<void> {
-    const store = this.store as PartitionStore;
+    const store = await this.reopenStore({ bulkLoad: true });
     const producer = this.producer as Producer;
     const { kafka, admin, topics, group, metrics } = this.ctx;
     const started = Date.now();
@@ -336,7 +336,18 @@ export class PartitionTask {
     }
     this.meta = { offsets: restored, changelogOffset: marker, clock };
     await store.apply([store.metaOp(this.meta)]);
+    // Back to the small memtable for processing; the reopen writes the bulk memtable to a table (part of the restore).
+    await this.reopenStore({});
     this.log.info({ records, seconds: (Date.now() - started) / 1000 }, 'state restored');
+  }
+
+  /** Closes the store and opens it again with other options (this.store is always the open one, or none). */
+  private async reopenStore(options: StoreOptions): Promise<PartitionStore> {
+    const old = this.store as PartitionStore;
+    this.store = undefined;
+    await old.close();
+    this.store = await PartitionStore.open(old.dir, options);
+    return this.store;
   }
 
   private async teardown(): Promise<void> {

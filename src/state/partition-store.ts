@@ -50,13 +50,26 @@ export function emptyMeta(): StoreMeta {
   return { offsets: {}, changelogOffset: '-1', clock: null };
 }
 
-export class PartitionStore {
-  private constructor(private readonly db: ClassicLevel<string, string>) {}
+export interface StoreOptions {
+  /**
+   * Bulk loading (a restore): a 64 MiB memtable instead of LevelDB's 4 MiB. Fewer, larger level-0 tables mean
+   * far less compaction while the whole state is written at once (restore 1M users: 58-63k -> 85-89k users/s,
+   * peak RSS +160 MB); reopened with the default afterwards, so processing keeps its small memtables.
+   */
+  bulkLoad?: boolean;
+}
 
-  static async open(dir: string): Promise<PartitionStore> {
-    const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+const BULK_WRITE_BUFFER_BYTES = 64 * 1024 * 1024;
+
+export class PartitionStore {
+  private constructor(private readonly db: ClassicLevel<string, string>, readonly dir: string) {}
+
+  static async open(dir: string, options: StoreOptions = {}): Promise<PartitionStore> {
+    const db = new ClassicLevel<string, string>(dir, {
+      keyEncoding: 'utf8', valueEncoding: 'utf8', ...(options.bulkLoad === true ? { writeBufferSize: BULK_WRITE_BUFFER_BYTES } : {}),
+    });
     await db.open();
-    return new PartitionStore(db);
+    return new PartitionStore(db, dir);
   }
 
   async meta(): Promise<StoreMeta> {
