@@ -352,7 +352,12 @@ async function registryAnswers(url) {
 
 /** A random Kafka cluster id: 16 bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
 function randomClusterId() {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
+  // As Kafka's own Uuid.randomUuid: never one starting with '-', which kafka-storage would read as an option
+  // ("argument --cluster-id/-t: expected one argument"; 1 start in 64 failed so).
+  for (;;) {
+    const id = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
