@@ -11,7 +11,7 @@
 // Logs JSON lines on stderr (`partition ready`); stops cleanly on SIGTERM.
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { sendOffsetsWithRetry } from '../src/kafka/eos';
+import { chunkBySize, sendOffsetsWithRetry } from '../src/kafka/eos';
 
 function log(msg: string, fields: Record<string, unknown> = {}): void {
   process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...fields })}\n`);
@@ -90,7 +90,8 @@ async function main(): Promise<void> {
         await serially(p, async () => {
           const txn = await producer.transaction();
           try {
-            await txn.send({ topic: output, messages: slice.map((m) => ({ key: m.key, value: m.value })) });
+            // Requests under the broker's record-batch limit, as the processor sends them (a slice of 5,000 did not fit).
+            for (const chunk of chunkBySize([{ topic: output, messages: slice.map((m) => ({ key: m.key, value: m.value })) }])) await txn.sendBatch({ topicMessages: chunk });
             await sendOffsetsWithRetry(txn, { consumerGroupId: group, topics: [{ topic: batch.topic, partitions: [{ partition: p, offset: (BigInt(last.offset) + 1n).toString() }] }] });
             await txn.commit();
           } catch (err) {

@@ -4,7 +4,7 @@
 // commit, while the broker still writes the previous transaction's markers, the call can fail with
 // CONCURRENT_TRANSACTIONS (or a coordinator that is loading or moved). Trying the whole `sendOffsets` again is
 // safe: adding the same group to the same transaction twice is a no-op for the broker.
-import type { Offsets, Transaction } from 'kafkajs';
+import type { Offsets, TopicMessages, Transaction } from 'kafkajs';
 
 export interface RetryOptions {
   /** Attempts after the first (default 20). */
@@ -41,4 +41,42 @@ export async function sendOffsetsWithRetry(transaction: Transaction, offsets: Of
       delay = Math.min(delay * 2, maxDelay);
     }
   }
+}
+
+/**
+ * Bytes per produce request: kafkajs sends one record batch per partition per request, and a batch over the
+ * broker's message.max.bytes (1 MiB by default) is refused (MESSAGE_TOO_LARGE), so a transaction's records are
+ * sent in requests of at most about this size.
+ */
+export const MAX_REQUEST_BYTES = 768 * 1024;
+
+/** Splits messages into produce requests of at most about `limit` bytes (a larger record goes alone). */
+export function chunkBySize(topicMessages: TopicMessages[], limit = MAX_REQUEST_BYTES): TopicMessages[][] {
+  const chunks: TopicMessages[][] = [];
+  let current = new Map<string, TopicMessages>();
+  let size = 0;
+  for (const { topic, messages } of topicMessages) {
+    for (const m of messages) {
+      const bytes = byteLength(m.key) + byteLength(m.value) + 64;
+      if (size > 0 && size + bytes > limit) {
+        chunks.push([...current.values()]);
+        current = new Map();
+        size = 0;
+      }
+      let entry = current.get(topic);
+      if (entry === undefined) {
+        entry = { topic, messages: [] };
+        current.set(topic, entry);
+      }
+      entry.messages.push(m);
+      size += bytes;
+    }
+  }
+  if (current.size > 0) chunks.push([...current.values()]);
+  return chunks;
+}
+
+function byteLength(v: Buffer | string | null | undefined): number {
+  if (v === null || v === undefined) return 0;
+  return typeof v === 'string' ? Buffer.byteLength(v) : v.length;
 }
