@@ -163,7 +163,8 @@ interface RestoreResult {
   usersPerSecond: number;
   recordsPerSecond: number;
   usersPerSecondUntilReady: number;
-  partitions: { partition: number; records: number; seconds: number }[];
+  /** Per partition: its records and seconds, of which until the first changelog records and reopening the store after. */
+  partitions: { partition: number; records: number; seconds: number; untilFirstRecordsSeconds: number; reopenSeconds: number }[];
   peakRssMB: number;
   load: [number, number, number];
 }
@@ -663,7 +664,10 @@ class Bench {
     const begun = child.logs.filter((x) => x.msg === 'restoring state from the changelog');
     const done = child.logs.filter((x) => x.msg === 'state restored');
     if (done.length < this.o.partitions) throw new Error(`restore: ${done.length} partitions restored, expected ${this.o.partitions}; output:\n${child.output()}`);
-    const partitions = done.map((x) => ({ partition: Number(x.partition), records: Number(x.records), seconds: Number(x.seconds) })).sort((a, b) => a.partition - b.partition);
+    const partitions = done.map((x) => ({
+      partition: Number(x.partition), records: Number(x.records), seconds: Number(x.seconds),
+      untilFirstRecordsSeconds: Number(x.untilFirstRecordsSeconds), reopenSeconds: Number(x.reopenSeconds),
+    })).sort((a, b) => a.partition - b.partition);
     const records = partitions.reduce((s, p) => s + p.records, 0);
     const span = (Math.max(...done.map(time)) - Math.min(...begun.map(time))) / 1000;
     const maxPartition = Math.max(...partitions.map((p) => p.seconds));
