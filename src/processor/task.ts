@@ -697,7 +697,10 @@ export class PartitionTask {
 
     metrics.batches.inc();
     if (timersDelta !== 0) metrics.timersPending.inc({ partition: String(this.partition) }, timersDelta);
-    for (const t of batch.transitions) metrics.transitions.inc({ journey: t.journey });
+    // Counted per journey first: one labelled increment per journey and batch, not one per transition.
+    const perJourney = new Map<string, number>();
+    for (const t of batch.transitions) perJourney.set(t.journey, (perJourney.get(t.journey) ?? 0) + 1);
+    for (const [journey, n] of perJourney) metrics.transitions.inc({ journey }, n);
     for (const s of SIDES) {
       const hw = this.highWatermark[s];
       const next = this.nextOffset[s];

@@ -161,9 +161,10 @@ describe('journeys process', () => {
       definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir: mkdtempSync(join(tmpdir(), 'jp-bad-')),
       group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'avro', metricsPort: 0,
     });
+    let metrics = '';
     try {
       await waitCaughtUp(env);
-      const metrics = await (await fetch(`http://127.0.0.1:${processor.metricsPort}/metrics`)).text();
+      metrics = await (await fetch(`http://127.0.0.1:${processor.metricsPort}/metrics`)).text();
       expect(metrics).toMatch(/journeys_records_dropped_total\{reason="no_user_id"\} 7/);
       expect(metrics).toMatch(/journeys_records_dropped_total\{reason="undecodable"\} 50/);
       expect(metrics).toMatch(/journeys_records_dropped_total\{reason="invalid"\} 65/);
@@ -205,5 +206,10 @@ describe('journeys process', () => {
     const users = new Set(transitions.map((t) => t.userId));
     for (const m of [...goodJson, ...goodAvro]) expect(users.has(m.userId)).toBe(true);
     expect([...users].some((u) => u.startsWith('bad-'))).toBe(false);
+    // The transitions metric counts each one, per journey.
+    const counted = new Map([...metrics.matchAll(/^journeys_transitions_total\{journey="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
+    const perJourney = new Map<string, number>();
+    for (const t of transitions) perJourney.set(t.journey, (perJourney.get(t.journey) ?? 0) + 1);
+    expect(counted).toEqual(perJourney);
   });
 });
