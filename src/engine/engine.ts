@@ -41,6 +41,7 @@ const DEDUP_ID_MAX = 64;
 export function dedupId(messageId: string): string {
   return messageId.length <= DEDUP_ID_MAX ? messageId : `#${sha256Hex(messageId)}`;
 }
+
 const RESTART_MAX = 100;
 const CONTEXT_MAX_BYTES = 64 * 1024;
 
