@@ -88,6 +88,7 @@ export class Processor {
       decoder: new MessageDecoder(registry, o.maxMessageBytes ?? 256 * 1024), transitionEncoder, encodeDeadLetter,
       stateDir: o.stateDir, clock: o.clock, metrics, log, maxBatch: o.maxBatch ?? 2000, cachedUsers: o.cachedUsers ?? 2000, maxIdleMs: o.maxIdleMs ?? 0, lagWaitMs: o.lagWaitMs ?? 10_000,
       wallNow: () => Date.now(),
+      partitionsHeld: () => processor.tasks.size,
     };
     const processor = new Processor(consumer, admin, ctx, metrics, log);
     processor.consumerOptions = consumerOptions;

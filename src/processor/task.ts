@@ -19,7 +19,7 @@ import type { TopicNames } from '../kafka/topics';
 import type { ProcessorMetrics } from '../observability/processor-metrics';
 import { isCoreKey, parseCore, toPieces, userOfKey } from '../state/pieces';
 import { UpcomingTimers } from '../state/upcoming-timers';
-import { PartitionStore, timerKey, type LoadedUser, type StoreMeta, type StoreOp, type StoreOptions, type TimerEntry } from '../state/partition-store';
+import { bulkLoadBufferBytes, PartitionStore, timerKey, type LoadedUser, type StoreMeta, type StoreOp, type StoreOptions, type TimerEntry } from '../state/partition-store';
 import type { TransitionEncoder } from '../codecs/transition-codec';
 import type { DeadLetter, DeadLetterEncoder } from '../codecs/dead-letter-codec';
 import { ErrorCodes } from '../errors';
@@ -53,6 +53,8 @@ export interface TaskContext {
   lagWaitMs: number;
   /** Wall clock (injected for tests of the scheduler; Date.now by default). */
   wallNow: () => number;
+  /** Partitions this process holds: restores running together share one memory budget for bulk loading. */
+  partitionsHeld: () => number;
 }
 
 type Side = 'events' | 'traits';
@@ -263,7 +265,7 @@ export class PartitionTask {
    * they are exactly those of the restored state, even if the group's offsets were read stale.
    */
   private async restore(committed: Record<Side, string>): Promise<void> {
-    const store = await this.reopenStore({ bulkLoad: true });
+    const store = await this.reopenStore({ writeBufferBytes: bulkLoadBufferBytes(this.ctx.partitionsHeld()) });
     const producer = this.producer as Producer;
     const { kafka, admin, topics, group, metrics } = this.ctx;
     const started = Date.now();

@@ -51,23 +51,34 @@ export function emptyMeta(): StoreMeta {
 }
 
 export interface StoreOptions {
-  /**
-   * Bulk loading (a restore): a 64 MiB memtable instead of LevelDB's 4 MiB. Fewer, larger level-0 tables mean
-   * far less compaction while the whole state is written at once (restore 1M users, same-run A/B: 58-63k ->
-   * 83-87k users/s with the reopen; the restore's peak RSS ~420 -> ~600-690 MB). The store is reopened with
-   * the default afterwards, so processing keeps its small memtables.
-   */
-  bulkLoad?: boolean;
+  /** LevelDB's memtable size (its default, 4 MiB, when not given). */
+  writeBufferBytes?: number;
 }
 
-const BULK_WRITE_BUFFER_BYTES = 64 * 1024 * 1024;
+/** What the memtables of the stores restoring at once may take together (each up to twice its size). */
+const BULK_LOAD_BUDGET_BYTES = 256 * 1024 * 1024;
+const BULK_WRITE_BUFFER_MAX = 64 * 1024 * 1024;
+const DEFAULT_WRITE_BUFFER = 4 * 1024 * 1024;
+
+/**
+ * The memtable for bulk loading a store (a restore) while `together` stores may restore at once: 64 MiB when
+ * 4 or fewer share the budget, less past that, never below LevelDB's 4 MiB default. Fewer, larger level-0
+ * tables mean far less compaction while the whole state is written (restore 1M users, same-run A/B: 58-63k ->
+ * 83-87k users/s with the reopen; the restore's peak RSS ~420 -> ~600-690 MB). The store is reopened with
+ * the default afterwards, so processing keeps its small memtables.
+ */
+export function bulkLoadBufferBytes(together: number): number {
+  const MiB = 1024 * 1024;
+  const share = Math.floor(BULK_LOAD_BUDGET_BYTES / Math.max(1, together) / MiB) * MiB;
+  return Math.max(DEFAULT_WRITE_BUFFER, Math.min(BULK_WRITE_BUFFER_MAX, share));
+}
 
 export class PartitionStore {
   private constructor(private readonly db: ClassicLevel<string, string>, readonly dir: string) {}
 
   static async open(dir: string, options: StoreOptions = {}): Promise<PartitionStore> {
     const db = new ClassicLevel<string, string>(dir, {
-      keyEncoding: 'utf8', valueEncoding: 'utf8', ...(options.bulkLoad === true ? { writeBufferSize: BULK_WRITE_BUFFER_BYTES } : {}),
+      keyEncoding: 'utf8', valueEncoding: 'utf8', ...(options.writeBufferBytes === undefined ? {} : { writeBufferSize: options.writeBufferBytes }),
     });
     await db.open();
     return new PartitionStore(db, dir);

@@ -4,7 +4,7 @@ import { newUserState, nextDue, type UserState } from '../../../src/engine/state
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PartitionStore, type StoreOp } from '../../../src/state/partition-store';
+import { bulkLoadBufferBytes, PartitionStore, type StoreOp } from '../../../src/state/partition-store';
 import { CORE_PIECE, INLINE_MAX, toPieces, userPrefix } from '../../../src/state/pieces';
 import { useTempStore } from '../../helpers/temp-store';
 
@@ -85,12 +85,17 @@ describe('PartitionStore.loadUsers', () => {
 });
 
 describe('PartitionStore bulk loading', () => {
+  test('the bulk-load memtable: 64 MiB for up to 4 partitions restoring together, a 256 MiB share (whole MiB) past that, at least 4 MiB', () => {
+    const MiB = 1024 * 1024;
+    expect([0, 1, 4, 5, 8, 16, 64, 1000].map((n) => bulkLoadBufferBytes(n) / MiB)).toEqual([64, 64, 64, 51, 32, 16, 4, 4]);
+  });
+
   test('a store written with the bulk-load memtable and reopened with the defaults reads back every user', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'journeys-bulk-'));
     try {
       // About 8 MB: past the default 4 MiB memtable, under the bulk one, so the reopen must recover it from the log.
       const users = Array.from({ length: 2000 }, (_, i) => userWith(`u${i}`, 2, true, true));
-      const bulk = await PartitionStore.open(dir, { bulkLoad: true });
+      const bulk = await PartitionStore.open(dir, { writeBufferBytes: bulkLoadBufferBytes(4) });
       for (let i = 0; i < users.length; i += 500) await bulk.apply(users.slice(i, i + 500).flatMap((u) => puts(toPieces(u))));
       // Nothing flushed to a table yet (the default memtable would have been, twice): the option took effect.
       expect(readdirSync(dir).filter((f) => f.endsWith('.ldb'))).toEqual([]);
