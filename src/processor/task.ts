@@ -98,6 +98,8 @@ const BUFFER_HIGH = 5000;
 const BUFFER_LOW = 1000;
 const WALL_TICK_MS = 250;
 const BLOCKED_POLL_MS = 20;
+/** A long restore logs its progress this often. */
+const RESTORE_PROGRESS_LOG_MS = 5000;
 /** Due timer-index entries taken at a time, their users read together. */
 const DUE_CHUNK = 500;
 
@@ -287,6 +289,7 @@ export class PartitionTask {
     let offsets: Record<string, string> | null = full ? null : this.meta.offsets;
     let records = 0;
     let firstBatchAt: number | undefined;
+    let lastProgressAt = started;
     // A batch's write to LevelDB runs while the next batch is fetched and decoded: at most one in flight, in order.
     let writing: Promise<void> = Promise.resolve();
     try {
@@ -320,6 +323,11 @@ export class PartitionTask {
             records += messages.length;
             metrics.restored.inc(messages.length);
             metrics.restoreRemaining.set(partitionLabel, remaining);
+            const now = Date.now();
+            if (now - lastProgressAt >= RESTORE_PROGRESS_LOG_MS) {
+              lastProgressAt = now;
+              this.log.info({ records, remaining, recordsPerSecond: Math.round(records / ((now - started) / 1000)) }, 'restoring: progress');
+            }
           });
           // A failed write fails the next batch or the end of the read, whichever comes first; not unhandled meanwhile.
           writing.catch(() => undefined);

@@ -114,10 +114,17 @@ faultTest('disk loss: the state dir deleted between runs is restored from the ch
   p.child.kill('SIGTERM');
   expect(await p.exited).toBe(0);
   rmSync(stateDir, { recursive: true, force: true });
-  p = startProcessor(env, TOPOLOGIES, stateDir);
+  p = startProcessor(env, TOPOLOGIES, stateDir, [], 'info');
   await waitProgress(env, total(), 0.7);
   p.child.kill('SIGKILL');
   await p.exited;
+  // The log tells of each partition's restore: where it starts, and how many records it took.
+  const lines = p.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg?: string; partition?: number; records?: number; full?: boolean });
+  const restoring = lines.filter((l) => l.msg === 'restoring state from the changelog');
+  const restored = lines.filter((l) => l.msg === 'state restored');
+  expect(restoring.map((l) => [l.partition, l.full]).sort()).toEqual(Array.from({ length: PARTITIONS }, (_, q) => [q, true]));
+  expect(restored.map((l) => l.partition).sort()).toEqual(Array.from({ length: PARTITIONS }, (_, q) => q));
+  for (const l of restored) expect(l.records).toBeGreaterThan(0);
   rmSync(stateDir, { recursive: true, force: true });
   p = startProcessor(env, TOPOLOGIES, stateDir);
   await finish(env, [p]);
