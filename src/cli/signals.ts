@@ -13,7 +13,7 @@ export interface StopSignals {
 }
 
 /** Signals this soon after the first are taken as the same stop request. */
-export const REPEAT_SIGNAL_GRACE_MS = 2000;
+const REPEAT_SIGNAL_GRACE_MS = 2000;
 
 export function listenForStop(command: string, graceMs = REPEAT_SIGNAL_GRACE_MS): StopSignals {
   let received: NodeJS.Signals | null = null;

@@ -6,8 +6,11 @@ import { join } from 'node:path';
 
 const SIGNALS = join(__dirname, '..', '..', '..', 'dist', 'cli', 'signals.js');
 
-/** A process that listens, and on the first signal stops by itself 1.5 s later (exit 0). */
-function listener(graceMs: number): { send: (s: NodeJS.Signals) => void; lines: (text: string) => Promise<void>; exited: Promise<number | null> } {
+/**
+ * Runs a process that listens (and on the first signal stops by itself 1.5 s later, exit 0), sends it `first`,
+ * then once it has taken that as a stop, `second`; its exit code.
+ */
+async function stopTwice(graceMs: number, first: NodeJS.Signals, second: NodeJS.Signals): Promise<number | null> {
   const script = `
     const { listenForStop } = require(${JSON.stringify(SIGNALS)});
     const s = listenForStop('test', ${graceMs});
@@ -15,39 +18,31 @@ function listener(graceMs: number): { send: (s: NodeJS.Signals) => void; lines: 
     setTimeout(() => process.exit(3), 30000);
     process.stdout.write('listening\\n');`;
   const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let out = '';
-  const waiters: { text: string; resolve: () => void }[] = [];
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    const waiting = waiters.splice(0);
-    for (const w of waiting) {
-      if (out.includes(w.text)) w.resolve();
-      else waiters.push(w);
-    }
+  const printed = (text: string): Promise<void> => new Promise((resolve) => {
+    const check = (): void => {
+      if (!out.includes(text)) return;
+      child.stdout.off('data', check);
+      resolve();
+    };
+    child.stdout.on('data', check);
+    check();
   });
-  return {
-    send: (s) => child.kill(s),
-    lines: (text) => new Promise<void>((resolve) => (out.includes(text) ? resolve() : waiters.push({ text, resolve }))),
-    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-  };
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  await printed('listening');
+  child.kill(first);
+  await printed(`stopping on ${first}`);
+  child.kill(second);
+  return exited;
 }
 
 describe('listenForStop', () => {
   test('SIGINT then SIGTERM at once (a Ctrl-C passed on by a parent): one clean stop, exit 0', async () => {
-    const p = listener(60_000);
-    await p.lines('listening');
-    p.send('SIGINT');
-    await p.lines('stopping on SIGINT');
-    p.send('SIGTERM');
-    expect(await p.exited).toBe(0);
+    expect(await stopTwice(60_000, 'SIGINT', 'SIGTERM')).toBe(0);
   });
 
   test('a signal after the grace period leaves at once: exit 1', async () => {
-    const p = listener(0);
-    await p.lines('listening');
-    p.send('SIGTERM');
-    await p.lines('stopping on SIGTERM');
-    p.send('SIGTERM');
-    expect(await p.exited).toBe(1);
+    expect(await stopTwice(0, 'SIGTERM', 'SIGTERM')).toBe(1);
   });
 });
