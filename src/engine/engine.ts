@@ -631,8 +631,9 @@ export class Engine {
     }
     if (stale > 0) seen.splice(0, stale);
     const id = msg.messageId === null ? null : dedupId(msg.messageId);
-    // A long id is also compared as it is: states written before ids were capped hold long ones unhashed.
-    if (id !== null) for (const [seenId] of seen) if (seenId === id || seenId === msg.messageId) return true;
+    // A hashed id is also compared as it came: states written before ids were capped hold long ones unhashed.
+    const unhashed = id === msg.messageId ? null : msg.messageId;
+    if (id !== null) for (const [seenId] of seen) if (seenId === id || seenId === unhashed) return true;
     state.processed++;
     if (id !== null) seen.push([id, now, state.processed]);
     return false;
