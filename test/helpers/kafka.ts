@@ -47,9 +47,14 @@ export async function connectedAdmin(kafka: Kafka = kafkaClient()): Promise<Admi
   return admin;
 }
 
-/** A connected producer with the default (murmur2, Java-compatible) partitioner. */
+/**
+ * A connected producer with the default (murmur2, Java-compatible) partitioner, idempotent: kafkajs sends one
+ * request per broker for all partitions and, when any partition fails (as one can right after topic creation),
+ * sends all of them again, so a plain producer can append a batch twice where the rest succeeded. Tests compare
+ * what the processor made of their input with `journeys simulate` on the input as written: it must be written once.
+ */
 export async function connectedProducer(kafka: Kafka, config: ProducerConfig = {}): Promise<Producer> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, ...config });
   await producer.connect();
   return producer;
 }

@@ -54,8 +54,13 @@ export function topicFlags(env: ProcessorEnv): string[] {
   return ['--group', env.group, '--events-topic', t.events, '--traits-topic', t.traits, '--transitions-topic', t.transitions, '--dlq-topic', t.dlq, '--changelog-topic', t.changelog];
 }
 
-/** Produces messages keyed by userId: identify to traits, everything else to events (JSON values). */
+/**
+ * Produces messages keyed by userId: identify to traits, everything else to events (JSON values). Checks that
+ * the topics grew by exactly the messages sent: a record written twice is input `journeys simulate` never sees.
+ */
 export async function produceMessages(env: ProcessorEnv, messages: Record<string, Json>[], chunk = 2000): Promise<void> {
+  const inputs = [env.topics.events, env.topics.traits];
+  const before = await Promise.all(inputs.map((t) => recordsIn(env.admin, t)));
   for (let i = 0; i < messages.length; i += chunk) {
     const part = messages.slice(i, i + chunk);
     const events = part.filter((m) => m.type !== 'identify');
@@ -68,6 +73,17 @@ export async function produceMessages(env: ProcessorEnv, messages: Record<string
       ].filter((t) => t.messages.length > 0),
     });
   }
+  const after = await Promise.all(inputs.map((t) => recordsIn(env.admin, t)));
+  const traits = messages.filter((m) => m.type === 'identify').length;
+  const written = { events: (after[0] ?? 0) - (before[0] ?? 0), traits: (after[1] ?? 0) - (before[1] ?? 0) };
+  if (written.events !== messages.length - traits || written.traits !== traits) {
+    throw new Error(`input written ${JSON.stringify(written)} records, sent ${JSON.stringify({ events: messages.length - traits, traits })}`);
+  }
+}
+
+/** The sum of a topic's partitions' end offsets (its records, for a topic written without transactions). */
+async function recordsIn(admin: Admin, topic: string): Promise<number> {
+  return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
 }
 
 /** One message without userId in every partition at `iso`: moves each partition's event clock there (spec §3). */

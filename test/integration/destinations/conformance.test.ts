@@ -104,7 +104,8 @@ let probe: Producer | null = null;
 async function shared(): Promise<{ kafka: Kafka; admin: Admin; probe: Producer }> {
   kafka ??= kafkaClient();
   admin ??= await connectedAdmin(kafka);
-  probe ??= await connectedProducer(kafka, { retry: { retries: 0 } });
+  // Not idempotent: a probe must fail at once with the broker's error, not be retried.
+  probe ??= await connectedProducer(kafka, { retry: { retries: 0 }, idempotent: false });
   return { kafka, admin, probe };
 }
 
