@@ -661,9 +661,9 @@ class Bench {
   }
 
   /**
-   * Restores twice: right after the run (the changelog as written: every update of a user since it began), then
-   * once the broker's log cleaner has compacted it (about one record per piece), as a restore after a lost disk
-   * finds a changelog in production.
+   * Restores twice: right after the run ("as written": the changelog as the run left it, every update of a user
+   * except those the cleaner already compacted while the run went on), then once the broker's log cleaner has
+   * caught up (about one record per piece), as a restore after a lost disk finds a changelog in production.
    */
   async restoreBoth(set: TopicSet, stateDir: string, users: number): Promise<{ asWritten: RestoreResult; compacted: RestoreResult }> {
     const asWritten = await this.restore(set, stateDir, users, 'as written');
