@@ -83,7 +83,16 @@ export async function produceMessages(env: ProcessorEnv, messages: Record<string
 
 /** The sum of a topic's partitions' end offsets (its records, for a topic written without transactions). */
 async function recordsIn(admin: Admin, topic: string): Promise<number> {
-  return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+    } catch (err) {
+      // Right after topic creation the broker may not lead the partitions yet (NOT_LEADER_OR_FOLLOWER, retriable):
+      // the very error that made a plain producer write a batch twice.
+      if (attempt >= 40 || (err as { retriable?: boolean }).retriable !== true) throw err;
+      await sleep(250);
+    }
+  }
 }
 
 /** One message without userId in every partition at `iso`: moves each partition's event clock there (spec §3). */
