@@ -280,7 +280,12 @@ export class PartitionTask {
 
     const logStart = (await admin.fetchTopicOffsets(topics.changelog)).find((o) => o.partition === this.partition)?.low ?? '0';
     const next = BigInt(this.meta.changelogOffset) + 1n;
-    const full = this.meta.changelogOffset === '-1' || next < BigInt(logStart);
+    // A store that has records from past the changelog's end (the marker is its last record) was built from another
+    // changelog: the topic was deleted and made again (a reset environment) or lost records. It cannot be caught
+    // up, only rebuilt. (Reading on from its position would wait for records that never come.)
+    const ahead = next > BigInt(marker);
+    if (ahead) this.log.warn({ storeChangelogOffset: this.meta.changelogOffset, changelogEnd: marker }, 'the store is ahead of the changelog (the topic was made again?): restoring from scratch');
+    const full = this.meta.changelogOffset === '-1' || next < BigInt(logStart) || ahead;
     if (full) await store.clear();
     const from = full ? logStart : next.toString();
     const partitionLabel = { partition: String(this.partition) };

@@ -48,6 +48,29 @@ export async function processorEnv(partitions: number, definitions: Definitions 
   };
 }
 
+/**
+ * Resets the environment as a user resetting theirs would: the env's topics and its group deleted and made again
+ * under the same names (empty), a new producer (an idempotent producer's sequences belong to the old partitions).
+ */
+export async function remakeTopics(env: ProcessorEnv, definitions: Definitions | null): Promise<void> {
+  const mine = (names: string[]) => names.filter((t) => t.startsWith(`${env.group}.`));
+  await env.producer.disconnect();
+  await env.admin.deleteGroups([env.group]);
+  await env.admin.deleteTopics({ topics: mine(await env.admin.listTopics()) });
+  while (mine(await env.admin.listTopics()).length > 0) await sleep(200);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await createTopics(env.admin, schemaRegistry(), env.topics, { partitions: env.partitions, replicationFactor: 1, definitions });
+      break;
+    } catch (err) {
+      // A topic just deleted can still be on its way out (TOPIC_ALREADY_EXISTS, "marked for deletion") for a moment.
+      if (attempt >= 40) throw err;
+      await sleep(250);
+    }
+  }
+  env.producer = await connectedProducer(env.kafka);
+}
+
 /** The topic flags for `journeys process` matching the env. */
 export function topicFlags(env: ProcessorEnv): string[] {
   const t = env.topics;

@@ -10,7 +10,7 @@ import { loadDefinitions } from '../../src/definitions';
 import { Processor } from '../../src/processor/processor';
 import { infra, schemaRegistry, uniqueName } from '../helpers/kafka';
 import {
-  ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, sleep, startProcessor, waitCaughtUp,
+  ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, remakeTopics, simulate, sleep, startProcessor, waitCaughtUp,
   type ProcessorEnv,
 } from '../helpers/processor';
 import { generateWorkload } from '../../src/demo/workload';
@@ -92,6 +92,36 @@ describe('journeys process', () => {
     expect(await run()).toContain("the group's committed offsets differ from the changelog's");
 
     const actual = await readTransitions(env);
+    expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
+    expect(actual).toHaveLength(expected.length);
+  });
+
+  test('a store left from topics since deleted and made again (a reset environment) is rebuilt from the new changelog, not trusted', async () => {
+    env = await processorEnv(2, defs);
+    const stateDir = join(env.stateRoot, 'reset');
+    const run = async (): Promise<string> => {
+      const p = startProcessor(env, TOPOLOGIES, stateDir, [], 'info');
+      await waitCaughtUp(env);
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+      return p.output();
+    };
+    // The same users twice: state kept from the first run would change what the second makes of them.
+    const first = generateWorkload(defs, { users: 100, messages: 1500, start: '2026-05-01T00:00:00.000Z', stepMs: 60_000, seed: 21 });
+    await produceMessages(env, first.messages);
+    await run();
+
+    await remakeTopics(env, defs);
+    const second = generateWorkload(defs, { users: 100, messages: 1500, start: '2026-06-01T00:00:00.000Z', stepMs: 60_000, seed: 22 });
+    const end = new Date(Date.parse(second.end) + 1000).toISOString();
+    await produceMessages(env, second.messages);
+    await produceClockTicks(env, end);
+    // Caught up from its position instead, the store would wait for changelog records that never come.
+    const output = await run();
+    expect(output.match(/the store is ahead of the changelog/g)).toHaveLength(2);
+
+    const actual = await readTransitions(env);
+    const expected = simulate(defs, second.messages, end);
     expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
     expect(actual).toHaveLength(expected.length);
   });
