@@ -450,6 +450,13 @@ class Bench {
     const t0 = performance.now();
     const n = await produceInputs(this.producer, sets.map((s) => ({ events: s.topics.events, traits: s.topics.traits })), records);
     progress(`  produced ${fmt(n)} messages to ${sets.length} topic set(s) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    // This producer is not idempotent (the latency phase sends concurrently): a send that failed for one partition
+    // is sent again for all, which can write records twice. A run on duplicated input would measure other work.
+    for (const set of sets) {
+      let written = 0;
+      for (const topic of [set.topics.events, set.topics.traits]) written += (await this.admin.fetchTopicOffsets(topic)).reduce((m, p) => m + Number(p.high), 0);
+      if (written !== n) throw new Error(`${set.group}: ${fmt(written)} input records written for ${fmt(n)} messages sent (a retried send wrote some twice); run again`);
+    }
     return n;
   }
 
