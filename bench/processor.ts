@@ -35,10 +35,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
-import { createTopics } from '../src/kafka/admin-topics';
+import { CHANGELOG_MIN_COMPACTION_LAG_MS, createTopics } from '../src/kafka/admin-topics';
 import { topicNames, type TopicNames } from '../src/kafka/topics';
 import { formatSummary, summarizeProfile, type ProfileSummary } from './cpuprofile';
 import { BENCH_AUDIENCES, BENCH_DESTINATIONS, BENCH_JOURNEYS } from './journeys';
@@ -344,10 +344,10 @@ class Bench {
     await this.producer.connect();
   }
 
-  async topicSet(name: string): Promise<TopicSet> {
+  async topicSet(name: string, changelogSegmentBytes?: number): Promise<TopicSet> {
     const group = `${this.runId}-${name}`;
     const topics = topicNames({ group, events: `${group}.events`, traits: `${group}.traits`, transitions: `${group}.transitions`, dlq: `${group}.dlq`, dlqPrefix: `${group}.dlq.` });
-    await createTopics(this.admin, null, topics, { partitions: this.o.partitions, replicationFactor: 1, definitions: null });
+    await createTopics(this.admin, null, topics, { partitions: this.o.partitions, replicationFactor: 1, definitions: null, ...(changelogSegmentBytes === undefined ? {} : { changelogSegmentBytes }) });
     const set = { group, topics };
     this.sets.push(set);
     return set;
@@ -647,15 +647,10 @@ class Bench {
   }
 
   async memoryLarge(): Promise<{ memory: MemoryResult; set: TopicSet; stateDir: string }> {
-    const set = await this.topicSet('ml');
     // The log cleaner compacts only rolled segments: at the default 1 GiB a changelog of this size would never
     // roll within the bench; 16 MiB segments let it compact as a production changelog's would. The topic's
-    // other settings (compact, min.compaction.lag.ms 60 s, dirty ratio 0.5) stay as `topics create` makes them.
-    // AlterConfigs replaces the topic's whole config: the settings it was created with are sent again.
-    const described = await this.admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: set.topics.changelog }] });
-    const own = (described.resources[0]?.configEntries ?? []).filter((e) => !e.isDefault && e.configName !== 'segment.bytes').map((e) => ({ name: e.configName, value: e.configValue }));
-    if (!own.some((e) => e.name === 'cleanup.policy' && e.value === 'compact')) throw new Error(`${set.topics.changelog} is not compacted: ${JSON.stringify(own)}`);
-    await this.admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: set.topics.changelog, configEntries: [...own, { name: 'segment.bytes', value: String(CHANGELOG_SEGMENT_BYTES) }] }] });
+    // other settings (compact, min.compaction.lag.ms 60 s, dirty ratio 0.5) are those `topics create` makes.
+    const set = await this.topicSet('ml', CHANGELOG_SEGMENT_BYTES);
     const n = await this.produce([set], oneMessagePerUser(this.o.largeUsers, WORKLOAD_START));
     await this.quiet(`memory, ${fmt(this.o.largeUsers)} users`);
     const stateDir = join(this.dir, 'state-ml');
@@ -680,15 +675,15 @@ class Bench {
   }
 
   /**
-   * Waits until the log cleaner is done with the changelog: past min.compaction.lag.ms (60 s) since the last
-   * write plus the cleaner's 15 s back-off, then until its partitions' size on disk has not changed for 30 s
-   * (at most 10 min). Without the broker's data dir (a broker from the environment) only the first part.
+   * Waits until the log cleaner is done with the changelog: past min.compaction.lag.ms since the last write plus
+   * the cleaner's back-off (log.cleaner.backoff.ms, 15 s), then until its partitions' size on disk has not
+   * changed for 30 s (at most 10 min). Without the broker's data dir (a broker from the environment) only the first part.
    */
   async waitForCompaction(set: TopicSet): Promise<number> {
     const started = performance.now();
-    await sleep(75_000);
-    const dataDir = this.brokerDataDir();
-    if (dataDir !== null) {
+    await sleep(CHANGELOG_MIN_COMPACTION_LAG_MS + 15_000);
+    const dataDir = this.infra.state.kafkaDataDir;
+    if (dataDir !== undefined && existsSync(dataDir)) {
       const size = (): number => readdirSync(dataDir).filter((d) => d.startsWith(`${set.topics.changelog}-`))
         .reduce((n, d) => n + readdirSync(join(dataDir, d)).filter((f) => f.endsWith('.log')).reduce((m, f) => m + statSync(join(dataDir, d, f)).size, 0), 0);
       let last = size();
@@ -704,17 +699,6 @@ class Bench {
       progress(`  changelog compacted: ${mb(last)} MB on disk`);
     }
     return round((performance.now() - started) / 1000, 1);
-  }
-
-  /** The broker's log dir when the infra state file names one (infra/infra.mjs writes it relative to its root). */
-  private brokerDataDir(): string | null {
-    const file = this.infra.state.stateFile;
-    if (file === undefined) return null;
-    const state = JSON.parse(readFileSync(file, 'utf8')) as { root?: string; kafka?: { dataDir?: string } };
-    const dir = state.kafka?.dataDir;
-    if (dir === undefined) return null;
-    const full = isAbsolute(dir) ? dir : join(state.root ?? dirname(dirname(file)), dir);
-    return existsSync(full) ? full : null;
   }
 
   async restore(set: TopicSet, stateDir: string, users: number, label: string): Promise<RestoreResult> {

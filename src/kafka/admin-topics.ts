@@ -8,12 +8,16 @@ import { ErrorCodes, JourneyError } from '../errors';
 import type { TopicNames } from './topics';
 
 const DLQ_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+/** The changelog's records stay uncompacted this long (the broker's log cleaner leaves them alone until then). */
+export const CHANGELOG_MIN_COMPACTION_LAG_MS = 60_000;
 
 export interface CreateTopicsOptions {
   partitions: number;
   /** -1: the broker's default. */
   replicationFactor: number;
   definitions: Definitions | null;
+  /** The changelog's segment size (the broker's default, 1 GiB, when not given): the cleaner compacts only rolled segments. */
+  changelogSegmentBytes?: number;
 }
 
 export interface CreateTopicsResult {
@@ -32,7 +36,13 @@ export function plannedTopics(topics: TopicNames, o: CreateTopicsOptions): ITopi
     { topic: topics.transitions, numPartitions: p, replicationFactor: rf },
     // A dead letter carries the original record plus why: allow records up to twice the default limit.
     { topic: topics.dlq, numPartitions: p, replicationFactor: rf, configEntries: [{ name: 'max.message.bytes', value: String(DLQ_MAX_MESSAGE_BYTES) }] },
-    { topic: topics.changelog, numPartitions: p, replicationFactor: rf, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.compaction.lag.ms', value: '60000' }] },
+    {
+      topic: topics.changelog, numPartitions: p, replicationFactor: rf,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'compact' }, { name: 'min.compaction.lag.ms', value: String(CHANGELOG_MIN_COMPACTION_LAG_MS) },
+        ...(o.changelogSegmentBytes === undefined ? [] : [{ name: 'segment.bytes', value: String(o.changelogSegmentBytes) }]),
+      ],
+    },
   ];
   for (const d of o.definitions?.destinations.values() ?? []) {
     list.push({ topic: topics.destinationDlq(d.id), numPartitions: p, replicationFactor: rf, configEntries: [{ name: 'max.message.bytes', value: String(DLQ_MAX_MESSAGE_BYTES) }] });

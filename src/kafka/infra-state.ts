@@ -18,14 +18,19 @@ export interface InfraState {
   kafkaVersion?: string;
   /** Registry product and version, e.g. `apicurio 2.6.13.Final` (state file only). */
   registryVersion?: string;
+  /** The broker's log dir, absolute (state file only): where the bench watches the log cleaner's work. */
+  kafkaDataDir?: string;
 }
 
 interface StateFileComponent {
   pid?: unknown;
   version?: unknown;
   kind?: unknown;
+  dataDir?: unknown;
 }
 interface StateFile {
+  /** The checkout infra/infra.mjs ran in; paths in the file are relative to it. */
+  root?: unknown;
   bootstrap?: unknown;
   registryUrl?: unknown;
   kafka?: StateFileComponent;
@@ -76,6 +81,8 @@ export function readStateFile(file: string): InfraState | undefined {
   const state: InfraState = { bootstrap, registryUrl, source: 'state-file', stateFile: file };
   if (typeof kafka?.version === 'string') state.kafkaVersion = kafka.version;
   if (typeof registry?.version === 'string') state.registryVersion = `${typeof registry.kind === 'string' ? `${registry.kind} ` : ''}${registry.version}`;
+  // .infra/state.json sits in the checkout's .infra/ when the file does not name its root.
+  if (typeof kafka?.dataDir === 'string') state.kafkaDataDir = resolve(typeof parsed.root === 'string' ? parsed.root : dirname(dirname(file)), kafka.dataDir);
   return state;
 }
 

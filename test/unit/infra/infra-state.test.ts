@@ -47,6 +47,17 @@ describe('readInfraState', () => {
     });
   });
 
+  it("resolves the broker's data dir against the root the state file names, else its checkout", () => {
+    const withDataDir = (root?: string) => writeFileSync(stateFile, JSON.stringify({
+      version: 1, ...(root === undefined ? {} : { root }), bootstrap: '127.0.0.1:19092', registryUrl: 'http://127.0.0.1:18081/apis/ccompat/v7',
+      kafka: { pid: process.pid, version: '4.1.2', dataDir: '.infra/kafka/data' }, registry: { pid: process.pid },
+    }));
+    withDataDir('/work/checkout');
+    expect(readInfraState({ JOURNEYS_INFRA_STATE: stateFile }).kafkaDataDir).toBe('/work/checkout/.infra/kafka/data');
+    withDataDir();
+    expect(readInfraState({ JOURNEYS_INFRA_STATE: stateFile }).kafkaDataDir).toBe(join(dir, '..', '.infra', 'kafka', 'data'));
+  });
+
   it('ignores a state file whose processes are gone and falls back to the environment', () => {
     write(deadPid(), process.pid);
     const state = readInfraState({ JOURNEYS_INFRA_STATE: stateFile, KAFKA_BOOTSTRAP: 'kafka:9092,kafka2:9092', SCHEMA_REGISTRY_URL: 'http://registry:8081/' });
