@@ -14,8 +14,12 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
-/** Broker errors after which the same transactional call may simply be tried again. */
-const RETRIABLE_TXN_ERRORS = new Set(['CONCURRENT_TRANSACTIONS', 'COORDINATOR_LOAD_IN_PROGRESS', 'COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR', 'REQUEST_TIMED_OUT']);
+/**
+ * Broker errors after which the same transactional call may simply be tried again, by kafkajs' names: error codes
+ * 14-16 (coordinator loading, not available, moved) are GROUP_LOAD_IN_PROGRESS, GROUP_COORDINATOR_NOT_AVAILABLE
+ * and NOT_COORDINATOR_FOR_GROUP there, whatever the coordinator's kind.
+ */
+const RETRIABLE_TXN_ERRORS = new Set(['CONCURRENT_TRANSACTIONS', 'GROUP_LOAD_IN_PROGRESS', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR_FOR_GROUP', 'REQUEST_TIMED_OUT']);
 
 export function isRetriableTxnError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
