@@ -1,7 +1,9 @@
 // Exactly-once building blocks on the real broker: a consume-transform-produce loop whose output and input
 // offsets go in one transaction (kafkajs `sendOffsets`), one transaction committed and one aborted. A
 // read_committed reader sees only the committed output; the group's committed offset moves only with it.
-import type { Admin, Kafka, Producer } from 'kafkajs';
+// And the transaction manager as patched (patches/kafkajs+2.2.4.patch): coordinators are found once, and
+// CONCURRENT_TRANSACTIONS right after a commit is tried again quietly.
+import { logLevel, type Admin, type Kafka, type LogEntry, type Producer } from 'kafkajs';
 import { sendOffsetsWithRetry } from '../../src/kafka/eos';
 import { connectedAdmin, connectedProducer, consumeUntil, createTopics, kafkaClient, onFatalCrash, testConsumer, uniqueName } from '../helpers/kafka';
 
@@ -85,5 +87,39 @@ describe('Kafka transactions', () => {
     // The group's offset moved with the committed transaction only: next to read is `fail-2` (offset 1).
     const [committed] = await admin.fetchOffsets({ groupId, topics: [input] });
     expect(committed!.partitions).toEqual([expect.objectContaining({ partition: 0, offset: '1' })]);
+  });
+
+  it('back-to-back transactions find their coordinators once and take CONCURRENT_TRANSACTIONS in their stride', async () => {
+    const input = uniqueName('it-tx-in');
+    const output = uniqueName('it-tx-out');
+    const groupId = uniqueName('it-tx-group');
+    await createTopics(admin, [{ topic: input }, { topic: output, partitions: 2 }]);
+    // kafkajs' own log lines at ERROR and above, from a client of its own.
+    const errors: string[] = [];
+    const client = kafkaClient({ logLevel: logLevel.ERROR, logCreator: () => ({ level, log }: LogEntry) => { if (level <= logLevel.ERROR) errors.push(log.message); } });
+    const producer = await connectedProducer(client, { transactionalId: uniqueName('it-tx-b2b'), idempotent: true, maxInFlightRequests: 1 });
+    const requests = new Map<string, number>();
+    producer.on(producer.events.REQUEST, (e) => requests.set(e.payload.apiName, (requests.get(e.payload.apiName) ?? 0) + 1));
+    const transactions = 60;
+    try {
+      for (let i = 0; i < transactions; i++) {
+        const txn = await producer.transaction();
+        await txn.sendBatch({ topicMessages: [{ topic: output, messages: [{ key: `k-${i}`, value: String(i), partition: 0 }, { key: `k-${i}`, value: String(i), partition: 1 }] }] });
+        await sendOffsetsWithRetry(txn, { consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: String(i + 1) }] }] });
+        await txn.commit();
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    const received = await consumeUntil(kafka, output, (rs) => rs.length >= 2 * transactions, { readUncommitted: false });
+    expect(received.map((r) => Number(r.message.value!.toString())).sort((a, b) => a - b)).toEqual(Array.from({ length: 2 * transactions }, (_, i) => Math.floor(i / 2)));
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [input] });
+    expect(committed!.partitions).toEqual([expect.objectContaining({ partition: 0, offset: String(transactions) })]);
+    // One FindCoordinator for the transaction, one for the group (upstream: four per transaction).
+    expect(requests.get('GroupCoordinator')).toBeLessThanOrEqual(2);
+    // The coordinator did answer CONCURRENT_TRANSACTIONS (an AddPartitionsToTxn more than one per transaction)...
+    expect(requests.get('AddPartitionsToTxn')).toBeGreaterThan(transactions);
+    // ...and nothing was logged as an error for it (upstream: two error lines each time).
+    expect(errors).toEqual([]);
   });
 });
