@@ -38,14 +38,15 @@ export async function processorEnv(partitions: number, definitions: Definitions 
   const kafka = kafkaClient();
   const admin = await connectedAdmin(kafka);
   await createTopics(admin, schemaRegistry(), topics, { partitions, replicationFactor: 1, definitions });
-  const producer = await connectedProducer(kafka);
-  return {
-    group, topics, partitions, kafka, admin, producer, stateRoot: mkdtempSync(join(tmpdir(), 'journeys-state-')),
+  const env: ProcessorEnv = {
+    group, topics, partitions, kafka, admin, producer: await connectedProducer(kafka), stateRoot: mkdtempSync(join(tmpdir(), 'journeys-state-')),
     close: async () => {
-      await producer.disconnect();
+      // The env's producer of now: remakeTopics replaces it (closing the first one left the new one's socket open).
+      await env.producer.disconnect();
       await admin.disconnect();
     },
   };
+  return env;
 }
 
 /**
