@@ -23,6 +23,12 @@ describe('docker-compose.yml', () => {
     expect(kafka.ports).toContain('9092:9092');
   });
 
+  it('tunes the broker as the local infra does for transactions (group coordinator writes not held back)', () => {
+    const properties = readFileSync(join(__dirname, '..', '..', '..', 'infra', 'kafka', 'server.properties'), 'utf8');
+    expect(properties).toMatch(/^group\.coordinator\.append\.linger\.ms=0$/m);
+    expect(compose.services.kafka!.environment?.KAFKA_GROUP_COORDINATOR_APPEND_LINGER_MS).toBe(0);
+  });
+
   it('has a Confluent schema registry that waits for a healthy broker', () => {
     const registry = compose.services['schema-registry']!;
     expect(registry.image).toMatch(/^confluentinc\/cp-schema-registry:\d+\.\d+\.\d+$/);
