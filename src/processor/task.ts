@@ -417,8 +417,8 @@ export class PartitionTask {
     for (;;) {
       const more = Math.min(this.ctx.maxBatch, batch.records + this.buffers.events.length + this.buffers.traits.length);
       if (more <= limit) break;
+      await this.prefetchInputUsers(batch, more - batch.records);
       limit = more;
-      await this.prefetchInputUsers(batch);
       let record: BufferedRecord | null = null;
       while (batch.records < limit && (record = await this.nextRecord()) !== null) await this.processRecord(batch, record);
       if (record === null) break; // the merge waits for the other input
@@ -554,15 +554,15 @@ export class PartitionTask {
   }
 
   /**
-   * Reads the users of the records this batch may take (up to a batch from each input's buffer) from the
-   * store together, rather than one by one as the merge reaches them: a cache miss then costs a share of a
-   * concurrent read, not a round trip to LevelDB's threads of its own.
+   * Reads the users of the records this batch may take next (`count` of them, from either input: as many from
+   * the head of each buffer) from the store together, rather than one by one as the merge reaches them: a cache
+   * miss then costs a share of a concurrent read, not a round trip to LevelDB's threads of its own.
    */
-  private async prefetchInputUsers(batch: Batch): Promise<void> {
+  private async prefetchInputUsers(batch: Batch, count: number): Promise<void> {
     const userIds = new Set<string>();
     for (const side of SIDES) {
       const buffer = this.buffers[side];
-      const n = Math.min(buffer.length, this.ctx.maxBatch);
+      const n = Math.min(buffer.length, count);
       for (let i = 0; i < n; i++) {
         const record = buffer.at(i) as BufferedRecord;
         record.decoded ??= await this.ctx.decoder.decode(record.message.value);
