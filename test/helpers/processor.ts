@@ -59,17 +59,21 @@ export async function remakeTopics(env: ProcessorEnv, definitions: Definitions |
   await env.admin.deleteGroups([env.group]);
   await env.admin.deleteTopics({ topics: mine(await env.admin.listTopics()) });
   while (mine(await env.admin.listTopics()).length > 0) await sleep(200);
+  // A topic just deleted can still be on its way out (TOPIC_ALREADY_EXISTS, "marked for deletion") for a moment.
+  await retried(() => createTopics(env.admin, schemaRegistry(), env.topics, { partitions: env.partitions, replicationFactor: 1, definitions }), () => true);
+  env.producer = await connectedProducer(env.kafka);
+}
+
+/** `fn()`, tried again every 250 ms (for up to 10 s) while it fails with an error `shouldRetry` accepts. */
+async function retried<T>(fn: () => Promise<T>, shouldRetry: (err: unknown) => boolean): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await createTopics(env.admin, schemaRegistry(), env.topics, { partitions: env.partitions, replicationFactor: 1, definitions });
-      break;
+      return await fn();
     } catch (err) {
-      // A topic just deleted can still be on its way out (TOPIC_ALREADY_EXISTS, "marked for deletion") for a moment.
-      if (attempt >= 40) throw err;
+      if (attempt >= 40 || !shouldRetry(err)) throw err;
       await sleep(250);
     }
   }
-  env.producer = await connectedProducer(env.kafka);
 }
 
 /** The topic flags for `journeys process` matching the env. */
@@ -107,16 +111,10 @@ export async function produceMessages(env: ProcessorEnv, messages: Record<string
 
 /** The sum of a topic's partitions' end offsets (its records, for a topic written without transactions). */
 async function recordsIn(admin: Admin, topic: string): Promise<number> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-    } catch (err) {
-      // Right after topic creation the broker may not lead the partitions yet (NOT_LEADER_OR_FOLLOWER, retriable):
-      // the very error that made a plain producer write a batch twice.
-      if (attempt >= 40 || (err as { retriable?: boolean }).retriable !== true) throw err;
-      await sleep(250);
-    }
-  }
+  // Right after topic creation the broker may not lead the partitions yet (NOT_LEADER_OR_FOLLOWER, retriable):
+  // the very error that made a plain producer write a batch twice.
+  const offsets = await retried(() => admin.fetchTopicOffsets(topic), (err) => (err as { retriable?: boolean }).retriable === true);
+  return offsets.reduce((n, p) => n + Number(p.high), 0);
 }
 
 /** One message without userId in every partition at `iso`: moves each partition's event clock there (spec §3). */
