@@ -1,8 +1,9 @@
-// A user's state split into pieces for LevelDB and the changelog: one core record, plus a piece of its own
-// for each live instance and each history signature too large to ride in the core, so that no record
-// approaches Kafka's 1 MiB limit however many instances or how much history a user has. Small instances and
-// histories ride in the core (which every message rewrites anyway) up to a fixed budget: most users are one
-// record to write, to restore and to read back. Keys sort by user, so one range read loads a user.
+// A user's state split into pieces for LevelDB and the changelog: one core record, plus, for a state too
+// large to be one record, a piece of its own for each live instance and each history signature too large to
+// ride in the core, so that no record approaches Kafka's 1 MiB limit however many instances or how much
+// history a user has. A state whose JSON fits the core budget is the core alone (one JSON.stringify: most
+// users, every message); past it, small instances and histories still ride in the core up to the budget.
+// Keys sort by user, so one range read loads a user.
 import type { Instance, JourneyState, SignatureHistory, UserState } from '../engine/state';
 import { ErrorCodes, JourneyError } from '../errors';
 
@@ -30,14 +31,18 @@ export interface CorePiece extends Omit<UserState, 'history' | 'journeys'> {
   own?: string[];
 }
 
-/** An instance or history whose JSON is longer than this gets a piece of its own... */
-export const INLINE_MAX = 1024;
-/** ...and so do those that would take the JSON the core holds inline past this (instances first, in order). */
+/** A state whose JSON, everything inline, is at most this long is one core piece. Past it... */
 export const CORE_INLINE_BUDGET = 16 * 1024;
+/** ...an instance or history whose JSON is longer than this gets a piece of its own, and so do those that
+ * would take the JSON the core holds inline past the budget (instances first, in order). */
+export const INLINE_MAX = 1024;
 
 /** key → JSON text of every piece of the state. */
 export function toPieces(state: UserState): Map<string, string> {
   const prefix = userPrefix(state.userId);
+  const whole = JSON.stringify(corePiece(state, coreJourneys(state, (_journeyId, inst) => inst), state.history, []));
+  if (whole.length <= CORE_INLINE_BUDGET) return new Map([[prefix + CORE_PIECE, whole]]);
+
   const pieces = new Map<string, string>();
   let budget = CORE_INLINE_BUDGET;
   /** Whether a piece of this JSON text rides in the core (and takes its share of the budget). */
@@ -46,17 +51,14 @@ export function toPieces(state: UserState): Map<string, string> {
     budget -= text.length;
     return true;
   };
-  const journeys: Record<string, CoreJourney> = {};
-  for (const [id, js] of Object.entries(state.journeys)) {
-    if (js.entries === 0 && js.lastEndAt === null && !js.conditionTrue && js.instances.length === 0) continue;
-    const cj: CoreJourney = { entries: js.entries, lastEndAt: js.lastEndAt, conditionTrue: js.conditionTrue, live: js.instances.map((i) => i.seq) };
-    for (const inst of js.instances) {
-      const text = JSON.stringify(inst);
-      if (fitsCore(text)) (cj.inline ??= {})[inst.seq] = inst;
-      else pieces.set(`${prefix}i/${encodeURIComponent(id)}/${inst.seq}`, text);
-    }
-    journeys[id] = cj;
-  }
+  const inlineInstance = (journeyId: string, inst: Instance): Instance | undefined => {
+    const text = JSON.stringify(inst);
+    if (fitsCore(text)) return inst;
+    pieces.set(`${prefix}i/${encodeURIComponent(journeyId)}/${inst.seq}`, text);
+    return undefined;
+  };
+  // Instances first (the core takes them in order), then histories.
+  const journeys = coreJourneys(state, inlineInstance);
   const inline: Record<string, SignatureHistory> = {};
   const own: string[] = [];
   for (const [sig, h] of Object.entries(state.history)) {
@@ -67,12 +69,32 @@ export function toPieces(state: UserState): Map<string, string> {
       own.push(sig);
     }
   }
-  const core: CorePiece = {
-    v: state.v, userId: state.userId, now: state.now, traits: state.traits, processed: state.processed, dedup: state.dedup,
-    journeys, history: inline, own, timers: state.timers, timerSeq: state.timerSeq, flipAt: state.flipAt,
-  };
-  pieces.set(prefix + CORE_PIECE, JSON.stringify(core));
+  pieces.set(prefix + CORE_PIECE, JSON.stringify(corePiece(state, journeys, inline, own)));
   return pieces;
+}
+
+type InlineChoice = (journeyId: string, inst: Instance) => Instance | undefined;
+
+/** The core's journeys (never-entered ones left out), each live instance inline when `choose` returns it. */
+function coreJourneys(state: UserState, choose: InlineChoice): Record<string, CoreJourney> {
+  const journeys: Record<string, CoreJourney> = {};
+  for (const [id, js] of Object.entries(state.journeys)) {
+    if (js.entries === 0 && js.lastEndAt === null && !js.conditionTrue && js.instances.length === 0) continue;
+    const cj: CoreJourney = { entries: js.entries, lastEndAt: js.lastEndAt, conditionTrue: js.conditionTrue, live: js.instances.map((i) => i.seq) };
+    for (const inst of js.instances) {
+      const kept = choose(id, inst);
+      if (kept !== undefined) (cj.inline ??= {})[inst.seq] = kept;
+    }
+    journeys[id] = cj;
+  }
+  return journeys;
+}
+
+function corePiece(state: UserState, journeys: Record<string, CoreJourney>, history: Record<string, SignatureHistory>, own: string[]): CorePiece {
+  return {
+    v: state.v, userId: state.userId, now: state.now, traits: state.traits, processed: state.processed, dedup: state.dedup,
+    journeys, history, own, timers: state.timers, timerSeq: state.timerSeq, flipAt: state.flipAt,
+  };
 }
 
 /** Reassembles a state from its pieces (keys relative or absolute); undefined without a core piece. */

@@ -5,12 +5,13 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bulkLoadBufferBytes, PartitionStore, type StoreOp } from '../../../src/state/partition-store';
-import { CORE_PIECE, INLINE_MAX, toPieces, userPrefix } from '../../../src/state/pieces';
+import { CORE_INLINE_BUDGET, CORE_PIECE, INLINE_MAX, toPieces, userPrefix } from '../../../src/state/pieces';
 import { useTempStore } from '../../helpers/temp-store';
 
-/** bigInstances: too large to ride in the core, so each is a piece of its own. */
+/** bigInstances: too large to ride in the core, so each is a piece of its own (with a trait that takes the state past the core budget). */
 function userWith(userId: string, instances: number, bigHistory: boolean, bigInstances = false): UserState {
   const s = newUserState(userId, 1000);
+  if (bigInstances) s.traits = { notes: 'n'.repeat(CORE_INLINE_BUDGET) };
   s.processed = 1;
   s.history = { small: { n: 1, ts: [1000] } };
   if (bigHistory) s.history.big = { n: 100, ts: Array.from({ length: 100 }, (_, i) => 1_700_000_000_000 + i) };
@@ -94,7 +95,7 @@ describe('PartitionStore bulk loading', () => {
     const dir = mkdtempSync(join(tmpdir(), 'journeys-bulk-'));
     try {
       // About 8 MB: past the default 4 MiB memtable, under the bulk one, so the reopen must recover it from the log.
-      const users = Array.from({ length: 2000 }, (_, i) => userWith(`u${i}`, 2, true, true));
+      const users = Array.from({ length: 4000 }, (_, i) => userWith(`u${i}`, 2, true));
       const bulk = await PartitionStore.open(dir, { writeBufferBytes: bulkLoadBufferBytes(4) });
       for (let i = 0; i < users.length; i += 500) await bulk.apply(users.slice(i, i + 500).flatMap((u) => puts(toPieces(u))));
       // Nothing flushed to a table yet (the default memtable would have been, twice): the option took effect.

@@ -18,9 +18,10 @@ function coreOf(userId: string, pieces: Map<string, string>): CoreView {
   return JSON.parse(pieces.get(userPrefix(userId) + CORE_PIECE) as string) as CoreView;
 }
 
+/** A state past the core budget (a long trait), so its large instance and history get pieces of their own. */
 function sampleState(): UserState {
   const s = newUserState('user/1 é', 5000);
-  s.traits = { plan: 'pro' };
+  s.traits = { plan: 'pro', notes: 'n'.repeat(CORE_INLINE_BUDGET) };
   s.processed = 3;
   s.dedup = [['m1', 4000, 1], ['m2', 4500, 2], ['m3', 5000, 3]];
   s.history = {
@@ -43,7 +44,19 @@ describe('state pieces', () => {
   const prefix = userPrefix(state.userId);
   const rel = [...pieces.keys()].map((k) => k.slice(prefix.length)).sort();
 
-  test('one core; a piece of its own per live instance and per history too long for the core', () => {
+  test('a state whose JSON fits the budget is the core alone, large instances and histories included', () => {
+    const small = sampleState();
+    small.traits = { plan: 'pro' };
+    expect(JSON.stringify(small.history.big).length).toBeGreaterThan(INLINE_MAX);
+    const out = toPieces(small);
+    expect(relKeys(small.userId, out)).toEqual([CORE_PIECE]);
+    expect((out.get(userPrefix(small.userId) + CORE_PIECE) as string).length).toBeLessThanOrEqual(CORE_INLINE_BUDGET);
+    expect(Object.keys(coreOf(small.userId, out).journeys.entered?.inline ?? {})).toEqual(['2', '3']);
+    const { never: _never, ...journeys } = small.journeys;
+    expect(fromPieces(small.userId, out)).toEqual({ ...small, journeys });
+  });
+
+  test('past the budget: one core; a piece of its own per live instance and per history too long for the core', () => {
     expect(JSON.stringify(state.history.big).length).toBeGreaterThan(INLINE_MAX);
     expect(rel).toEqual([CORE_PIECE, 'h/big', 'i/entered/3']);
     const core = coreOf(state.userId, pieces);
