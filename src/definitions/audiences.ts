@@ -11,10 +11,13 @@ export type RawAudiencesFile = TypeOf<typeof audiencesFile>;
 export interface BuiltAudiences {
   audiences: Map<string, Audience>;
   ids: Set<string>;
+  /** Audiences that cannot be used (invalid, or on a cycle), with the line of their first problem. */
+  unusable: Map<string, number>;
 }
 
 export function buildAudiences(raw: RawAudiencesFile, report: Reporter): BuiltAudiences {
   const audiences = new Map<string, Audience>();
+  const unusable = new Map<string, number>();
   const firstLine = new Map<string, number>();
   const mentions = new Map<string, Located<string>[]>();
   for (const a of raw.audiences ?? []) {
@@ -28,15 +31,17 @@ export function buildAudiences(raw: RawAudiencesFile, report: Reporter): BuiltAu
     firstLine.set(a.id, line);
     const refs: Located<string>[] = [];
     mentions.set(a.id, refs);
+    const before = report.count;
     const condition = a.condition === undefined ? undefined : buildCondition(a.condition, report, { place: `audience '${a.id}'`, contextAllowed: false, audiences: refs });
-    if (a.$ok && condition !== undefined) audiences.set(a.id, { id: a.id, condition });
+    if (a.$ok && condition !== undefined && report.count === before) audiences.set(a.id, { id: a.id, condition });
+    else unusable.set(a.id, line);
   }
-  checkCycles(mentions, report);
-  return { audiences, ids: new Set(firstLine.keys()) };
+  checkCycles(mentions, report, unusable);
+  return { audiences, ids: new Set(firstLine.keys()), unusable };
 }
 
 /** An audience may name other audiences, but never (through others) itself. */
-function checkCycles(mentions: Map<string, Located<string>[]>, report: Reporter): void {
+function checkCycles(mentions: Map<string, Located<string>[]>, report: Reporter, unusable: Map<string, number>): void {
   const state = new Map<string, 'open' | 'done'>();
   const path: string[] = [];
   const visit = (id: string): void => {
@@ -46,8 +51,10 @@ function checkCycles(mentions: Map<string, Located<string>[]>, report: Reporter)
       if (!mentions.has(ref.value)) continue; // not an audience of this file: a boolean trait
       const s = state.get(ref.value);
       if (s === 'open') {
-        const cycle = [...path.slice(path.indexOf(ref.value)), ref.value].join(' → ');
+        const members = path.slice(path.indexOf(ref.value));
+        const cycle = [...members, ref.value].join(' → ');
         report.add(ref.line, `audience cycle: ${cycle} (an audience cannot include itself, directly or through others)`);
+        for (const m of members) if (!unusable.has(m)) unusable.set(m, ref.line);
       } else if (s === undefined) {
         visit(ref.value);
       }

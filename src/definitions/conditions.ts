@@ -13,7 +13,7 @@ export interface ConditionScope {
   place: string;
   /** `context` leaves are allowed only in `split`, `branch` and `waitUntil` steps. */
   contextAllowed: boolean;
-  /** Audience names the condition mentions, with their lines (for audience cycles). */
+  /** Audience names the condition mentions, with their lines (for audience cycles and unusable audiences). */
   audiences?: Located<string>[];
 }
 

@@ -20,10 +20,13 @@ export interface BuiltDestinations {
   destinations: Map<string, Destination>;
   /** Every id written in the file, also of destinations that are otherwise invalid. */
   ids: Set<string>;
+  /** Destinations that cannot be used (invalid), with their line. */
+  unusable: Map<string, number>;
 }
 
 export function buildDestinations(raw: RawDestinationsFile, report: Reporter): BuiltDestinations {
   const destinations = new Map<string, Destination>();
+  const unusable = new Map<string, number>();
   const firstLine = new Map<string, number>();
   for (const d of raw.destinations ?? []) {
     if (d.id === undefined) continue;
@@ -34,7 +37,10 @@ export function buildDestinations(raw: RawDestinationsFile, report: Reporter): B
       continue;
     }
     firstLine.set(d.id, line);
-    if (!d.$ok) continue;
+    if (!d.$ok) {
+      unusable.set(d.id, line);
+      continue;
+    }
     if (d.kind === 'kafka') {
       destinations.set(d.id, { id: d.id, type: 'kafka', format: d.format, topic: d.topic });
     } else {
@@ -54,5 +60,5 @@ export function buildDestinations(raw: RawDestinationsFile, report: Reporter): B
       });
     }
   }
-  return { destinations, ids: new Set(firstLine.keys()) };
+  return { destinations, ids: new Set(firstLine.keys()), unusable };
 }

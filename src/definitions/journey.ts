@@ -14,6 +14,8 @@ import { didYouMean, type Reporter } from './problems';
 export interface JourneyRefs {
   /** `send.to` and `exit.send.to` entries. */
   destinations: Located<string>[];
+  /** `audience` leaves of its conditions. */
+  audiences: Located<string>[];
 }
 
 export interface BuiltJourney {
@@ -27,7 +29,7 @@ export interface BuiltJourney {
 /** Builds the model of one journey file, reporting every problem into `report`. */
 export function buildJourney(raw: RawJourney, file: string, report: Reporter): BuiltJourney {
   const before = report.count;
-  const refs: JourneyRefs = { destinations: [] };
+  const refs: JourneyRefs = { destinations: [], audiences: [] };
   const id = raw.journey === undefined ? null : { value: raw.journey, line: raw.$at.journey ?? raw.$line };
   // Written, even if invalid (reported there): sameKey is then allowed.
   const hasKey = raw.entry?.kind === 'event' && raw.entry.$at.key !== undefined;
@@ -78,7 +80,7 @@ interface Context {
 
 function condition(raw: RawCondition | undefined, cx: Context, place: string, contextAllowed = false): Condition | undefined {
   if (raw === undefined) return undefined;
-  const scope: ConditionScope = { place, contextAllowed };
+  const scope: ConditionScope = { place, contextAllowed, audiences: cx.refs.audiences };
   return buildCondition(raw, cx.report, scope);
 }
 

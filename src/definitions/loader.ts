@@ -212,7 +212,7 @@ function checkSet(set: FileSet): Checked {
   };
 
   // destinations.yaml: `known` is false when the file is missing or unreadable.
-  let destinations: BuiltDestinations = { destinations: new Map(), ids: new Set() };
+  let destinations: BuiltDestinations = { destinations: new Map(), ids: new Set(), unusable: new Map() };
   let destinationsKnown = set.destinations === null;
   if (set.destinations !== null) {
     const report = reporter(set.destinations);
@@ -225,7 +225,7 @@ function checkSet(set: FileSet): Checked {
     }
   }
 
-  let audiences: BuiltAudiences = { audiences: new Map(), ids: new Set() };
+  let audiences: BuiltAudiences = { audiences: new Map(), ids: new Set(), unusable: new Map() };
   if (set.audiences !== null) {
     const report = reporter(set.audiences);
     const root = source(set.audiences, report);
@@ -250,6 +250,16 @@ function checkSet(set: FileSet): Checked {
       } else {
         journeyIds.set(built.id.value, { file, line: built.id.line });
       }
+    }
+    // A reference to a destination or audience that its own file gets wrong is pointed out here too: the
+    // journey cannot run until that is fixed.
+    for (const to of built.refs.destinations) {
+      const line = destinations.unusable.get(to.value);
+      if (line !== undefined) report.add(to.line, `destination '${to.value}' in send.to cannot be used: ${DESTINATIONS_FILE}:${line} has a problem with it`);
+    }
+    for (const a of built.refs.audiences) {
+      const line = audiences.unusable.get(a.value);
+      if (line !== undefined) report.add(a.line, `audience '${a.value}' cannot be used: ${AUDIENCES_FILE}:${line} has a problem with it`);
     }
     if (destinationsKnown) {
       for (const to of built.refs.destinations) {

@@ -2,7 +2,7 @@
 // `validatePaths` reads, and `loadDefinitions` refusing anything invalid.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDefinitions, validatePaths, validateTopologies } from '../../../src/definitions';
+import { loadDefinitions, validatePaths, validateTopologies, type Problem } from '../../../src/definitions';
 import { ErrorCodes, JourneyError } from '../../../src/errors';
 import { DESTINATIONS, FIXTURES, byLine, found, listing, markers, topology, yaml } from './helpers';
 
@@ -158,6 +158,11 @@ describe('audiences.yaml', () => {
   });
 });
 
+/** `file:line: message`, the file relative to `dir`. */
+function relative(dir: string, problems: Problem[]): string[] {
+  return problems.map((p) => `${p.file.slice(dir.length + 1)}:${p.line}: ${p.message}`);
+}
+
 describe('across files', () => {
   test('journey ids are unique across files (the later file in byte order is reported)', () => {
     const dir = topology({
@@ -166,6 +171,27 @@ describe('across files', () => {
     });
     expect(validatePaths([dir])).toEqual([
       { file: join(dir, 'b.journey.yaml'), line: 1, message: `duplicate journey id 'same': ${join(dir, 'a.journey.yaml')}:2 has it already (journey ids are unique across files)` },
+    ]);
+  });
+
+  test('a journey that names an audience on a cycle, or an invalid one, is reported at the reference too', () => {
+    const dir = topology({
+      'j.journey.yaml': 'journey: j\nentry:\n  event: A\n  when: { any: [{ audience: a }, { audience: ok }] }\nexit:\n  condition: { audience: ctx }\nsteps: [{ id: a, wait: 1h }]\n',
+      'audiences.yaml': 'audiences:\n  - { id: a, condition: { audience: b } }\n  - { id: b, condition: { audience: a } }\n  - { id: ok, condition: { audience: b } }\n  - { id: ctx, condition: { context: A.x, exists: true } }\n',
+    });
+    expect(relative(dir, validatePaths([dir]))).toEqual([
+      "audiences.yaml:3: audience cycle: a → b → a (an audience cannot include itself, directly or through others)",
+      'audiences.yaml:5: context conditions are only allowed in split, branch and waitUntil steps, not in audience \'ctx\'',
+      "j.journey.yaml:4: audience 'a' cannot be used: audiences.yaml:3 has a problem with it",
+      "j.journey.yaml:6: audience 'ctx' cannot be used: audiences.yaml:5 has a problem with it",
+    ]);
+  });
+
+  test('a send to a destination that destinations.yaml gets wrong is reported at the send too', () => {
+    const dir = topology({ 'j.journey.yaml': JOURNEY, 'destinations.yaml': 'destinations:\n  - { id: crm, type: kafka, format: transition }\n' });
+    expect(relative(dir, validatePaths([dir]))).toEqual([
+      "destinations.yaml:2: a kafka destination needs 'topic'",
+      "j.journey.yaml:4: destination 'crm' in send.to cannot be used: destinations.yaml:2 has a problem with it",
     ]);
   });
 
