@@ -1,7 +1,7 @@
 // YAML 1.2 (core schema) into a small located tree: maps, lists and scalars, each with the 1-based line it
 // starts on. Syntax errors, duplicate keys, unknown aliases and non-JSON values (tags such as !!timestamp
 // or !!binary) are reported with their line; the rest of the definitions code reads only this tree.
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type ScalarTag, type Tags } from 'yaml';
 import type { Json } from './model';
 import { show, type Reporter } from './problems';
 
@@ -48,6 +48,12 @@ export function toJson(node: YNode): Json {
 
 const MAX_DEPTH = 200;
 
+const BOOL_TAG = 'tag:yaml.org,2002:bool';
+
+function onlyLowercaseBooleans(tags: Tags): Tags {
+  return tags.map((t) => (typeof t === 'object' && t.tag === BOOL_TAG ? { ...(t as ScalarTag), test: /^(?:true|false)$/ } : t));
+}
+
 /**
  * Parses one YAML document. Returns `undefined` when the file cannot be read as YAML (the reasons are
  * reported), `null` for an empty document, else the root node.
@@ -60,6 +66,8 @@ export function readYaml(text: string, report: Reporter): YNode | null | undefin
     prettyErrors: false,
     version: '1.2',
     schema: 'core',
+    // Spec §4: only `true` and `false` are booleans (the core schema also reads True, TRUE, False, FALSE).
+    customTags: onlyLowercaseBooleans,
     uniqueKeys: false, // checked below, with the key and the line of its first use
   });
   if (!Array.isArray(docs)) return null; // an empty stream
