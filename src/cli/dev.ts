@@ -83,6 +83,11 @@ function describe(m: unknown): string {
   return JSON.stringify(m).slice(0, 120);
 }
 
+const USAGE = `usage: journeys dev [--topologies <dir>] [--users N] [--rate N] [--receiver-port N] [--state-dir <dir>] [--duration <seconds>]
+                   [--processor-metrics-port N] [--sink-metrics-port N] [--bootstrap host:port] [--registry url] [topic flags]
+  Creates the topics, runs the processor (event clock), the sinks, a local webhook receiver and a demo producer;
+  Ctrl-C stops everything.`;
+
 async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -194,4 +199,4 @@ async function run(argv: string[]): Promise<number> {
   return codes.every((c) => c === 0) ? 0 : 1;
 }
 
-export const command = { summary: 'run everything locally: topics, processor, sinks, a webhook receiver and a demo producer', run };
+export const command = { summary: 'run everything locally: topics, processor, sinks, a webhook receiver and a demo producer', usage: USAGE, run };

@@ -32,14 +32,9 @@ async function replay(argv: string[]): Promise<number> {
       'dlq-topic-prefix': { type: 'string' },
       'retry-initial-ms': { type: 'string' },
       'retry-max-ms': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
-  if (values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   if (values.destination === undefined) bad('--destination is required');
   const retry = retryFlags(values, USAGE);
   const definitions = loadOrReport(values.topologies);
@@ -68,7 +63,7 @@ async function replay(argv: string[]): Promise<number> {
 function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'replay') return replay(rest);
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+  if (sub === undefined || sub === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return Promise.resolve(sub === undefined ? 2 : 0);
   }
@@ -76,4 +71,4 @@ function run(argv: string[]): Promise<number> {
   return Promise.resolve(2);
 }
 
-export const command = { summary: 'dead-letter topics of destinations: `dlq replay --destination <id>` re-delivers them', run };
+export const command = { summary: 'dead-letter topics of destinations: `dlq replay --destination <id>` re-delivers them', usage: USAGE, run };

@@ -2,7 +2,7 @@
 // so `journeys validate` does not pay for the Kafka client.
 import { JourneyError } from '../errors';
 
-type Command = { summary: string; run: (argv: string[]) => Promise<number> };
+type Command = { summary: string; usage: string; run: (argv: string[]) => Promise<number> };
 
 const commands: Record<string, () => Command> = {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -38,7 +38,22 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`journeys: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
-  return load().run(rest);
+  const command = load();
+  const options = rest.indexOf('--') < 0 ? rest : rest.slice(0, rest.indexOf('--'));
+  if (options.includes('--help') || options.includes('-h')) {
+    process.stdout.write(`${command.usage.trimEnd()}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    // node:util parseArgs: an unknown option, a missing value... The message says which; no stack trace.
+    if (err instanceof TypeError && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) {
+      process.stderr.write(`journeys ${name}: ${err.message}\n${command.usage.trimEnd()}\n`);
+      return 2;
+    }
+    throw err;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -80,4 +80,4 @@ async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-export const command = { summary: 'run the stream processor: events + traits in, transitions out, exactly once', run };
+export const command = { summary: 'run the stream processor: events + traits in, transitions out, exactly once', usage: USAGE, run };

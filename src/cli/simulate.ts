@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadDefinitions } from '../definitions';
 import { DAY, parseDuration } from '../lib/duration';
-import { parseTimestamp } from '../lib/time';
+import { parseDate } from '../lib/time';
 import { parseMessage } from '../ingest/message';
 import { Simulator } from '../engine/simulator';
 import type { Transition } from '../engine/transition';
@@ -33,8 +33,9 @@ async function run(argv: string[]): Promise<number> {
   if (values.events === undefined) fail('--events is required');
   let until: number | null = null;
   if (values.until !== undefined) {
-    until = parseTimestamp(values.until);
-    if (until === null) fail(`--until ${values.until} is not an ISO-8601 time with Z or an offset`);
+    // Read as UTC when it has no zone (everything is UTC, spec §8); a plain date is its midnight.
+    until = parseDate(values.until);
+    if (until === null) fail(`--until ${values.until} is not an ISO-8601 date or time`);
   }
   const options: { maxInstances?: number; maxLifetime?: number } = {};
   if (values['max-instances'] !== undefined) {
@@ -88,5 +89,6 @@ async function run(argv: string[]): Promise<number> {
 
 export const command = {
   summary: 'run journeys over Segment messages (JSON lines) with the event-time clock; print transitions',
+  usage: USAGE,
   run,
 };

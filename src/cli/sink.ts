@@ -66,14 +66,9 @@ async function run(argv: string[]): Promise<number> {
       'session-timeout-ms': { type: 'string' },
       'retry-initial-ms': { type: 'string' },
       'retry-max-ms': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
-  if (values.help === true) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   if (values.start !== 'earliest' && values.start !== 'latest') bad('--start must be earliest or latest');
   const metricsPort = intFlag('metrics-port', values['metrics-port'], 0);
   const sessionTimeoutMs = intFlag('session-timeout-ms', values['session-timeout-ms'], 1000) ?? SINK_DEFAULTS.sessionTimeoutMs;
@@ -138,4 +133,4 @@ async function run(argv: string[]): Promise<number> {
   return typeof signal === 'string' ? 0 : 1;
 }
 
-export const command = { summary: 'deliver transitions to destinations (webhooks, Kafka topics), one consumer group per destination', run };
+export const command = { summary: 'deliver transitions to destinations (webhooks, Kafka topics), one consumer group per destination', usage: USAGE, run };

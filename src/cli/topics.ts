@@ -46,4 +46,4 @@ async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-export const command = { summary: 'create the topics (idempotent) and register the Avro schemas', run };
+export const command = { summary: 'create the topics (idempotent) and register the Avro schemas', usage: USAGE, run };

@@ -18,9 +18,6 @@ function run(argv: string[]): Promise<number> {
   for (const arg of argv) {
     if (options && arg === '--') {
       options = false;
-    } else if (options && (arg === '-h' || arg === '--help')) {
-      process.stdout.write(USAGE);
-      return Promise.resolve(0);
     } else if (options && arg.startsWith('-') && arg !== '-') {
       process.stderr.write(`journeys validate: unknown option '${arg}'\n${USAGE}`);
       return Promise.resolve(2);
@@ -41,5 +38,6 @@ function run(argv: string[]): Promise<number> {
 
 export const command = {
   summary: 'check journey, destination and audience files; print <path>:<line>: <reason> per problem',
+  usage: USAGE,
   run,
 };

@@ -1,0 +1,68 @@
+// The `journeys` command line (the built CLI: bin/journeys.js → dist/, built by `npm test` first): help for
+// every command, argument errors without a stack trace, and `simulate --until` with or without a zone.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = join(__dirname, '..', '..', '..', 'bin', 'journeys.js');
+
+function journeys(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('journeys <command> --help', () => {
+  test.each(['validate', 'simulate', 'topics', 'process', 'sink', 'dlq', 'dev'])('%s --help prints its usage, exit 0', (name) => {
+    for (const flag of ['--help', '-h']) {
+      const r = journeys(name, flag);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(r.stdout).toMatch(new RegExp(`^usage: journeys ${name}\\b`));
+    }
+  });
+
+  test('an unknown option is named, with the usage, exit 2, no stack trace', () => {
+    const r = journeys('simulate', '--events', '-', '--bogus');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^journeys simulate: Unknown option '--bogus'/);
+    expect(r.stderr).toContain('usage: journeys simulate');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('after --, --help is an argument (here a path), not a request for help', () => {
+    const r = journeys('validate', '--', '--help');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--help:1: no such file or directory');
+  });
+});
+
+describe('journeys simulate --until', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'journeys-until-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'w.journey.yaml'), 'journey: w\nentry: { event: Go }\nsteps:\n  - { id: pause, wait: 1d }\n');
+  const events = join(dir, 'events.jsonl');
+  writeFileSync(events, `${JSON.stringify({ type: 'track', userId: 'u1', event: 'Go', messageId: 'm1', timestamp: '2026-01-01T10:00:00Z' })}\n`);
+  const steps = (until: string): string[] => {
+    const r = journeys('simulate', '--topologies', dir, '--events', events, '--until', until);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    return r.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { to: string }).to);
+  };
+
+  test('a time without a zone is UTC, as one with Z', () => {
+    expect(steps('2026-01-02T10:00:00')).toEqual(['pause', '$complete']);
+    expect(steps('2026-01-02T09:59:59.999')).toEqual(['pause']);
+    expect(steps('2026-01-02T10:00:00Z')).toEqual(['pause', '$complete']);
+    expect(steps('2026-01-02T11:00:00+01:00')).toEqual(['pause', '$complete']);
+  });
+
+  test('a plain date is its midnight, UTC', () => {
+    expect(steps('2026-01-02')).toEqual(['pause']);
+    expect(steps('2026-01-03')).toEqual(['pause', '$complete']);
+  });
+
+  test('anything else is refused, exit 1', () => {
+    const r = journeys('simulate', '--topologies', dir, '--events', events, '--until', 'tomorrow');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('--until tomorrow is not an ISO-8601 date or time');
+  });
+});
