@@ -180,6 +180,9 @@ export class Engine {
       const found = this.findInstance(state, timer);
       if (found) this.exitInstance(run, found.j, found.js, found.inst, timer.kind === 'expiry' ? 'expired' : 'exit-after');
     }
+    // A waitUntil whose condition time has made true at its timeout goes on by the condition, where conditions
+    // that time turned true are re-evaluated: after this instant's timers (spec §3).
+    let conditionAtTimeout = false;
     for (const timer of others) {
       if (!this.unschedule(state, timer)) continue;
       if (timer.kind === 'reentry') {
@@ -195,12 +198,11 @@ export class Engine {
       if (step.type === 'wait') this.move(run, j, js, inst, path, step.next, 'wait', view);
       else if (step.type === 'waitFor') this.move(run, j, js, inst, path, step.onTimeout, 'timeout', view);
       else if (step.type === 'waitUntil') {
-        // A condition made true by time at the very instant of the timeout wins over the timeout.
-        if (evaluate(step.condition, this.scope(run, view.ctx))) this.move(run, j, js, inst, path, step.next, 'condition', view);
+        if (evaluate(step.condition, this.scope(run, view.ctx))) conditionAtTimeout = true;
         else this.move(run, j, js, inst, path, step.onTimeout, 'timeout', view);
       }
     }
-    if (state.flipAt !== null && state.flipAt <= t) this.reevaluate(run);
+    if (conditionAtTimeout || (state.flipAt !== null && state.flipAt <= t)) this.reevaluate(run);
   }
 
   /** Re-evaluates every condition that time can change: exit conditions, waiting paths, condition entries. */

@@ -179,6 +179,40 @@ steps:
     ]);
   });
 
+  test('waitUntil: that condition goes on where time-made conditions are re-evaluated, after the timers of the instant (§3)', () => {
+    // Two forked paths, both due at 11:00: the waitUntil's timeout (scheduled first) and a wait. The wait fires
+    // as a timer; the waitUntil, whose condition time made true, goes on in the re-evaluation after it.
+    const d = TestDriver.fromYaml(`journey: j
+entry:
+  event: Start
+steps:
+  - id: fork
+    branch:
+      branches:
+        - { when: { trait: a, equals: 1 }, next: quiet }
+        - { when: { trait: a, equals: 1 }, next: pause }
+  - id: quiet
+    waitUntil: { condition: { performed: Start, exactly: 0, within: 1h }, timeout: 1h, onTimeout: end }
+  - id: calm
+    send: { to: [email] }
+    next: end
+  - id: pause
+    wait: 1h
+  - id: later
+    send: { to: [sms] }
+`);
+    d.identify('u1', T('10:00'), { a: 1 }).track('u1', 'Start', T('10:00')).advanceTo(T('12:00'));
+    expect(d.lines()).toEqual([
+      `u1/j/1 null→fork entry ${T('10:00')}`,
+      `u1/j/1 fork→quiet branch ${T('10:00')}`,
+      `u1/j/1 fork→pause branch ${T('10:00')}`,
+      `u1/j/1 pause→later wait ${T('11:00')}`,
+      `u1/j/1 later→$end end ${T('11:00')}`,
+      `u1/j/1 quiet→calm condition ${T('11:00')}`,
+      `u1/j/1 calm→$complete end ${T('11:00')}`,
+    ]);
+  });
+
   test('split: first matching branch in order, else the else step (default end)', () => {
     const y = (elseLine: string, other = '  - id: other\n    send: { to: [email] }\n') => `journey: j
 entry:
