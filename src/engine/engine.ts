@@ -539,7 +539,7 @@ export class Engine {
   private addContext(run: Run, inst: Instance, view: View | null, key: string, props: JsonObject): void {
     const put = (ctx: [string, ContextSnapshot][], count: boolean): [string, ContextSnapshot][] => {
       let snapshot: ContextSnapshot = props;
-      if (2 + entryBytes(key, snapshot) > CONTEXT_MAX_BYTES) snapshot = { $truncated: true };
+      if (snapshotBytes(snapshot) > CONTEXT_MAX_BYTES) snapshot = { $truncated: true };
       const next = ctx.filter((e) => e[0] !== key);
       next.push([key, snapshot]);
       let total = 1 + next.reduce((n, [k, v]) => n + 1 + entryBytes(k, v), 0);
@@ -727,13 +727,19 @@ function keyEquals(a: Json | undefined, b: Json | undefined): boolean {
 }
 
 /** Snapshots are never mutated, so their JSON size is measured once. */
-const snapshotBytes = new WeakMap<ContextSnapshot, number>();
+const measuredSnapshots = new WeakMap<ContextSnapshot, number>();
 
-function entryBytes(key: string, value: ContextSnapshot): number {
-  let bytes = snapshotBytes.get(value);
+/** UTF-8 length of the snapshot's JSON. */
+function snapshotBytes(value: ContextSnapshot): number {
+  let bytes = measuredSnapshots.get(value);
   if (bytes === undefined) {
     bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
-    snapshotBytes.set(value, bytes);
+    measuredSnapshots.set(value, bytes);
   }
-  return Buffer.byteLength(JSON.stringify(key), 'utf8') + 1 + bytes;
+  return bytes;
+}
+
+/** What an entry adds to the context's JSON: `"key":snapshot`. */
+function entryBytes(key: string, value: ContextSnapshot): number {
+  return Buffer.byteLength(JSON.stringify(key), 'utf8') + 1 + snapshotBytes(value);
 }

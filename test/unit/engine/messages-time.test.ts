@@ -209,6 +209,17 @@ steps:
     expect(d.transitions()[0]!.context).toEqual({ Start: { $truncated: true } });
   });
 
+  test('the snapshot itself is measured: at exactly 64 KiB it is kept whole (the newest is never dropped), one byte more is truncated', () => {
+    // {"blob":"x..."}: 11 bytes of JSON around the string ('é' is 2 bytes in UTF-8).
+    const kept = { blob: 'é' + 'x'.repeat(65_536 - 11 - 2) };
+    const over = { blob: 'é' + 'x'.repeat(65_536 - 11 - 1) };
+    expect(Buffer.byteLength(JSON.stringify(kept))).toBe(65_536);
+    const d = TestDriver.fromYaml(loop);
+    d.track('u1', 'Start', T('10:00'), kept).track('u2', 'Start', T('10:00'), over);
+    expect(d.transitions().find((t) => t.userId === 'u1')!.context).toEqual({ Start: kept });
+    expect(d.transitions().find((t) => t.userId === 'u2')!.context).toEqual({ Start: { $truncated: true } });
+  });
+
   test('condition-entry instances start with an empty context', () => {
     const d = TestDriver.fromYaml(`journey: c
 entry:
