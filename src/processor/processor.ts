@@ -66,40 +66,49 @@ export class Processor {
     });
     const admin = kafka.admin();
     await admin.connect();
-    await checkTopics(admin, o.topics);
+    let processor: Processor | undefined;
+    try {
+      await checkTopics(admin, o.topics);
 
-    const registry = o.registryUrl === null ? null : new SchemaRegistry({ host: o.registryUrl });
-    if (o.transitionsFormat === 'avro' && registry === null) throw new JourneyError(ErrorCodes.INVALID_CONFIG, '--transitions-format avro needs a schema registry (--registry)');
-    const transitionEncoder = o.transitionsFormat === 'avro' && registry !== null
-      ? await avroTransitionEncoder(registry, `${o.topics.transitions}-value`)
-      : jsonTransitionEncoder;
-    const encodeDeadLetter = registry === null ? jsonDeadLetterEncoder : await avroDeadLetterEncoder(registry, `${o.topics.dlq}-value`);
+      const registry = o.registryUrl === null ? null : new SchemaRegistry({ host: o.registryUrl });
+      if (o.transitionsFormat === 'avro' && registry === null) throw new JourneyError(ErrorCodes.INVALID_CONFIG, '--transitions-format avro needs a schema registry (--registry)');
+      const transitionEncoder = o.transitionsFormat === 'avro' && registry !== null
+        ? await avroTransitionEncoder(registry, `${o.topics.transitions}-value`)
+        : jsonTransitionEncoder;
+      const encodeDeadLetter = registry === null ? jsonDeadLetterEncoder : await avroDeadLetterEncoder(registry, `${o.topics.dlq}-value`);
 
-    const sessionTimeout = o.sessionTimeoutMs ?? 10_000;
-    const consumerOptions = {
-      groupId: o.group, partitionAssigners: [coPartitionedAssigner], readUncommitted: false,
-      sessionTimeout, heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)), rebalanceTimeout: 30_000,
-      maxWaitTimeInMs: 100, maxBytesPerPartition: 4 << 20,
-    };
-    const consumer = kafka.consumer(consumerOptions);
-    const metrics = new ProcessorMetrics();
-    const ctx: TaskContext = {
-      kafka, admin, consumer, group: o.group, topics: o.topics, engine: new Engine(o.definitions, o.engine ?? {}),
-      decoder: new MessageDecoder(registry, o.maxMessageBytes ?? 256 * 1024), transitionEncoder, encodeDeadLetter,
-      stateDir: o.stateDir, clock: o.clock, metrics, log, maxBatch: o.maxBatch ?? 2000, cachedUsers: o.cachedUsers ?? 2000, maxIdleMs: o.maxIdleMs ?? 0, lagWaitMs: o.lagWaitMs ?? 10_000,
-      wallNow: () => Date.now(),
-      partitionsHeld: () => processor.tasks.size,
-    };
-    const processor = new Processor(consumer, admin, ctx, metrics, log);
-    processor.consumerOptions = consumerOptions;
-    if (o.metricsPort !== null) processor.metricsServer = await startMetricsServer({
-      registry: metrics.registry, port: o.metricsPort, health: () => ({ ok: !processor.stopped, details: { partitions: processor.assigned() } }),
-    });
+      const sessionTimeout = o.sessionTimeoutMs ?? 10_000;
+      const consumerOptions = {
+        groupId: o.group, partitionAssigners: [coPartitionedAssigner], readUncommitted: false,
+        sessionTimeout, heartbeatInterval: Math.max(500, Math.floor(sessionTimeout / 5)), rebalanceTimeout: 30_000,
+        maxWaitTimeInMs: 100, maxBytesPerPartition: 4 << 20,
+      };
+      const consumer = kafka.consumer(consumerOptions);
+      const metrics = new ProcessorMetrics();
+      const ctx: TaskContext = {
+        kafka, admin, consumer, group: o.group, topics: o.topics, engine: new Engine(o.definitions, o.engine ?? {}),
+        decoder: new MessageDecoder(registry, o.maxMessageBytes ?? 256 * 1024), transitionEncoder, encodeDeadLetter,
+        stateDir: o.stateDir, clock: o.clock, metrics, log, maxBatch: o.maxBatch ?? 2000, cachedUsers: o.cachedUsers ?? 2000, maxIdleMs: o.maxIdleMs ?? 0, lagWaitMs: o.lagWaitMs ?? 10_000,
+        wallNow: () => Date.now(),
+        partitionsHeld: () => (processor as Processor).tasks.size,
+      };
+      processor = new Processor(consumer, admin, ctx, metrics, log);
+      processor.consumerOptions = consumerOptions;
+      if (o.metricsPort !== null) processor.metricsServer = await startMetricsServer({
+        registry: metrics.registry, port: o.metricsPort, health: () => ({ ok: !(processor as Processor).stopped, details: { partitions: (processor as Processor).assigned() } }),
+      });
 
-    processor.topicsOf = o.topics;
-    await processor.runConsumer(consumer);
-    log.info({ topics: o.topics, clock: o.clock, metricsPort: processor.metricsPort }, 'processor started');
-    return processor;
+      processor.topicsOf = o.topics;
+      await processor.runConsumer(consumer);
+      log.info({ topics: o.topics, clock: o.clock, metricsPort: processor.metricsPort }, 'processor started');
+      return processor;
+    } catch (err) {
+      // A processor that refuses to start (topics missing or not co-partitioned...) leaves nothing connected,
+      // so the process exits with the error rather than idling.
+      if (processor !== undefined) await processor.stop().catch(() => undefined);
+      else await admin.disconnect().catch(() => undefined);
+      throw err;
+    }
   }
 
   private topicsOf!: TopicNames;

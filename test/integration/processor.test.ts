@@ -56,6 +56,17 @@ describe('journeys process', () => {
     expect(p.output()).toContain('"msg":"processor stopped"');
   });
 
+  test('refuses to start, and exits 1 with the reason, when events and traits are not co-partitioned or a topic is missing', async () => {
+    env = await processorEnv(2, defs);
+    const missing = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'missing'), ['--dlq-topic', `${env.group}.no-such-topic`]);
+    expect(await missing.exited).toBe(1);
+    expect(missing.output()).toContain(`missing topics: ${env.group}.no-such-topic`);
+    await env.admin.createPartitions({ topicPartitions: [{ topic: env.topics.traits, count: 3 }] });
+    const mismatched = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'mismatched'));
+    expect(await mismatched.exited).toBe(1);
+    expect(mismatched.output()).toContain('JRN_ERR_COPARTITION');
+  });
+
   test("the state's own input offsets win over a stale or rewound read of the group's: nothing is processed twice", async () => {
     env = await processorEnv(2, defs);
     // Long enough (about 6 days) that replayed messages fall out of the 24 h dedup window and would count again.
