@@ -2,9 +2,11 @@
 // message id in the `journeys-transition-id` header; value: the message as JSON. Idempotent producer,
 // acks=all, one produce request in flight (so a retry never reorders). Retriable broker errors (not enough
 // replicas, leader moves, timeouts: kafkajs retries a few times itself first) are tried again up to
-// `maxAttempts` in all with backoff and full jitter; a non-retriable one (message too large, authorization,
-// invalid record) refuses the delivery at once.
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+// `maxAttempts` in all with backoff and full jitter; a non-retriable one (authorization, invalid record, a
+// message too large by itself) refuses the delivery at once. Requests stay under the broker's default size
+// limit, and one the topic's own limit refuses is sent again in halves.
+import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
+import { chunkBySize } from '../../kafka/eos';
 import type { Destination } from '../../definitions/model';
 import { ErrorCodes, JourneyError } from '../../errors';
 import { kafkaLogCreator } from '../../observability/logger';
@@ -157,28 +159,54 @@ export class KafkaConnector implements Connector {
       value: JSON.stringify(message.body),
       headers: { [TRANSITION_ID_HEADER]: message.id },
     }));
-    let result: DeliveryResult;
+    // Requests under the broker's default record-batch limit; one the topic's own limit refuses is split again.
+    let at = 0;
+    for (const [chunk] of chunkBySize([{ topic: this.destination.topic, messages }])) {
+      const n = chunk?.messages.length ?? 0;
+      await this.sendSplittingIfTooLarge(producer, batch.slice(at, at + n), messages.slice(at, at + n));
+      at += n;
+    }
+  }
+
+  /**
+   * Sends the messages as one request; when the broker finds the request too large (the topic's
+   * max.message.bytes may be below the default), each half is sent on its own, in order, down to single
+   * messages: only a message too large by itself is refused.
+   */
+  private async sendSplittingIfTooLarge(producer: Producer, batch: Pending[], messages: Message[]): Promise<void> {
+    const result = await this.send(producer, messages, batch.length);
+    if (result.tooLarge && messages.length > 1) {
+      const half = Math.ceil(messages.length / 2);
+      await this.sendSplittingIfTooLarge(producer, batch.slice(0, half), messages.slice(0, half));
+      await this.sendSplittingIfTooLarge(producer, batch.slice(half), messages.slice(half));
+      return;
+    }
+    for (const p of batch) p.resolve(result.delivery);
+  }
+
+  private async send(producer: Producer, messages: Message[], count: number): Promise<{ tooLarge: boolean; delivery: DeliveryResult }> {
     for (let attempt = 1; ; attempt++) {
       try {
         await producer.send({ topic: this.destination.topic, acks: -1, timeout: this.options.timeoutMs, messages });
-        result = { ok: true, attempts: attempt };
-        break;
+        return { tooLarge: false, delivery: { ok: true, attempts: attempt } };
       } catch (err) {
         const reason = describe(err);
         if (!isRetriableProduceError(err)) {
-          result = { ok: false, code: ErrorCodes.DELIVERY_REFUSED, reason, attempts: attempt };
-          break;
+          return { tooLarge: isTooLarge(err), delivery: { ok: false, code: ErrorCodes.DELIVERY_REFUSED, reason, attempts: attempt } };
         }
         if (attempt >= this.options.maxAttempts) {
-          result = { ok: false, code: ErrorCodes.DELIVERY_EXHAUSTED, reason, attempts: attempt };
-          break;
+          return { tooLarge: false, delivery: { ok: false, code: ErrorCodes.DELIVERY_EXHAUSTED, reason, attempts: attempt } };
         }
         const delay = backoffMs(this.deps.retry, attempt);
-        this.deps.logger.debug({ destination: this.destination.id, attempt, delayMs: delay, reason, messages: batch.length }, 'kafka delivery failed, will retry');
+        this.deps.logger.debug({ destination: this.destination.id, attempt, delayMs: delay, reason, messages: count }, 'kafka delivery failed, will retry');
         this.deps.onRetry?.(this.destination.id);
         await sleep(delay);
       }
     }
-    for (const p of batch) p.resolve(result);
   }
+}
+
+/** The broker refused the request for its size (a record batch over the topic's max.message.bytes). */
+function isTooLarge(err: unknown): boolean {
+  return chain(err).some((e) => e.type === 'MESSAGE_TOO_LARGE' || e.type === 'RECORD_LIST_TOO_LARGE');
 }

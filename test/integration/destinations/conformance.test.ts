@@ -2,7 +2,7 @@
 // against the real broker.
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { KafkaConnector, TRANSITION_ID_HEADER } from '../../../src/destinations/kafka/connector';
-import type { ConnectorDeps } from '../../../src/destinations/types';
+import type { ConnectorDeps, OutMessage } from '../../../src/destinations/types';
 import { WebhookConnector } from '../../../src/destinations/webhook/connector';
 import { silentLogger } from '../../../src/observability/logger';
 import { brokerList } from '../../../src/kafka/infra-state';
@@ -177,4 +177,35 @@ runConformance({
     await probe?.disconnect();
     await admin?.disconnect();
   },
+});
+
+describe('kafka connector, request size', () => {
+  test("a request over the topic's max.message.bytes is sent again in halves: only a message too large by itself is refused", async () => {
+    const k = kafkaClient();
+    const a = await connectedAdmin(k);
+    const topic = uniqueName('kafka-destination-small');
+    await createTopics(a, [{ topic }]);
+    // Room for one or two of the 1.5 KB messages below per record batch, not for ten.
+    await setTopicConfig(a, topic, 'max.message.bytes', '4000');
+    const connector = new KafkaConnector({ id: 'small', type: 'kafka', format: 'transition', topic }, deps());
+    await connector.connect();
+    try {
+      const message = (i: number, bytes: number): OutMessage => ({ id: `m${i}`, userId: `u${i % 3}`, body: { i, pad: 'x'.repeat(bytes) } });
+      // Delivered together: the connector takes them into one request.
+      const results = await Promise.all([...Array.from({ length: 10 }, (_, i) => message(i, 1500)), message(10, 5000)].map((m) => connector.deliver(m)));
+      expect(results.slice(0, 10)).toEqual(Array.from({ length: 10 }, () => ({ ok: true, attempts: 1 })));
+      expect(results[10]).toMatchObject({ ok: false, code: 'JRN_ERR_DELIVERY_REFUSED', reason: expect.stringContaining('MESSAGE_TOO_LARGE') as unknown });
+      const landed = await consumeUntil(k, topic, (rs) => rs.length >= 10);
+      // Once each, in order per user (the key).
+      const ids = landed.map((r) => String(r.message.headers?.[TRANSITION_ID_HEADER]));
+      expect([...ids].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`).sort());
+      for (const user of ['u0', 'u1', 'u2']) {
+        const mine = landed.filter((r) => r.message.key?.toString() === user).map((r) => Number(String(r.message.headers?.[TRANSITION_ID_HEADER]).slice(1)));
+        expect(mine).toEqual([...mine].sort((x, y) => x - y));
+      }
+    } finally {
+      await connector.close();
+      await a.disconnect();
+    }
+  });
 });
