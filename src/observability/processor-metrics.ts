@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export class ProcessorMetrics {
   readonly registry = new Registry();
-  readonly consumed = new Counter({ name: 'journeys_records_consumed_total', help: 'Input records consumed', labelNames: ['topic'], registers: [this.registry] });
+  readonly consumed = new Counter({ name: 'journeys_records_consumed_total', help: 'Input records processed and committed', labelNames: ['topic'], registers: [this.registry] });
   readonly dropped = new Counter({ name: 'journeys_records_dropped_total', help: 'Input records not processed, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly transitions = new Counter({ name: 'journeys_transitions_total', help: 'Transition records committed, by journey', labelNames: ['journey'], registers: [this.registry] });
   readonly refusedEntries = new Counter({ name: 'journeys_entries_refused_total', help: 'Entries refused over the per-user instance limit', registers: [this.registry] });

@@ -75,6 +75,8 @@ class Batch {
   readonly transitions: Transition[] = [];
   readonly deadLetters: DeadLetter[] = [];
   readonly arrivals: number[] = [];
+  /** Input records taken, per input (counted once committed: records fetched again after a restart count once). */
+  readonly taken: Record<Side, number> = { events: 0, traits: 0 };
   /** Timer-index entries found out of date. */
   readonly staleTimerKeys: string[] = [];
   records = 0;
@@ -169,7 +171,6 @@ export class PartitionTask {
     }
     const end = BigInt(last) + 1n;
     if (position === null || end > position) this.nextOffset[side] = end;
-    this.ctx.metrics.consumed.inc({ topic: this.topic(side) }, taken);
     if (taken > 0) this.idleSince[side] = null;
     if (!this.paused[side] && this.buffers[side].length > BUFFER_HIGH) {
       this.paused[side] = true;
@@ -428,6 +429,7 @@ export class PartitionTask {
     await this.commit(batch);
     const now = this.ctx.wallNow();
     this.ctx.metrics.batchDuration.observe((now - startedAt) / 1000);
+    for (const side of SIDES) if (batch.taken[side] > 0) this.ctx.metrics.consumed.inc({ topic: this.topic(side) }, batch.taken[side]);
     for (const a of batch.arrivals) this.ctx.metrics.latency.observe((now - a) / 1000);
     for (const side of SIDES) {
       if (this.paused[side] && this.buffers[side].length < BUFFER_LOW) {
@@ -514,6 +516,7 @@ export class PartitionTask {
 
   private async processRecord(batch: Batch, record: BufferedRecord): Promise<void> {
     batch.records++;
+    batch.taken[record.side]++;
     batch.arrivals.push(record.arrivedAt);
     const decoded = record.decoded as Decoded;
     if (!decoded.ok) {

@@ -206,6 +206,8 @@ describe('journeys process', () => {
     try {
       await waitCaughtUp(env);
       metrics = await (await fetch(`http://127.0.0.1:${processor.metricsPort}/metrics`)).text();
+      // Every record once (records fetched before the partition was ready are fetched again: not counted twice).
+      expect(metrics).toContain(`journeys_records_consumed_total{topic="${env.topics.events}"} ${goodJson.length + bad.length + goodAvro.length + noUser.length}`);
       expect(metrics).toMatch(/journeys_records_dropped_total\{reason="no_user_id"\} 7/);
       expect(metrics).toMatch(/journeys_records_dropped_total\{reason="undecodable"\} 50/);
       expect(metrics).toMatch(/journeys_records_dropped_total\{reason="invalid"\} 65/);
