@@ -88,14 +88,23 @@ export class Engine {
   private readonly signaturesByEvent = new Map<string, SignatureInfo[]>();
   /** States already cleared of archived and unknown journeys. */
   private readonly checked = new WeakSet<UserState>();
+  /** Condition-entry journeys that went live at a known instant, earliest first. */
+  private readonly wentLive: [Journey, number][] = [];
 
-  constructor(private readonly defs: Definitions, options: Partial<EngineOptions> = {}) {
+  /**
+   * `liveSince`: when condition-entry journeys went live, by id, for a processor whose users were there before
+   * (a journey deployed later). Without an entry, a journey is live from before any user (as in simulate).
+   */
+  constructor(private readonly defs: Definitions, options: Partial<EngineOptions> = {}, liveSince: ReadonlyMap<string, number> = new Map()) {
     this.options = { ...DEFAULT_OPTIONS, ...options };
     this.journeys = defs.journeys;
     for (const j of defs.journeys) {
       this.journeyById.set(j.id, j);
       this.stepsByJourney.set(j.id, new Map(j.steps.map((s) => [s.id, s])));
+      const at = liveSince.get(j.id);
+      if (j.entry.kind === 'condition' && at !== undefined) this.wentLive.push([j, at]);
     }
+    this.wentLive.sort((a, b) => a[1] - b[1]);
     this.indexSignatures();
   }
 
@@ -105,6 +114,7 @@ export class Engine {
     const state = stateIn ?? newUserState(msg.userId, now);
     const run = this.startRun(state, state.now, null);
     this.dropRetired(run);
+    this.goLive(run, now);
     // Normally a no-op: the caller fires everything due before the message moves the clock (spec §3).
     this.fireDue(run, now);
     run.now = Math.max(run.now, now);
@@ -149,8 +159,34 @@ export class Engine {
   advance(state: UserState, until: number): EngineResult {
     const run = this.startRun(state, state.now, null);
     this.dropRetired(run);
+    this.goLive(run, until);
     this.fireDue(run, until);
     return { state, transitions: run.out, stats: run.stats };
+  }
+
+  /**
+   * Condition-entry journeys that went live after the user was last seen, up to `until`: at that instant (after
+   * the timers due by then) the condition's truth is the user's starting point, so only a later false→true change
+   * enters them; with `historical: true`, a user for whom it holds then enters then (spec §4.1).
+   */
+  private goLive(run: Run, until: number): void {
+    const { state } = run;
+    const seen = state.now;
+    let changed = false;
+    for (const [j, at] of this.wentLive) {
+      // A user last seen at the go-live instant itself was seen before it (a journey goes live between records).
+      if (at < seen || at > until || state.journeys[j.id] !== undefined || j.entry.kind !== 'condition') continue;
+      this.fireDue(run, at);
+      run.now = Math.max(run.now, at);
+      state.now = run.now;
+      const js = this.journeyState(state, j.id);
+      js.conditionTrue = evaluate(j.entry.condition, this.scope(run, null));
+      changed = true;
+      if (js.conditionTrue && j.entry.historical && j.status === 'live' && this.conditionEntryAllowed(run, j, js) && this.underLimit(run)) {
+        this.start(run, j, js, undefined, []);
+      }
+    }
+    if (changed) state.flipAt = this.computeFlip(run);
   }
 
   private fireDue(run: Run, until: number): void {
