@@ -86,7 +86,7 @@ export class Processor {
       const consumer = kafka.consumer(consumerOptions);
       const metrics = new ProcessorMetrics();
       const ctx: TaskContext = {
-        kafka, admin, consumer, group: o.group, topics: o.topics, engine: new Engine(o.definitions, o.engine ?? {}),
+        kafka, admin, consumer, group: o.group, topics: o.topics, engineFor: (liveSince) => new Engine(o.definitions, o.engine ?? {}, liveSince), definitions: o.definitions,
         decoder: new MessageDecoder(registry, o.maxMessageBytes ?? 256 * 1024), transitionEncoder, encodeDeadLetter,
         stateDir: o.stateDir, clock: o.clock, metrics, log, maxBatch: o.maxBatch ?? 2000, cachedUsers: o.cachedUsers ?? 2000, maxIdleMs: o.maxIdleMs ?? 0, lagWaitMs: o.lagWaitMs ?? 10_000,
         wallNow: () => Date.now(),

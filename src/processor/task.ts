@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Partitioners, type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer, type TopicMessages } from 'kafkajs';
 import type { Logger } from '../observability/logger';
+import type { Definitions } from '../definitions/model';
 import type { Engine } from '../engine/engine';
 import { nextDue, type UserState } from '../engine/state';
 import type { Transition } from '../engine/transition';
@@ -35,7 +36,9 @@ export interface TaskContext {
   consumer: Consumer;
   group: string;
   topics: TopicNames;
-  engine: Engine;
+  /** The engine for a partition, given when its condition-entry journeys went live. */
+  engineFor: (liveSince: ReadonlyMap<string, number>) => Engine;
+  definitions: Definitions;
   decoder: MessageDecoder;
   transitionEncoder: TransitionEncoder;
   encodeDeadLetter: DeadLetterEncoder;
@@ -95,6 +98,7 @@ const POSITION_KEY = 'm/position';
 interface ChangelogPosition {
   clock: number | null;
   offsets: Record<string, string>;
+  live?: Record<string, number | null>;
 }
 const BUFFER_HIGH = 5000;
 const BUFFER_LOW = 1000;
@@ -117,6 +121,8 @@ export class PartitionTask {
   /** Inputs paused because their buffer is full (each on its own: the other must keep flowing for the merge). */
   private readonly paused: Record<Side, boolean> = { events: false, traits: false };
   private clock = Number.NEGATIVE_INFINITY;
+  /** The engine of this partition (it knows when the partition's condition-entry journeys went live). */
+  private engine!: Engine;
   /** The timer index's next entries (null before the store is open). */
   private upcoming: UpcomingTimers | null = null;
   /**
@@ -228,6 +234,7 @@ export class PartitionTask {
     // Read on from the offsets the state is at: the same as the group's unless that read was stale.
     const position: Record<Side, string> = { events: this.meta.offsets[this.topic('events')] ?? '-1', traits: this.meta.offsets[this.topic('traits')] ?? '-1' };
     this.clock = this.meta.clock ?? Number.NEGATIVE_INFINITY;
+    this.goLive();
     this.upcoming = new UpcomingTimers(this.store);
 
     // Read on from the committed offsets (or the start), whatever the consumer had fetched before.
@@ -249,6 +256,25 @@ export class PartitionTask {
     this.ctx.metrics.timersPending.set({ partition: String(this.partition) }, await this.store.timersPending());
     this.ready = true;
     this.log.info({ offsets: position, restored: !upToDate }, 'partition ready');
+  }
+
+  /**
+   * Condition-entry journeys live now that the partition has not seen live before go live at its clock (none
+   * before its first record: then no user predates them). The instant is kept with the state at the next commit;
+   * until then a restart finds the same clock, so the same instant.
+   */
+  private goLive(): void {
+    const live = { ...(this.meta.live ?? {}) };
+    const now = this.ctx.clock === 'wall' && Number.isFinite(this.clock) ? this.tick(this.ctx.wallNow()) : this.clock;
+    for (const j of this.ctx.definitions.journeys) {
+      if (j.entry.kind !== 'condition' || j.status !== 'live' || j.id in live) continue;
+      live[j.id] = Number.isFinite(now) ? now : null;
+      this.log.info({ journey: j.id, at: live[j.id] === null ? null : formatTime(now) }, 'condition-entry journey goes live');
+    }
+    this.meta = { ...this.meta, live };
+    const liveSince = new Map<string, number>();
+    for (const [id, at] of Object.entries(live)) if (at !== null) liveSince.set(id, at);
+    this.engine = this.ctx.engineFor(liveSince);
   }
 
   private async committedOffsets(): Promise<Record<Side, string>> {
@@ -293,6 +319,7 @@ export class PartitionTask {
     this.log.info({ from, until: marker, full }, 'restoring state from the changelog');
     let clock: number | null = full ? null : this.meta.clock;
     let offsets: Record<string, string> | null = full ? null : this.meta.offsets;
+    let live: Record<string, number | null> | undefined = full ? undefined : this.meta.live;
     let records = 0;
     let firstBatchAt: number | undefined;
     let lastProgressAt = started;
@@ -309,7 +336,7 @@ export class PartitionTask {
             if (key === undefined) continue;
             const value = m.value;
             if (key === POSITION_KEY) {
-              if (value !== null) ({ clock, offsets } = JSON.parse(value.toString('utf8')) as ChangelogPosition);
+              if (value !== null) ({ clock, offsets, live } = JSON.parse(value.toString('utf8')) as ChangelogPosition);
               continue;
             }
             const userId = userOfKey(key);
@@ -350,7 +377,7 @@ export class PartitionTask {
     if (offsets !== null && SIDES.some((s) => restored[this.topic(s)] !== committed[s])) {
       this.log.warn({ changelog: restored, group: fromGroup }, "the group's committed offsets differ from the changelog's: reading on from the changelog's");
     }
-    this.meta = { offsets: restored, changelogOffset: marker, clock };
+    this.meta = { offsets: restored, changelogOffset: marker, clock, ...(live === undefined ? {} : { live }) };
     await store.apply([store.metaOp(this.meta)]);
     // Back to the small memtable for processing; the reopen writes the bulk memtable to a table (part of the restore).
     const readEnd = Date.now();
@@ -536,7 +563,7 @@ export class PartitionTask {
       return;
     }
     const user = await this.user(batch, msg.userId);
-    const result = this.ctx.engine.process(user.state, msg, now);
+    const result = this.engine.process(user.state, msg, now);
     user.state = result.state;
     if (result.stats.duplicates > 0) this.ctx.metrics.dropped.inc({ reason: 'duplicate' }, result.stats.duplicates);
     this.collect(batch, user, result.transitions, result.stats.refusedEntries, result.stats.contextDrops);
@@ -624,7 +651,7 @@ export class PartitionTask {
   }
 
   private advance(batch: Batch, user: LoadedUser, due: number, now: number): void {
-    const result = this.ctx.engine.advance(user.state as UserState, now);
+    const result = this.engine.advance(user.state as UserState, now);
     this.ctx.metrics.timersFired.inc();
     if (this.ctx.clock === 'wall') this.ctx.metrics.timerLateness.observe(Math.max(0, this.ctx.wallNow() - due) / 1000);
     this.collect(batch, user, result.transitions, result.stats.refusedEntries, result.stats.contextDrops);
@@ -680,7 +707,7 @@ export class PartitionTask {
     // A partition never read from still matches the group's "no offset" (-1).
     for (const s of SIDES) metaOffsets[this.topic(s)] ??= '-1';
     const clock = Number.isFinite(this.clock) ? this.clock : null;
-    const position: ChangelogPosition = { clock, offsets: metaOffsets };
+    const position: ChangelogPosition = { clock, offsets: metaOffsets, ...(this.meta.live === undefined ? {} : { live: this.meta.live }) };
     changelog.push({ key: POSITION_KEY, value: JSON.stringify(position), partition: this.partition });
 
     const topicMessages: TopicMessages[] = [{ topic: topics.changelog, messages: changelog }];
@@ -714,7 +741,7 @@ export class PartitionTask {
       await txn.abort().catch(() => undefined);
       throw err;
     }
-    this.meta = { offsets: metaOffsets, changelogOffset: changelogOffset.toString(), clock };
+    this.meta = { offsets: metaOffsets, changelogOffset: changelogOffset.toString(), clock, ...(this.meta.live === undefined ? {} : { live: this.meta.live }) };
     storeOps.push(store.metaOp(this.meta));
     await store.apply(storeOps);
     for (const [userId, user] of committedUsers) this.recent.set(userId, user);
