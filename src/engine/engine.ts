@@ -5,7 +5,7 @@
 // Ownership: `process` and `advance` update the state object they are given and return it; a caller that
 // needs the old value keeps a serialised copy (the processor serialises each batch anyway).
 import type {
-  Condition, Definitions, Journey, Json, JsonObject, SendSpec, Step, Target, Where,
+  Condition, ConditionEntry, Definitions, Journey, Json, JsonObject, SendSpec, Step, Target, Where,
 } from '../definitions/model';
 import { DAY } from '../lib/duration';
 import { bucketOf, sha256Hex } from '../lib/hash';
@@ -89,7 +89,7 @@ export class Engine {
   /** States already cleared of archived and unknown journeys. */
   private readonly checked = new WeakSet<UserState>();
   /** Condition-entry journeys that went live at a known instant, earliest first. */
-  private readonly wentLive: [Journey, number][] = [];
+  private readonly wentLive: [Journey, ConditionEntry, number][] = [];
 
   /**
    * `liveSince`: when condition-entry journeys went live, by id, for a processor whose users were there before
@@ -102,9 +102,9 @@ export class Engine {
       this.journeyById.set(j.id, j);
       this.stepsByJourney.set(j.id, new Map(j.steps.map((s) => [s.id, s])));
       const at = liveSince.get(j.id);
-      if (j.entry.kind === 'condition' && at !== undefined) this.wentLive.push([j, at]);
+      if (j.entry.kind === 'condition' && at !== undefined) this.wentLive.push([j, j.entry, at]);
     }
-    this.wentLive.sort((a, b) => a[1] - b[1]);
+    this.wentLive.sort((a, b) => a[2] - b[2]);
     this.indexSignatures();
   }
 
@@ -173,16 +173,16 @@ export class Engine {
     const { state } = run;
     const seen = state.now;
     let changed = false;
-    for (const [j, at] of this.wentLive) {
+    for (const [j, entry, at] of this.wentLive) {
       // A user last seen at the go-live instant itself was seen before it (a journey goes live between records).
-      if (at < seen || at > until || state.journeys[j.id] !== undefined || j.entry.kind !== 'condition') continue;
+      if (at < seen || at > until || state.journeys[j.id] !== undefined) continue;
       this.fireDue(run, at);
       run.now = Math.max(run.now, at);
       state.now = run.now;
       const js = this.journeyState(state, j.id);
-      js.conditionTrue = evaluate(j.entry.condition, this.scope(run, null));
+      js.conditionTrue = evaluate(entry.condition, this.scope(run, null));
       changed = true;
-      if (js.conditionTrue && j.entry.historical && j.status === 'live' && this.conditionEntryAllowed(run, j, js) && this.underLimit(run)) {
+      if (js.conditionTrue && entry.historical && j.status === 'live' && this.conditionEntryAllowed(run, j, js) && this.underLimit(run)) {
         this.start(run, j, js, undefined, []);
       }
     }

@@ -377,7 +377,7 @@ export class PartitionTask {
     if (offsets !== null && SIDES.some((s) => restored[this.topic(s)] !== committed[s])) {
       this.log.warn({ changelog: restored, group: fromGroup }, "the group's committed offsets differ from the changelog's: reading on from the changelog's");
     }
-    this.meta = { offsets: restored, changelogOffset: marker, clock, ...(live === undefined ? {} : { live }) };
+    this.meta = { offsets: restored, changelogOffset: marker, clock, live };
     await store.apply([store.metaOp(this.meta)]);
     // Back to the small memtable for processing; the reopen writes the bulk memtable to a table (part of the restore).
     const readEnd = Date.now();
@@ -707,7 +707,7 @@ export class PartitionTask {
     // A partition never read from still matches the group's "no offset" (-1).
     for (const s of SIDES) metaOffsets[this.topic(s)] ??= '-1';
     const clock = Number.isFinite(this.clock) ? this.clock : null;
-    const position: ChangelogPosition = { clock, offsets: metaOffsets, ...(this.meta.live === undefined ? {} : { live: this.meta.live }) };
+    const position: ChangelogPosition = { clock, offsets: metaOffsets, live: this.meta.live };
     changelog.push({ key: POSITION_KEY, value: JSON.stringify(position), partition: this.partition });
 
     const topicMessages: TopicMessages[] = [{ topic: topics.changelog, messages: changelog }];
@@ -741,7 +741,7 @@ export class PartitionTask {
       await txn.abort().catch(() => undefined);
       throw err;
     }
-    this.meta = { offsets: metaOffsets, changelogOffset: changelogOffset.toString(), clock, ...(this.meta.live === undefined ? {} : { live: this.meta.live }) };
+    this.meta = { ...this.meta, offsets: metaOffsets, changelogOffset: changelogOffset.toString(), clock };
     storeOps.push(store.metaOp(this.meta));
     await store.apply(storeOps);
     for (const [userId, user] of committedUsers) this.recent.set(userId, user);
