@@ -10,7 +10,7 @@ import type { EngineOptions } from '../../src/engine/engine';
 import { Simulator } from '../../src/engine/simulator';
 import type { UserState } from '../../src/engine/state';
 import type { Transition } from '../../src/engine/transition';
-import { parseMessage } from '../../src/ingest/message';
+import { parseMessage, type Message } from '../../src/ingest/message';
 import { parseTimestamp } from '../../src/lib/time';
 
 export const DEFAULT_DESTINATIONS = `destinations:
@@ -41,6 +41,13 @@ export function loadYaml(files: Record<string, string>): Definitions {
 
 export type RawMessage = Record<string, unknown>;
 
+/** A Segment message for a test (must be valid). */
+export function testMessage(raw: RawMessage): Message {
+  const parsed = parseMessage(raw);
+  if (!parsed.ok) throw new Error(`invalid test message: ${parsed.reason}`);
+  return parsed.message;
+}
+
 export class TestDriver {
   private readonly out: Transition[] = [];
   readonly sim: Simulator;
@@ -57,9 +64,7 @@ export class TestDriver {
 
   /** Pipes one Segment message (must be valid). */
   pipe(raw: RawMessage): this {
-    const parsed = parseMessage(raw);
-    if (!parsed.ok) throw new Error(`invalid test message: ${parsed.reason}`);
-    this.sim.push(parsed.message);
+    this.sim.push(testMessage(raw));
     return this;
   }
 

@@ -73,38 +73,41 @@ describe('journeys process', () => {
     const added = (historical: boolean) => `journey: pro${historical ? '-hist' : ''}\nentry:\n  condition: { trait: plan, equals: pro }${historical ? '\n  historical: true' : ''}\nsteps:\n  - { id: hello, wait: 1h }\n`;
     const dirA = writeTopologies(first);
     const dirB = writeTopologies({ ...first, 'pro.journey.yaml': added(false), 'pro-hist.journey.yaml': added(true) });
-    env = await processorEnv(1, loadDefinitions(dirA));
-    const at = (hhmm: string) => `2026-05-01T${hhmm}:00.000Z`;
-    await produceMessages(env, [
-      { type: 'identify', userId: 'h1', traits: { plan: 'pro' }, timestamp: at('10:00'), messageId: 'i1' },
-      { type: 'identify', userId: 'h2', traits: { plan: 'free' }, timestamp: at('10:05'), messageId: 'i2' },
-      { type: 'track', userId: 'h1', event: 'Ping', timestamp: at('10:10'), messageId: 't1' },
-    ]);
-    const stateDir = join(env.stateRoot, 'a');
-    const a = startProcessor(env, dirA, stateDir);
-    await waitCaughtUp(env);
-    a.child.kill('SIGTERM');
-    expect(await a.exited).toBe(0);
+    try {
+      env = await processorEnv(1, loadDefinitions(dirA));
+      const at = (hhmm: string) => `2026-05-01T${hhmm}:00.000Z`;
+      await produceMessages(env, [
+        { type: 'identify', userId: 'h1', traits: { plan: 'pro' }, timestamp: at('10:00'), messageId: 'i1' },
+        { type: 'identify', userId: 'h2', traits: { plan: 'free' }, timestamp: at('10:05'), messageId: 'i2' },
+        { type: 'track', userId: 'h1', event: 'Ping', timestamp: at('10:10'), messageId: 't1' },
+      ]);
+      const stateDir = join(env.stateRoot, 'a');
+      const a = startProcessor(env, dirA, stateDir);
+      await waitCaughtUp(env);
+      a.child.kill('SIGTERM');
+      expect(await a.exited).toBe(0);
 
-    // Deployed at the partition's clock, 10:10 (its last record). h1 qualifies then; h2 qualifies only later.
-    const b = startProcessor(env, dirB, stateDir, [], 'info');
-    await produceMessages(env, [
-      { type: 'track', userId: 'h1', event: 'Other', timestamp: at('12:00'), messageId: 't2' },
-      { type: 'identify', userId: 'h2', traits: { plan: 'pro' }, timestamp: at('12:30'), messageId: 'i3' },
-    ]);
-    await waitCaughtUp(env);
-    b.child.kill('SIGTERM');
-    expect(await b.exited).toBe(0);
-    expect(b.output()).toContain('condition-entry journey goes live');
-    const entries = (await readTransitions(env)).filter((t) => t.from === null).map((t) => `${t.journey} ${t.userId} ${t.at} ${t.cause === null ? 'time' : t.cause.messageId}`);
-    expect(entries.sort()).toEqual([
-      `ping h1 ${at('10:10')} t1`,
-      `pro h2 ${at('12:30')} i3`, // a false→true change after go-live
-      `pro-hist h1 ${at('10:10')} time`, // already true at go-live: historical only, at that instant
-      `pro-hist h2 ${at('12:30')} i3`,
-    ].sort());
-    rmSync(dirA, { recursive: true, force: true });
-    rmSync(dirB, { recursive: true, force: true });
+      // Deployed at the partition's clock, 10:10 (its last record). h1 qualifies then; h2 qualifies only later.
+      const b = startProcessor(env, dirB, stateDir, [], 'info');
+      await produceMessages(env, [
+        { type: 'track', userId: 'h1', event: 'Other', timestamp: at('12:00'), messageId: 't2' },
+        { type: 'identify', userId: 'h2', traits: { plan: 'pro' }, timestamp: at('12:30'), messageId: 'i3' },
+      ]);
+      await waitCaughtUp(env);
+      b.child.kill('SIGTERM');
+      expect(await b.exited).toBe(0);
+      expect(b.output()).toContain('condition-entry journey goes live');
+      const entries = (await readTransitions(env)).filter((t) => t.from === null).map((t) => `${t.journey} ${t.userId} ${t.at} ${t.cause === null ? 'time' : t.cause.messageId}`);
+      expect(entries.sort()).toEqual([
+        `ping h1 ${at('10:10')} t1`,
+        `pro h2 ${at('12:30')} i3`, // a false→true change after go-live
+        `pro-hist h1 ${at('10:10')} time`, // already true at go-live: historical only, at that instant
+        `pro-hist h2 ${at('12:30')} i3`,
+      ].sort());
+    } finally {
+      rmSync(dirA, { recursive: true, force: true });
+      rmSync(dirB, { recursive: true, force: true });
+    }
   });
 
   test("the state's own input offsets win over a stale or rewound read of the group's: nothing is processed twice", async () => {

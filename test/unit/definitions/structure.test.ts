@@ -259,7 +259,7 @@ const cases: [string, string][] = [
           events:
             - { event: B, onTimeout: end }  #<- unknown key 'onTimeout' in a waitFor event
           timeout: 1h`],
-  ['restart not a boolean (YAML 1.2)', yaml`
+  ['restart not a boolean (YAML 1.2; spec: only true and false are booleans, not True or FALSE)', yaml`
     journey: j
     entry: { event: A }
     steps:
@@ -267,16 +267,8 @@ const cases: [string, string][] = [
         waitFor:
           events:
             - { event: B, restart: yes }  #<- restart must be true or false, got 'yes' (YAML 1.2: only true and false are booleans)
-          timeout: 1h`],
-  ['restart True, not true (spec: only true and false are booleans)', yaml`
-    journey: j
-    entry: { event: A }
-    steps:
-      - id: a
-        waitFor:
-          events:
-            - { event: B, restart: True }  #<- restart must be true or false, got 'True' (YAML 1.2: only true and false are booleans)
-            - { event: C, restart: FALSE }  #<- restart must be true or false, got 'FALSE' (YAML 1.2: only true and false are booleans)
+            - { event: C, restart: True }  #<- restart must be true or false, got 'True' (YAML 1.2: only true and false are booleans)
+            - { event: D, restart: FALSE }  #<- restart must be true or false, got 'FALSE' (YAML 1.2: only true and false are booleans)
           timeout: 1h`],
   ['alias not a string', yaml`
     journey: j

@@ -4,8 +4,8 @@
 import { Engine } from '../../../src/engine/engine';
 import type { UserState } from '../../../src/engine/state';
 import type { Transition } from '../../../src/engine/transition';
-import { parseMessage, type Message } from '../../../src/ingest/message';
-import { loadYaml } from '../../helpers/test-driver';
+import type { Message } from '../../../src/ingest/message';
+import { loadYaml, testMessage } from '../../helpers/test-driver';
 
 const T = (hhmm: string): number => Date.parse(`2026-03-01T${hhmm}:00.000Z`);
 const journey = (historical: boolean) => `journey: pro
@@ -16,11 +16,7 @@ steps:
     wait: 1h
 `;
 
-function message(raw: Record<string, unknown>): Message {
-  const parsed = parseMessage({ messageId: `m-${String(raw.timestamp)}-${String(raw.type)}`, ...raw });
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return parsed.message;
-}
+const message = (raw: Record<string, unknown>): Message => testMessage({ messageId: `m-${String(raw.timestamp)}-${String(raw.type)}`, ...raw });
 const identify = (at: string, traits: Record<string, unknown>) => message({ type: 'identify', userId: 'u1', timestamp: new Date(T(at)).toISOString(), traits });
 const track = (at: string) => message({ type: 'track', userId: 'u1', event: 'Ping', timestamp: new Date(T(at)).toISOString() });
 
