@@ -115,6 +115,10 @@ faultTest('disk loss: the state dir deleted between runs is restored from the ch
   expect(await p.exited).toBe(0);
   rmSync(stateDir, { recursive: true, force: true });
   p = startProcessor(env, TOPOLOGIES, stateDir, [], 'info');
+  // Killed only once every partition has restored: the first run may have gone past 70% before its SIGTERM took
+  // effect, and then waiting for progress alone killed this one before it had started (a CI run did).
+  const restoredAll = () => p.output().split('\n').filter((l) => l.includes('"msg":"state restored"')).length >= PARTITIONS;
+  for (let waited = 0; !restoredAll() && waited < 120_000 && p.child.exitCode === null; waited += 100) await sleep(100);
   await waitProgress(env, total(), 0.7);
   p.child.kill('SIGKILL');
   await p.exited;
