@@ -90,6 +90,7 @@ export class Engine {
   private readonly checked = new WeakSet<UserState>();
   /** Condition-entry journeys that went live at a known instant, earliest first. */
   private readonly wentLive: [Journey, ConditionEntry, number][] = [];
+  private readonly liveAt = new Map<string, number>();
 
   /**
    * `liveSince`: when condition-entry journeys went live, by id, for a processor whose users were there before
@@ -102,7 +103,10 @@ export class Engine {
       this.journeyById.set(j.id, j);
       this.stepsByJourney.set(j.id, new Map(j.steps.map((s) => [s.id, s])));
       const at = liveSince.get(j.id);
-      if (j.entry.kind === 'condition' && at !== undefined) this.wentLive.push([j, j.entry, at]);
+      if (j.entry.kind === 'condition' && at !== undefined) {
+        this.wentLive.push([j, j.entry, at]);
+        this.liveAt.set(j.id, at);
+      }
     }
     this.wentLive.sort((a, b) => a[2] - b[2]);
     this.indexSignatures();
@@ -450,7 +454,11 @@ export class Engine {
       this.start(run, j, js, key, [[entry.event, msg.properties]]);
       return;
     }
-    // Condition entry: enter on a false→true change (a refused entry still consumes the change).
+    // Condition entry: enter on a false→true change (a refused entry still consumes the change). Not before the
+    // journey went live for a user seen before it: the user's timers and flips up to then (fired by goLive on the
+    // way to that instant) belong to the time before it existed; goLive then sets their starting point.
+    const liveAt = this.liveAt.get(j.id);
+    if (liveAt !== undefined && run.now <= liveAt && run.state.journeys[j.id] === undefined) return;
     const js = this.journeyState(run.state, j.id);
     const truth = evaluate(entry.condition, this.scope(run, null));
     const changed = truth && !js.conditionTrue;

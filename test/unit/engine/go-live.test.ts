@@ -47,6 +47,20 @@ describe('condition entry going live on users seen before', () => {
     expect(lines(engine2.advance(before(), T('10:30')).transitions)).toEqual(['null→hello entry 2026-03-01T10:00:00.000Z time']);
   });
 
+  test.each([false, true])('a timer of the user due before go-live (a flip of another journey) does not enter them early (historical: %s)', (historical) => {
+    const recent = 'journey: recent\nentry: { event: Order }\nsteps:\n  - id: quiet\n    waitUntil:\n      condition: { not: { performed: Order, within: 1d } }\n';
+    const old = new Engine(loadYaml({ 'recent.journey.yaml': recent }));
+    let state = old.process(undefined, identify('09:00', { plan: 'pro' }), T('09:00')).state;
+    state = old.process(state, message({ type: 'track', userId: 'u1', event: 'Order', timestamp: new Date(T('09:30')).toISOString() }), T('09:30')).state;
+    state = old.advance(state, T('10:30')).state;
+    // "recent" waits for a day without orders: a wake-up of the user before the new journey exists.
+    expect(state.flipAt).toBe(T('09:30') + 86_400_000);
+    const goLive = T('09:30') + 2 * 86_400_000;
+    const engine = new Engine(loadYaml({ 'recent.journey.yaml': recent, 'pro.journey.yaml': journey(historical) }), {}, new Map([['pro', goLive]]));
+    const entries = engine.advance(state, goLive + 1000).transitions.filter((t) => t.from === null);
+    expect(lines(entries)).toEqual(historical ? [`null→hello entry ${new Date(goLive).toISOString()} time`] : []);
+  });
+
   test('a user first seen after go-live counts as false before their first message (enters at once), as in simulate', () => {
     const engine = new Engine(loadYaml({ 'pro.journey.yaml': journey(false) }), {}, new Map([['pro', T('10:00')]]));
     expect(lines(engine.process(undefined, identify('11:00', { plan: 'pro' }), T('11:00')).transitions)).toEqual(['null→hello entry 2026-03-01T11:00:00.000Z message']);
