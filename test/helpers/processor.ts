@@ -134,8 +134,13 @@ export interface ProcessorProcess {
 
 /** Runs the built CLI `journeys process` as a child process. */
 export function startProcessor(env: ProcessorEnv, topologies: string, stateDir: string, extra: string[] = [], logLevel = process.env.JOURNEYS_TEST_LOG_LEVEL ?? 'warn'): ProcessorProcess {
+  return startJourneys('process', env, topologies, stateDir, extra, logLevel);
+}
+
+/** Runs a built CLI command of the processor's (`process`, `replay`) on the env's topics, with the event clock. */
+export function startJourneys(command: 'process' | 'replay', env: ProcessorEnv, topologies: string, stateDir: string, extra: string[] = [], logLevel = process.env.JOURNEYS_TEST_LOG_LEVEL ?? 'warn'): ProcessorProcess {
   const { bootstrap, registryUrl } = infra();
-  const args = [join(ROOT, 'bin', 'journeys.js'), 'process', '--topologies', topologies, '--state-dir', stateDir,
+  const args = [join(ROOT, 'bin', 'journeys.js'), command, '--topologies', topologies, '--state-dir', stateDir,
     '--bootstrap', bootstrap, '--registry', registryUrl, '--clock', 'event', ...topicFlags(env), ...extra];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, JOURNEYS_LOG_LEVEL: logLevel }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -147,7 +152,7 @@ export function startProcessor(env: ProcessorEnv, topologies: string, stateDir: 
   // JOURNEYS_TEST_LOG_DIR keeps each processor's whole output for a look after the run.
   const logDir = process.env.JOURNEYS_TEST_LOG_DIR;
   if (logDir !== undefined) {
-    const file = createWriteStream(join(logDir, `processor-${Date.now()}-${child.pid ?? 0}.log`));
+    const file = createWriteStream(join(logDir, `${command}-${Date.now()}-${child.pid ?? 0}.log`));
     child.stdout?.pipe(file);
     child.stderr?.pipe(file);
   }
@@ -220,8 +225,10 @@ export async function readTransitions(env: ProcessorEnv): Promise<Transition[]> 
         eachBatch: async ({ batch }) => {
           for (const m of batch.messages) {
             if (m.value === null) continue;
-            if (m.value.toString() === sentinel) seen.add(batch.partition);
-            else out.push(await decoder.decode(m.value));
+            // Sentinels of earlier reads are skipped: the topic may be read more than once.
+            if (m.key?.toString() === 'sentinel') {
+              if (m.value.toString() === sentinel) seen.add(batch.partition);
+            } else out.push(await decoder.decode(m.value));
           }
           if (seen.size === env.partitions) res();
         },
