@@ -14,6 +14,8 @@ const commands: Record<string, () => Command> = {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   process: () => (require('./process') as { command: Command }).command,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
+  replay: () => (require('./replay') as { command: Command }).command,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   dev: () => (require('./dev') as { command: Command }).command,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   sink: () => (require('./sink') as { command: Command }).command,

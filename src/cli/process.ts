@@ -6,6 +6,7 @@ import { loadDefinitions } from '../definitions';
 import { DAY, parseDuration } from '../lib/duration';
 import { ErrorCodes, JourneyError } from '../errors';
 import { TOPIC_FLAGS, topicNamesFromFlags } from '../kafka/topics';
+import type { EngineOptions } from '../engine/engine';
 import { Processor } from '../processor/processor';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
 import { listenForStop } from './signals';
@@ -26,6 +27,16 @@ function bad(message: string): never {
 function boundHeapGrowth(): void {
   const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('heap-growing-percent'));
   if (!given) setFlagsFromString('--heap-growing-percent=100');
+}
+
+/** `--max-instances` and `--max-lifetime`, as `journeys simulate` takes them (spec §4.1). */
+export function engineOptionsFromFlags(values: { 'max-instances'?: string; 'max-lifetime'?: string }, usage: string): Partial<EngineOptions> {
+  const maxLifetime = values['max-lifetime'] === undefined ? undefined : parseDuration(values['max-lifetime']);
+  if (maxLifetime === null || (maxLifetime !== undefined && (maxLifetime < 1000 || maxLifetime > 3650 * DAY))) {
+    throw new JourneyError(ErrorCodes.INVALID_CONFIG, `--max-lifetime must be a duration like 365d\n${usage}`);
+  }
+  const maxInstances = parseIntFlag('max-instances', values['max-instances'], 1, usage);
+  return { ...(maxInstances === undefined ? {} : { maxInstances }), ...(maxLifetime === undefined ? {} : { maxLifetime }) };
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -51,9 +62,7 @@ async function run(argv: string[]): Promise<number> {
   const format = values['transitions-format'];
   if (format !== 'avro' && format !== 'json') bad('--transitions-format must be avro or json');
   const intFlag = (name: string, v: string | undefined, min: number) => parseIntFlag(name, v, min, USAGE);
-  const maxLifetime = values['max-lifetime'] === undefined ? undefined : parseDuration(values['max-lifetime']);
-  if (maxLifetime === null || (maxLifetime !== undefined && (maxLifetime < 1000 || maxLifetime > 3650 * DAY))) bad('--max-lifetime must be a duration like 365d');
-  const maxInstances = intFlag('max-instances', values['max-instances'], 1);
+  const engine = engineOptionsFromFlags(values, USAGE);
   const definitions = loadDefinitions(values.topologies);
   const conn = resolveConnection(values, format === 'avro');
   const topics = topicNamesFromFlags(values);
@@ -67,7 +76,7 @@ async function run(argv: string[]): Promise<number> {
       maxBatch: intFlag('max-batch', values['max-batch'], 1),
       cachedUsers: intFlag('cached-users', values['cached-users'], 0),
       maxIdleMs: intFlag('max-idle-ms', values['max-idle-ms'], 0),
-      engine: { ...(maxInstances === undefined ? {} : { maxInstances }), ...(maxLifetime === undefined ? {} : { maxLifetime }) },
+      engine,
     });
   } catch (err) {
     signals.dispose();

@@ -14,7 +14,7 @@ import type { Message } from '../ingest/message';
 import { evaluate, getPath, isTimeDependent, matchesWhere, nextChange, type EvalScope } from './conditions';
 import {
   liveInstanceCount, newUserState, nextDue,
-  type ContextSnapshot, type Instance, type JourneyState, type Path, type Timer, type TimerKind, type UserState,
+  type ContextSnapshot, type Instance, type JourneyState, type Path, type SignatureHistory, type Timer, type TimerKind, type UserState,
 } from './state';
 import { COMPLETE, END_OF_PATH, EXIT, type Cause, type SendPayload, type Transition, type TransitionReason } from './transition';
 
@@ -157,6 +157,40 @@ export class Engine {
       this.tryEntry(run, j, msg);
     }
     return this.finish(run);
+  }
+
+  /**
+   * Replay (spec §7): what a message tells about the user (deduplication, traits, the event history of every
+   * signature) and nothing else: no journey is offered it. A replay builds these facts apart, then merges the
+   * history into the user's state with `adoptHistory`.
+   */
+  learn(state: UserState, msg: Message, now: number): { duplicate: boolean } {
+    const run = this.startRun(state, state.now, null);
+    run.now = Math.max(run.now, now);
+    state.now = run.now;
+    if (this.isDuplicate(state, msg, run.now)) return { duplicate: true };
+    if (msg.type === 'group' || msg.type === 'alias') return { duplicate: false };
+    if (msg.traits !== null) mergeTraits(state.traits, msg.traits);
+    if (msg.event !== null) this.recordEvent(state, msg, run.now);
+    return { duplicate: false };
+  }
+
+  /**
+   * Takes a replay's history into the state, signature by signature, where it is the longer one: both end at the
+   * same input offset, so the one that counted more matching events started earlier and holds the other (the
+   * state's began when its signature was first tracked, the replay's at `--from`). Then the instant a
+   * time-dependent condition next flips is worked out again. Returns whether any history changed.
+   */
+  adoptHistory(state: UserState, replayed: Readonly<Record<string, SignatureHistory>>): boolean {
+    let changed = false;
+    for (const [signature, h] of Object.entries(replayed)) {
+      const own = state.history[signature];
+      if (own !== undefined && (own.n > h.n || (own.n === h.n && sameTimes(own.ts, h.ts)))) continue;
+      state.history[signature] = { n: h.n, ts: [...h.ts] };
+      changed = true;
+    }
+    if (changed) state.flipAt = this.computeFlip(this.startRun(state, state.now, null));
+    return changed;
   }
 
   /** Fires everything due at or before `until`, in due-time order, each at its own due time. */
@@ -753,6 +787,10 @@ export class Engine {
 }
 
 /** identify: top-level keys only; `null` removes a trait; a nested object replaces the old value whole. */
+function sameTimes(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((t, i) => t === b[i]);
+}
+
 function mergeTraits(traits: JsonObject, update: JsonObject): void {
   for (const [k, v] of Object.entries(update)) {
     if (v === null) delete traits[k];

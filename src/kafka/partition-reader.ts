@@ -1,4 +1,5 @@
-// Reads one partition of a topic from an offset up to (and including) a known offset, read_committed.
+// Reads one partition of a topic from an offset up to (and including) a known offset, or up to a position,
+// read_committed.
 // kafkajs has no manual `assign()` (tulios/kafkajs#373), so this joins a throwaway consumer group, pauses
 // the other partitions, seeks, and deletes the group afterwards. Used to restore state from the changelog.
 import { randomBytes } from 'node:crypto';
@@ -9,8 +10,13 @@ export interface ReadOptions {
   partition: number;
   /** First offset to read. */
   from: string;
-  /** Stop once a record at this offset or later has been read (it is delivered too). */
-  until: string;
+  /** Stop once a record at this offset or later has been read (it is delivered too)... */
+  until?: string;
+  /**
+   * ...or once the position reaches this offset (the records before it delivered): for an input whose last
+   * offset before it may be a transaction marker, which is never delivered.
+   */
+  end?: string;
   groupPrefix: string;
   onBatch: (messages: KafkaMessage[], highWatermark: string) => Promise<void>;
   /** Fail after this long without a batch (default 60 s). */
@@ -21,7 +27,10 @@ export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions):
   const groupId = `${o.groupPrefix}.${randomBytes(6).toString('hex')}`;
   const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100, readUncommitted: false, maxBytes: 16 << 20, maxBytesPerPartition: 4 << 20 });
   const from = BigInt(o.from);
-  const until = BigInt(o.until);
+  const until = o.until === undefined ? null : BigInt(o.until);
+  const end = o.end === undefined ? null : BigInt(o.end);
+  if (until === null && end === null) throw new Error('readPartition needs until or end');
+  if (end !== null && from >= end) return;
   let done!: () => void;
   let failed!: (err: unknown) => void;
   const finished = new Promise<void>((resolve, reject) => {
@@ -42,7 +51,15 @@ export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions):
   try {
     await consumer.connect();
     await consumer.subscribe({ topic: o.topic, fromBeginning: true });
-    const { GROUP_JOIN, CRASH } = consumer.events;
+    const { GROUP_JOIN, CRASH, END_BATCH_PROCESS } = consumer.events;
+    // A batch of only transaction markers or aborted records is never given to eachBatch, yet moves the position.
+    if (end !== null) {
+      consumer.on(END_BATCH_PROCESS, (e) => {
+        if (finishedFlag || e.payload.partition !== o.partition || e.payload.batchSize !== 0 || BigInt(e.payload.lastOffset) + 1n < end) return;
+        finishedFlag = true;
+        done();
+      });
+    }
     consumer.on(CRASH, (e) => {
       if (e.payload.restart || finishedFlag) return;
       finishedFlag = true;
@@ -63,7 +80,8 @@ export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions):
         lastProgress = Date.now();
         // A fetch made before the seek took effect starts before `from`: skip those records (kafkajs already
         // drops records below the offset it fetched from, so usually the whole batch is wanted).
-        const messages = BigInt(batch.firstOffset() ?? o.from) >= from ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= from);
+        let messages = BigInt(batch.firstOffset() ?? o.from) >= from ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= from);
+        if (end !== null && BigInt(batch.lastOffset()) >= end) messages = messages.filter((m) => BigInt(m.offset) < end);
         try {
           if (messages.length > 0) await o.onBatch(messages, batch.highWatermark);
           await payload.heartbeat();
@@ -73,7 +91,7 @@ export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions):
           return;
         }
         const last = batch.messages.at(-1);
-        if (last !== undefined && BigInt(last.offset) >= until) {
+        if ((until !== null && last !== undefined && BigInt(last.offset) >= until) || (end !== null && BigInt(batch.lastOffset()) + 1n >= end)) {
           finishedFlag = true;
           done();
         }

@@ -70,12 +70,7 @@ export class Processor {
     try {
       await checkTopics(admin, o.topics);
 
-      const registry = o.registryUrl === null ? null : new SchemaRegistry({ host: o.registryUrl });
-      if (o.transitionsFormat === 'avro' && registry === null) throw new JourneyError(ErrorCodes.INVALID_CONFIG, '--transitions-format avro needs a schema registry (--registry)');
-      const transitionEncoder = o.transitionsFormat === 'avro' && registry !== null
-        ? await avroTransitionEncoder(registry, `${o.topics.transitions}-value`)
-        : jsonTransitionEncoder;
-      const encodeDeadLetter = registry === null ? jsonDeadLetterEncoder : await avroDeadLetterEncoder(registry, `${o.topics.dlq}-value`);
+      const { decoder, transitionEncoder, encodeDeadLetter } = await codecsFor(o);
 
       const sessionTimeout = o.sessionTimeoutMs ?? 10_000;
       const consumerOptions = {
@@ -87,7 +82,7 @@ export class Processor {
       const metrics = new ProcessorMetrics();
       const ctx: TaskContext = {
         kafka, admin, consumer, group: o.group, topics: o.topics, engineFor: (liveSince) => new Engine(o.definitions, o.engine ?? {}, liveSince), definitions: o.definitions,
-        decoder: new MessageDecoder(registry, o.maxMessageBytes ?? 256 * 1024), transitionEncoder, encodeDeadLetter,
+        decoder, transitionEncoder, encodeDeadLetter,
         stateDir: o.stateDir, clock: o.clock, metrics, log, maxBatch: o.maxBatch ?? 2000, cachedUsers: o.cachedUsers ?? 2000, maxIdleMs: o.maxIdleMs ?? 0, lagWaitMs: o.lagWaitMs ?? 10_000,
         wallNow: () => Date.now(),
         partitionsHeld: () => (processor as Processor).tasks.size,
@@ -219,8 +214,19 @@ export class Processor {
   }
 }
 
-/** Events and traits must be co-partitioned, and the changelog partitioned like them. */
-async function checkTopics(admin: Admin, topics: TopicNames): Promise<void> {
+/** The input decoder and the output encoders, with the schema registry when there is one. */
+export async function codecsFor(o: Pick<ProcessorOptions, 'registryUrl' | 'transitionsFormat' | 'topics' | 'maxMessageBytes'>): Promise<Pick<TaskContext, 'decoder' | 'transitionEncoder' | 'encodeDeadLetter'>> {
+  const registry = o.registryUrl === null ? null : new SchemaRegistry({ host: o.registryUrl });
+  if (o.transitionsFormat === 'avro' && registry === null) throw new JourneyError(ErrorCodes.INVALID_CONFIG, '--transitions-format avro needs a schema registry (--registry)');
+  return {
+    decoder: new MessageDecoder(registry, o.maxMessageBytes ?? 256 * 1024),
+    transitionEncoder: o.transitionsFormat === 'avro' && registry !== null ? await avroTransitionEncoder(registry, `${o.topics.transitions}-value`) : jsonTransitionEncoder,
+    encodeDeadLetter: registry === null ? jsonDeadLetterEncoder : await avroDeadLetterEncoder(registry, `${o.topics.dlq}-value`),
+  };
+}
+
+/** Events and traits must be co-partitioned, and the changelog partitioned like them. Returns their partition count. */
+export async function checkTopics(admin: Admin, topics: TopicNames): Promise<number> {
   const names = [topics.events, topics.traits, topics.changelog, topics.transitions, topics.dlq];
   const existing = new Set(await admin.listTopics());
   const missing = names.filter((n) => !existing.has(n));
@@ -236,4 +242,5 @@ async function checkTopics(admin: Admin, topics: TopicNames): Promise<void> {
   if (c !== e) {
     throw new JourneyError(ErrorCodes.COPARTITION, `${topics.changelog} has ${c} partitions but the inputs have ${e}: the changelog must be partitioned like the inputs`);
   }
+  return e;
 }

@@ -60,7 +60,7 @@ export interface TaskContext {
   partitionsHeld: () => number;
 }
 
-type Side = 'events' | 'traits';
+export type Side = 'events' | 'traits';
 
 interface BufferedRecord {
   side: Side;
@@ -70,7 +70,7 @@ interface BufferedRecord {
 }
 
 /** What one transaction changes. */
-class Batch {
+export class Batch {
   readonly users = new Map<string, LoadedUser>();
   /** Users read from the store ahead of their records (the store changes only at commit, so they stay valid). */
   readonly prefetched = new Map<string, LoadedUser>();
@@ -89,7 +89,7 @@ class Batch {
   }
 }
 
-const SIDES: Side[] = ['traits', 'events'];
+export const SIDES: Side[] = ['traits', 'events'];
 /** Header of a core changelog record: the user's next due instant ('' for none), so a restore need not parse it. */
 const DUE_HEADER = 'due';
 /** The changelog record of the partition's position: its clock and the input offsets its state is at. */
@@ -110,19 +110,19 @@ const RESTORE_PROGRESS_LOG_MS = 5000;
 const DUE_CHUNK = 500;
 
 export class PartitionTask {
-  private store: PartitionStore | undefined;
+  protected store: PartitionStore | undefined;
   private producer: Producer | undefined;
-  private meta!: StoreMeta;
+  protected meta!: StoreMeta;
   private readonly buffers: Record<Side, Queue<BufferedRecord>> = { events: new Queue(), traits: new Queue() };
   /** Next offset expected per side: older records (refetched after a seek) are dropped. */
-  private readonly nextOffset: Record<Side, bigint | null> = { events: null, traits: null };
+  protected readonly nextOffset: Record<Side, bigint | null> = { events: null, traits: null };
   private readonly highWatermark: Record<Side, bigint | null> = { events: null, traits: null };
   private readonly idleSince: Record<Side, number | null> = { events: null, traits: null };
   /** Inputs paused because their buffer is full (each on its own: the other must keep flowing for the merge). */
   private readonly paused: Record<Side, boolean> = { events: false, traits: false };
-  private clock = Number.NEGATIVE_INFINITY;
+  protected clock = Number.NEGATIVE_INFINITY;
   /** The engine of this partition (it knows when the partition's condition-entry journeys went live). */
-  private engine!: Engine;
+  protected engine!: Engine;
   /** The timer index's next entries (null before the store is open). */
   private upcoming: UpcomingTimers | null = null;
   /**
@@ -135,9 +135,9 @@ export class PartitionTask {
   private stopping = false;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
-  private readonly log: Logger;
+  protected readonly log: Logger;
 
-  constructor(readonly partition: number, private readonly ctx: TaskContext) {
+  constructor(readonly partition: number, protected readonly ctx: TaskContext) {
     this.log = ctx.log.child({ partition });
   }
 
@@ -185,7 +185,7 @@ export class PartitionTask {
     this.wake?.();
   }
 
-  private topic(side: Side): string {
+  protected topic(side: Side): string {
     return side === 'events' ? this.ctx.topics.events : this.ctx.topics.traits;
   }
 
@@ -214,7 +214,38 @@ export class PartitionTask {
   // ---- start-up and restore ----------------------------------------------------------------------
 
   private async init(): Promise<void> {
-    const { kafka, admin, group } = this.ctx;
+    const { position, restored } = await this.openState();
+    this.clock = this.meta.clock ?? Number.NEGATIVE_INFINITY;
+    this.goLive();
+    this.upcoming = new UpcomingTimers(this.store as PartitionStore);
+
+    // Read on from the committed offsets (or the start), whatever the consumer had fetched before.
+    const ends = await Promise.all(SIDES.map((s) => this.ctx.admin.fetchTopicOffsets(this.topic(s))));
+    SIDES.forEach((side, i) => {
+      const end = ends[i]?.find((o) => o.partition === this.partition);
+      if (end === undefined) throw new Error(`${this.topic(side)} has no partition ${this.partition}`);
+      this.highWatermark[side] = BigInt(end.high);
+      const offset = position[side] === '-1' ? end.low : position[side];
+      this.buffers[side].clear();
+      this.nextOffset[side] = BigInt(offset);
+      this.idleSince[side] = null;
+      this.ctx.consumer.seek({ topic: this.topic(side), partition: this.partition, offset });
+    });
+    // Always: the consumer keeps a pause across rebalances, also one made by an earlier task of this partition.
+    this.paused.events = false;
+    this.paused.traits = false;
+    this.ctx.consumer.resume(this.assignmentOf());
+    this.ctx.metrics.timersPending.set({ partition: String(this.partition) }, await (this.store as PartitionStore).timersPending());
+    this.ready = true;
+    this.log.info({ offsets: position, restored }, 'partition ready');
+  }
+
+  /**
+   * Fences the partition's previous owner and brings the store to the state of the group's committed offsets,
+   * from the changelog when it is behind. Returns the input offsets the state is at ('-1': never read).
+   */
+  protected async openState(): Promise<{ position: Record<Side, string>; restored: boolean }> {
+    const { kafka, group } = this.ctx;
     this.producer = kafka.producer({
       transactionalId: `${group}.processor.${this.partition}`, idempotent: true, maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner, transactionTimeout: 60_000,
@@ -231,31 +262,9 @@ export class PartitionTask {
     this.meta = await this.store.meta();
     const upToDate = SIDES.every((s) => (this.meta.offsets[this.topic(s)] ?? '-1') === committed[s]);
     if (!upToDate) await this.restore(committed);
-    // Read on from the offsets the state is at: the same as the group's unless that read was stale.
+    // The offsets the state is at: the same as the group's unless that read was stale.
     const position: Record<Side, string> = { events: this.meta.offsets[this.topic('events')] ?? '-1', traits: this.meta.offsets[this.topic('traits')] ?? '-1' };
-    this.clock = this.meta.clock ?? Number.NEGATIVE_INFINITY;
-    this.goLive();
-    this.upcoming = new UpcomingTimers(this.store);
-
-    // Read on from the committed offsets (or the start), whatever the consumer had fetched before.
-    const ends = await Promise.all(SIDES.map((s) => admin.fetchTopicOffsets(this.topic(s))));
-    SIDES.forEach((side, i) => {
-      const end = ends[i]?.find((o) => o.partition === this.partition);
-      if (end === undefined) throw new Error(`${this.topic(side)} has no partition ${this.partition}`);
-      this.highWatermark[side] = BigInt(end.high);
-      const offset = position[side] === '-1' ? end.low : position[side];
-      this.buffers[side].clear();
-      this.nextOffset[side] = BigInt(offset);
-      this.idleSince[side] = null;
-      this.ctx.consumer.seek({ topic: this.topic(side), partition: this.partition, offset });
-    });
-    // Always: the consumer keeps a pause across rebalances, also one made by an earlier task of this partition.
-    this.paused.events = false;
-    this.paused.traits = false;
-    this.ctx.consumer.resume(this.assignmentOf());
-    this.ctx.metrics.timersPending.set({ partition: String(this.partition) }, await this.store.timersPending());
-    this.ready = true;
-    this.log.info({ offsets: position, restored: !upToDate }, 'partition ready');
+    return { position, restored: !upToDate };
   }
 
   /**
@@ -263,7 +272,7 @@ export class PartitionTask {
    * before its first record: then no user predates them). The instant is kept with the state at the next commit;
    * until then a restart finds the same clock, so the same instant.
    */
-  private goLive(): void {
+  protected goLive(): void {
     const live = { ...(this.meta.live ?? {}) };
     const now = this.ctx.clock === 'wall' && Number.isFinite(this.clock) ? this.tick(this.ctx.wallNow()) : this.clock;
     for (const j of this.ctx.definitions.journeys) {
@@ -399,7 +408,7 @@ export class PartitionTask {
     return this.store;
   }
 
-  private async teardown(): Promise<void> {
+  protected async teardown(): Promise<void> {
     this.ready = false;
     const producer = this.producer;
     const store = this.store;
@@ -468,7 +477,7 @@ export class PartitionTask {
   }
 
   /** The wall clock never goes back for the partition. */
-  private tick(t: number): number {
+  protected tick(t: number): number {
     if (t > this.clock) this.clock = t;
     return this.clock;
   }
@@ -534,7 +543,7 @@ export class PartitionTask {
   }
 
   /** The input partition's last stable offset (read_committed end). */
-  private async stableEnd(side: Side): Promise<bigint> {
+  protected async stableEnd(side: Side): Promise<bigint> {
     const ends = await this.ctx.admin.fetchTopicOffsets(this.topic(side));
     const end = ends.find((o) => o.partition === this.partition);
     if (end === undefined) throw new Error(`${this.topic(side)} has no partition ${this.partition}`);
@@ -659,7 +668,7 @@ export class PartitionTask {
 
   // ---- commit ------------------------------------------------------------------------------------
 
-  private async commit(batch: Batch): Promise<void> {
+  protected async commit(batch: Batch): Promise<void> {
     const { topics, group, metrics } = this.ctx;
     const producer = this.producer as Producer;
     const store = this.store as PartitionStore;

@@ -4,7 +4,7 @@
 // so the store is always the state as of some committed input offset, never in between.
 import { ClassicLevel } from 'classic-level';
 import { nextDue, type UserState } from '../engine/state';
-import { assemble, CORE_PIECE, fromPieces, otherPieceKeys, parseCore, userPrefix, type CorePiece } from './pieces';
+import { assemble, CORE_PIECE, fromPieces, isCoreKey, otherPieceKeys, parseCore, userOfKey, userPrefix, type CorePiece } from './pieces';
 
 export interface LoadedUser {
   state: UserState | undefined;
@@ -37,6 +37,7 @@ export type StoreOp =
 const META = 'm/meta';
 const BUFFER_VALUE = { valueEncoding: 'buffer' } as const;
 const TIMER_PREFIX = 't/';
+const USER_PREFIX = 'u/';
 
 export function timerKey(due: number, userId: string): string {
   return `${TIMER_PREFIX}${String(due).padStart(16, '0')}/${encodeURIComponent(userId)}`;
@@ -148,6 +149,26 @@ export class PartitionStore {
     for await (const [k, v] of this.db.iterator({ gte: prefix, lt: prefix + '\xff' })) pieces.set(k, v);
     const state = pieces.size === 0 ? undefined : fromPieces(userId, pieces);
     return { state, pieces, due: state === undefined ? null : nextDue(state) };
+  }
+
+  /** Up to `limit` ids of users with state, in key order, after the user `after` (null: from the first). */
+  async userIdsAfter(after: string | null, limit: number): Promise<string[]> {
+    const out: string[] = [];
+    const keys = this.db.keys({ gt: after === null ? USER_PREFIX : userPrefix(after) + '\xff', lt: USER_PREFIX + '\xff' });
+    try {
+      // Every user has a core piece; their other pieces sort next to it.
+      for (let chunk = await keys.nextv(1000); chunk.length > 0 && out.length < limit; chunk = await keys.nextv(1000)) {
+        for (const key of chunk) {
+          if (!isCoreKey(key)) continue;
+          const userId = userOfKey(key);
+          if (userId !== null) out.push(userId);
+          if (out.length === limit) break;
+        }
+      }
+    } finally {
+      await keys.close();
+    }
+    return out;
   }
 
   /** Up to `limit` timer-index entries after the key `afterKey` (null: from the first), in due order. */

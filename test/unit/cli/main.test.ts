@@ -13,7 +13,7 @@ function journeys(...args: string[]): { status: number | null; stdout: string; s
 }
 
 describe('journeys <command> --help', () => {
-  test.each(['validate', 'simulate', 'topics', 'process', 'sink', 'dlq', 'dev'])('%s --help prints its usage, exit 0', (name) => {
+  test.each(['validate', 'simulate', 'topics', 'process', 'replay', 'sink', 'dlq', 'dev'])('%s --help prints its usage, exit 0', (name) => {
     for (const flag of ['--help', '-h']) {
       const r = journeys(name, flag);
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });

@@ -1,0 +1,239 @@
+// `journeys replay --from <time|earliest>` (spec §7): rebuilds what users did from the input history, with the
+// event clock, so that a condition-entry journey deployed now counts events from before it was deployed, and its
+// `historical: true` entry takes in every user for whom it already holds. Run with the group's processors
+// stopped, before they load the new journey files:
+//
+// 1. Each partition's state is brought to the group's committed offsets (restored from the changelog if needed).
+// 2. Its traits and events from `--from` up to those offsets are read again, and the facts they tell (history per
+//    event signature, traits, message ids) are built apart, per user, in a scratch LevelDB store. No journey sees
+//    them: their transitions were produced when the messages were first processed.
+// 3. Every user's state takes the rebuilt history where it is the longer one (`Engine.adoptHistory`). A user the
+//    group never saw (its processors started later, or never ran) gets the rebuilt facts as their state.
+// 4. Condition-entry journeys new to the partition go live at its clock, and every user is brought to that instant
+//    at once: `historical: true` entries happen now, for all users, not at each user's next message.
+// Each step 3/4 chunk of users is one transaction (state to the changelog, transitions, and for a group that
+// never ran the input offsets the replay reached), so a replay stopped midway is finished by running it again:
+// history is taken only where longer and a user enters a journey once, so nothing is repeated.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Definitions } from '../definitions/model';
+import { Engine, type EngineOptions } from '../engine/engine';
+import { newUserState, type UserState } from '../engine/state';
+import { ErrorCodes, JourneyError } from '../errors';
+import { readPartition } from '../kafka/partition-reader';
+import type { TopicNames } from '../kafka/topics';
+import { createLogger, kafkaLogCreator } from '../observability/logger';
+import { ProcessorMetrics } from '../observability/processor-metrics';
+import { toPieces } from '../state/pieces';
+import { PartitionStore, type LoadedUser, type StoreOp } from '../state/partition-store';
+import type { TransitionsFormat } from '../codecs/transition-codec';
+import { checkTopics, codecsFor } from './processor';
+import { Batch, PartitionTask, SIDES, type ClockMode, type Side, type TaskContext } from './task';
+
+export interface ReplayOptions {
+  definitions: Definitions;
+  brokers: string[];
+  registryUrl: string | null;
+  stateDir: string;
+  group: string;
+  topics: TopicNames;
+  /** The clock the group's processors run with: the go-live instant is the wall clock's now or the partition's. */
+  clock: ClockMode;
+  transitionsFormat: TransitionsFormat;
+  /** Epoch ms of the first input records to read (by their Kafka timestamp), or 'earliest'. */
+  from: number | 'earliest';
+  engine?: Partial<EngineOptions>;
+  maxMessageBytes?: number;
+}
+
+export interface PartitionReplaySummary {
+  partition: number;
+  /** Input records read again. */
+  records: number;
+  /** Users in the replayed records. */
+  users: number;
+  /** Users whose state changed (history taken, a journey gone live for them). */
+  usersUpdated: number;
+  /** Transitions produced (historical entries and what they passed through). */
+  transitions: number;
+  /** Condition-entry journeys that went live with this replay, and when (ISO time; null before any input). */
+  wentLive: Record<string, number | null>;
+}
+
+/** Users read, merged and committed at a time: one transaction each. */
+const USERS_PER_TRANSACTION = 500;
+/** Rebuilt users kept in memory while reading, before they are written to the scratch store. */
+const LEARNING_CACHE = 20_000;
+
+export async function replay(o: ReplayOptions): Promise<PartitionReplaySummary[]> {
+  const log = createLogger({ bindings: { component: 'replay', group: o.group } });
+  const kafka = new Kafka({
+    clientId: `journeys-replay-${process.pid}`, brokers: o.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log),
+    retry: { initialRetryTime: 20, retries: 15 },
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const partitions = await checkTopics(admin, o.topics);
+    const { groups } = await admin.describeGroups([o.group]);
+    const members = groups[0]?.members.length ?? 0;
+    if (members > 0) {
+      throw new JourneyError(ErrorCodes.INVALID_CONFIG, `group ${o.group} has ${members} active member(s): stop its processors before replaying (they would fence each other)`);
+    }
+    const ctx: TaskContext = {
+      kafka, admin, group: o.group, topics: o.topics, definitions: o.definitions,
+      engineFor: (liveSince) => new Engine(o.definitions, o.engine ?? {}, liveSince),
+      ...(await codecsFor(o)),
+      // A replay reads with readers of its own: the group's consumer is never joined.
+      consumer: kafka.consumer({ groupId: o.group }),
+      stateDir: o.stateDir, clock: o.clock, metrics: new ProcessorMetrics(), log,
+      maxBatch: USERS_PER_TRANSACTION, cachedUsers: 0, maxIdleMs: 0, lagWaitMs: 0,
+      wallNow: () => Date.now(), partitionsHeld: () => 1,
+    };
+    log.info({ from: o.from === 'earliest' ? 'earliest' : new Date(o.from).toISOString(), partitions }, 'replay starting');
+    const out: PartitionReplaySummary[] = [];
+    // One partition at a time: a partition's replay holds up to LEARNING_CACHE users in memory.
+    for (let p = 0; p < partitions; p++) out.push(await new PartitionReplay(p, ctx).replay(o.from));
+    return out;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+class PartitionReplay extends PartitionTask {
+  private records = 0;
+  private replayClock = Number.NEGATIVE_INFINITY;
+
+  async replay(from: number | 'earliest'): Promise<PartitionReplaySummary> {
+    const scratchDir = join(this.ctx.stateDir, `${this.ctx.group}-${this.partition}.replay`);
+    let scratch: PartitionStore | undefined;
+    try {
+      const { position } = await this.openState();
+      this.clock = this.meta.clock ?? Number.NEGATIVE_INFINITY;
+      const liveBefore = { ...(this.meta.live ?? {}) };
+      // Where the replay stops: where the group is. A group that never read an input has produced nothing
+      // from it yet: the replay takes it up to its end and the group goes on from there.
+      const stop = {} as Record<Side, bigint>;
+      for (const side of SIDES) {
+        if (position[side] !== '-1') stop[side] = BigInt(position[side]);
+        else this.nextOffset[side] = stop[side] = await this.stableEnd(side);
+      }
+      scratch = await PartitionStore.open(scratchDir);
+      await scratch.clear();
+      // Traits, then events: history and message ids are the same in any order (a window counts timestamps, and
+      // the clock ends at the same instant); only a user's traits depend on their order, and they keep it.
+      const learner = this.ctx.engineFor(new Map());
+      const since = from === 'earliest' ? Number.NEGATIVE_INFINITY : from;
+      for (const side of SIDES) await this.learnFrom(side, await this.startOffset(side, from), stop[side], since, learner, scratch);
+
+      if (this.replayClock > this.clock) this.clock = this.replayClock;
+      this.goLive();
+      const wentLive: Record<string, number | null> = {};
+      for (const [id, at] of Object.entries(this.meta.live ?? {})) if (!(id in liveBefore)) wentLive[id] = at;
+      const summary = { partition: this.partition, records: this.records, users: 0, usersUpdated: 0, transitions: 0, wentLive };
+      const mustCommit = SIDES.some((s) => this.nextOffset[s] !== null) || Object.keys(wentLive).length > 0;
+      const committed = await this.bringUsersToGoLive(scratch, summary);
+      if (!committed && mustCommit) await this.commit(new Batch());
+      this.log.info(summary, 'partition replayed');
+      return summary;
+    } finally {
+      await scratch?.close().catch(() => undefined);
+      await rm(scratchDir, { recursive: true, force: true });
+      await this.teardown();
+    }
+  }
+
+  /**
+   * Where to start reading for `--from`: the input's start, or its first record stamped (by Kafka) at or after the
+   * time. Upstream stamps a record when it sends the message, at or after the message's own time, so no message
+   * of the span is before it; those read from before the span are skipped by their own `timestamp`.
+   */
+  private async startOffset(side: Side, from: number | 'earliest'): Promise<bigint> {
+    const topic = this.topic(side);
+    const { admin } = this.ctx;
+    const offsets = from === 'earliest'
+      ? (await admin.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, offset: o.low }))
+      : await admin.fetchTopicOffsetsByTimestamp(topic, from);
+    const mine = offsets.find((o) => o.partition === this.partition);
+    if (mine === undefined) throw new Error(`${topic} has no partition ${this.partition}`);
+    return BigInt(mine.offset);
+  }
+
+  /** Reads one input from `start` up to `stop` and adds what its messages since `since` tell to the users in `scratch`. */
+  private async learnFrom(side: Side, start: bigint, stop: bigint, since: number, learner: Engine, scratch: PartitionStore): Promise<void> {
+    if (start >= stop) return;
+    const learning = new Map<string, UserState>();
+    const flush = async (): Promise<void> => {
+      const ops: StoreOp[] = [];
+      for (const state of learning.values()) for (const [key, value] of toPieces(state)) ops.push({ type: 'put', key, value });
+      await scratch.apply(ops);
+      learning.clear();
+    };
+    this.log.info({ side, from: start.toString(), to: stop.toString() }, 'replay: reading input');
+    await readPartition(this.ctx.kafka, this.ctx.admin, {
+      topic: this.topic(side), partition: this.partition, from: start.toString(), end: stop.toString(), groupPrefix: `${this.ctx.group}.replay.${this.partition}`,
+      onBatch: async (messages) => {
+        // Bad messages went to the dead-letter topic when first processed; messages without userId were skipped.
+        const read = [];
+        for (const m of messages) {
+          const d = await this.ctx.decoder.decode(m.value);
+          if (d.ok && d.message.timestamp >= since) read.push(d.message);
+        }
+        const missing = new Set<string>();
+        for (const msg of read) if (msg.userId !== null && !learning.has(msg.userId)) missing.add(msg.userId);
+        for (const [id, user] of await scratch.loadUsers([...missing])) if (user.state !== undefined) learning.set(id, user.state);
+        for (const msg of read) {
+          // Every message read moves the clock, also one then skipped for lack of userId (spec §3).
+          if (msg.timestamp > this.replayClock) this.replayClock = msg.timestamp;
+          if (msg.userId === null) continue;
+          let state = learning.get(msg.userId);
+          if (state === undefined) learning.set(msg.userId, (state = newUserState(msg.userId, this.replayClock)));
+          learner.learn(state, msg, this.replayClock);
+        }
+        this.records += messages.length;
+        if (learning.size >= LEARNING_CACHE) await flush();
+      },
+    });
+    await flush();
+  }
+
+  /**
+   * Every user of the store takes the replay's history and is brought to the go-live instant; then every user only
+   * the replay knows gets a state. One transaction per chunk of changed users. Returns whether any was committed.
+   */
+  private async bringUsersToGoLive(scratch: PartitionStore, summary: PartitionReplaySummary): Promise<boolean> {
+    const store = this.store as PartitionStore;
+    let committed = false;
+    for (const [source, other] of [[store, scratch], [scratch, store]] as const) {
+      for (let ids = await source.userIdsAfter(null, USERS_PER_TRANSACTION); ids.length > 0; ids = await source.userIdsAfter(ids.at(-1) as string, USERS_PER_TRANSACTION)) {
+        const [stored, rebuilt] = source === store ? [await store.loadUsers(ids), await other.loadUsers(ids)] : [await other.loadUsers(ids), await source.loadUsers(ids)];
+        const batch = new Batch();
+        for (const id of ids) {
+          const user = stored.get(id) as LoadedUser;
+          const facts = rebuilt.get(id)?.state;
+          if (source === scratch) {
+            summary.users++;
+            // Users with state were done in the first pass (or by a replay run before this one).
+            if (user.state !== undefined || facts === undefined) continue;
+            user.state = { ...facts, history: {} };
+          }
+          const state = user.state as UserState;
+          if (facts !== undefined) this.engine.adoptHistory(state, facts.history);
+          const result = Number.isFinite(this.clock) ? this.engine.advance(state, this.clock) : { transitions: [] };
+          const pieces = toPieces(state);
+          const changed = pieces.size !== user.pieces.size || [...pieces].some(([k, v]) => user.pieces.get(k) !== v);
+          if (!changed && result.transitions.length === 0) continue;
+          batch.users.set(id, user);
+          for (const t of result.transitions) batch.transitions.push(t);
+        }
+        if (batch.users.size === 0) continue;
+        await this.commit(batch);
+        committed = true;
+        summary.usersUpdated += batch.users.size;
+        summary.transitions += batch.transitions.length;
+      }
+    }
+    return committed;
+  }
+}

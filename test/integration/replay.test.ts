@@ -1,0 +1,113 @@
+// `journeys replay --from` (spec §7) against the real broker: history rebuilt for a condition-entry journey
+// deployed later, its `historical: true` entries at go-live for every user it holds for, nothing repeated.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDefinitions } from '../../src/definitions';
+import { writeTopologies } from '../helpers/test-driver';
+import {
+  inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, startJourneys, startProcessor, waitCaughtUp, waitMembers,
+  type ProcessorEnv,
+} from '../helpers/processor';
+
+const PING = { 'ping.journey.yaml': 'journey: ping\nentry: { event: Ping }\nsteps:\n  - { id: p, wait: 1h }\n' };
+/** Journeys deployed later: one counts every order ever, one the orders of the last day. */
+const ADDED = {
+  ...PING,
+  'recent.journey.yaml': 'journey: recent\nentry:\n  condition: { performed: Order Completed, within: 1d }\n  historical: true\nsteps:\n  - { id: r, wait: 1h }\n',
+  'vip.journey.yaml': 'journey: vip\nentry:\n  condition: { performed: Order Completed, atLeast: 2 }\n  historical: true\nsteps:\n  - { id: v, wait: 1h }\n',
+};
+
+const END = '2026-05-10T12:00:00.000Z';
+const before = (hours: number) => new Date(Date.parse(END) - hours * 3_600_000).toISOString();
+const order = (userId: string, hoursBefore: number) => ({ type: 'track', userId, event: 'Order Completed', timestamp: before(hoursBefore), messageId: `o-${userId}-${hoursBefore}` });
+const ping = (userId: string, hoursBefore: number) => ({ type: 'track', userId, event: 'Ping', timestamp: before(hoursBefore), messageId: `p-${userId}` });
+/** Orders before the new journeys exist: v1 three (one in the last day), v2 two, v3 one, v4 none. */
+const HISTORY = [
+  order('v1', 120), order('v2', 120), ping('v1', 110), ping('v2', 110), ping('v3', 110), ping('v4', 110),
+  order('v2', 96), order('v1', 72), order('v3', 72), order('v1', 2),
+].sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+
+/** Entries only, as `journey user at cause`: what the replay is about. */
+async function entries(env: ProcessorEnv): Promise<string[]> {
+  const all = await readTransitions(env);
+  return all.filter((t) => t.from === null).map((t) => `${t.journey} ${t.userId} ${t.at} ${t.cause === null ? 'time' : t.cause.messageId}`).sort();
+}
+
+describe('journeys replay', () => {
+  let env: ProcessorEnv | undefined;
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await env?.close();
+    env = undefined;
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  test('rebuilds the history a journey deployed later counts: its historical entries at go-live, for every user; a second replay repeats nothing', async () => {
+    const [dirA, dirB] = [writeTopologies(PING), writeTopologies(ADDED)];
+    dirs.push(dirA, dirB);
+    env = await processorEnv(2, loadDefinitions(dirA));
+    const stateDir = join(env.stateRoot, 'a');
+    await produceMessages(env, HISTORY);
+    await produceClockTicks(env, END);
+    const a = startProcessor(env, dirA, stateDir);
+    await waitCaughtUp(env);
+    // Not while the group's processors run: they would fence each other's transactions.
+    await waitMembers(env, 1);
+    const refused = startJourneys('replay', env, dirB, join(env.stateRoot, 'elsewhere'), ['--from', 'earliest']);
+    expect(await refused.exited).toBe(1);
+    expect(refused.output()).toContain('active member');
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    const pings = ['v1', 'v2', 'v3', 'v4'].map((u) => `ping ${u} ${before(110)} p-${u}`);
+    expect(await entries(env)).toEqual(pings);
+
+    const replay = startJourneys('replay', env, dirB, stateDir, ['--from', 'earliest']);
+    expect(await replay.exited).toBe(0);
+    expect(replay.output()).toContain(`live: recent at ${END}, vip at ${END}`);
+    // The group's processors stopped at END (the clock ticks): the journeys go live then, v1 and v2 with two
+    // orders or more, v1 alone with one in the last day. Processor A never counted orders: without the replay
+    // nobody would enter.
+    expect(await entries(env)).toEqual([...pings, `recent v1 ${END} time`, `vip v1 ${END} time`, `vip v2 ${END} time`].sort());
+
+    // The processor goes on with the new journeys: v3's second order is a false→true change; v1 is in already.
+    const b = startProcessor(env, dirB, stateDir);
+    await produceMessages(env, [order('v3', -1), order('v1', -1)]);
+    await waitCaughtUp(env);
+    b.child.kill('SIGTERM');
+    expect(await b.exited).toBe(0);
+    const after = [...pings, `recent v1 ${END} time`, `vip v1 ${END} time`, `vip v2 ${END} time`, `recent v3 ${before(-1)} o-v3--1`, `vip v3 ${before(-1)} o-v3--1`].sort();
+    expect(await entries(env)).toEqual(after);
+
+    // Run again (as after a replay stopped midway): the histories are the same length, everyone is in already.
+    const count = (await readTransitions(env)).length;
+    const again = startJourneys('replay', env, dirB, stateDir, ['--from', 'earliest']);
+    expect(await again.exited).toBe(0);
+    expect(again.output()).toMatch(/partition 0: .* 0 transitions\n/);
+    expect(again.output()).toMatch(/partition 1: .* 0 transitions\n/);
+    expect(await readTransitions(env)).toHaveLength(count);
+  });
+
+  test('a group that never ran: state built from the history, historical entries only, and the group goes on from the end of the input', async () => {
+    const dirB = writeTopologies(ADDED);
+    dirs.push(dirB);
+    env = await processorEnv(2, loadDefinitions(dirB));
+    const stateDir = join(env.stateRoot, 'b');
+    await produceMessages(env, HISTORY);
+    await produceClockTicks(env, END);
+    // From a time: the orders of 120 h before END are not read again, so v2 has one order and stays out.
+    const replay = startJourneys('replay', env, dirB, stateDir, ['--from', before(100)]);
+    expect(await replay.exited).toBe(0);
+    expect(await inputLag(env)).toBe(0);
+    // No ping entries: the history's messages are facts for the replay, not triggers.
+    expect(await entries(env)).toEqual([`recent v1 ${END} time`, `vip v1 ${END} time`]);
+
+    const p = startProcessor(env, dirB, stateDir);
+    await produceMessages(env, [order('v2', -1), ping('v5', -1)]);
+    await waitCaughtUp(env);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(await entries(env)).toEqual([
+      `ping v5 ${before(-1)} p-v5`, `recent v1 ${END} time`, `recent v2 ${before(-1)} o-v2--1`, `vip v1 ${END} time`, `vip v2 ${before(-1)} o-v2--1`,
+    ].sort());
+  });
+});
