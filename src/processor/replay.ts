@@ -7,11 +7,11 @@
 // 2. Its traits and events from `--from` up to those offsets are read again, and the facts they tell (history per
 //    event signature, traits, message ids) are built apart, per user, in a scratch LevelDB store. No journey sees
 //    them: their transitions were produced when the messages were first processed.
-// 3. Every user's state takes the rebuilt history where it is the longer one (`Engine.adoptHistory`). A user the
-//    group never saw (its processors started later, or never ran) gets the rebuilt facts as their state.
-// 4. Condition-entry journeys new to the partition go live at its clock, and every user is brought to that instant
-//    at once: `historical: true` entries happen now, for all users, not at each user's next message.
-// Each step 3/4 chunk of users is one transaction (state to the changelog, transitions, and for a group that
+// 3. Condition-entry journeys new to the partition go live at its clock, and every user of the store takes the
+//    rebuilt history where it is the longer one (`Engine.adoptHistory`) and is brought to that instant
+//    (`sweepToGoLive`): `historical: true` entries happen now, for all users. A user the group never saw (its
+//    processors started later, or never ran) then gets the rebuilt facts as their state, brought there too.
+// Each step 3 chunk of users is one transaction (state to the changelog, transitions, and for a group that
 // never ran the input offsets the replay reached), so a replay stopped midway is finished by running it again:
 // history is taken only where longer and a user enters a journey once, so nothing is repeated.
 import { rm } from 'node:fs/promises';
@@ -112,17 +112,20 @@ class PartitionReplay extends PartitionTask {
       const { position } = await this.openState();
       this.clock = this.meta.clock ?? Number.NEGATIVE_INFINITY;
       const liveBefore = { ...(this.meta.live ?? {}) };
-      // Where the replay stops: where the group is. A group that never read an input has produced nothing
-      // from it yet: the replay takes it up to its end and the group goes on from there.
+      // Where the replay stops: where the group is. A group that never ran has produced nothing yet: the replay
+      // takes the inputs up to their end as history and the group goes on from there. (An input a running group
+      // has not read yet is left alone: what it holds was never processed, and is not history.)
+      const neverRan = SIDES.every((s) => position[s] === '-1');
       const stop = {} as Record<Side, bigint>;
       for (const side of SIDES) {
-        if (position[side] !== '-1') stop[side] = BigInt(position[side]);
-        else this.nextOffset[side] = stop[side] = await this.stableEnd(side);
+        if (neverRan) this.nextOffset[side] = stop[side] = await this.stableEnd(side);
+        else stop[side] = position[side] === '-1' ? 0n : BigInt(position[side]);
       }
       scratch = await PartitionStore.open(scratchDir);
       await scratch.clear();
-      // Traits, then events: history and message ids are the same in any order (a window counts timestamps, and
-      // the clock ends at the same instant); only a user's traits depend on their order, and they keep it.
+      // Traits, then events: the history is the same in any order (a window counts timestamps, and the clock ends
+      // at the same instant); only the deduplication window's message count and an identify sent to the events
+      // topic depend on how the two inputs interleave (README).
       const learner = this.ctx.engineFor(new Map());
       const since = from === 'earliest' ? Number.NEGATIVE_INFINITY : from;
       for (const side of SIDES) await this.learnFrom(side, await this.startOffset(side, from), stop[side], since, learner, scratch);
@@ -132,9 +135,13 @@ class PartitionReplay extends PartitionTask {
       const wentLive: Record<string, number | null> = {};
       for (const [id, at] of Object.entries(this.meta.live ?? {})) if (!(id in liveBefore)) wentLive[id] = at;
       const summary = { partition: this.partition, records: this.records, users: 0, usersUpdated: 0, transitions: 0, wentLive };
-      const mustCommit = SIDES.some((s) => this.nextOffset[s] !== null) || Object.keys(wentLive).length > 0;
-      const committed = await this.bringUsersToGoLive(scratch, summary);
-      if (!committed && mustCommit) await this.commit(new Batch());
+      if (Number.isFinite(this.clock)) {
+        this.meta = { ...this.meta, sweep: { after: null } };
+        const swept = await this.sweepToGoLive(scratch);
+        const added = await this.addUsersOnlyReplaySaw(scratch, summary);
+        summary.usersUpdated = swept.users + added.users;
+        summary.transitions = swept.transitions + added.transitions;
+      } else if (SIDES.some((s) => this.nextOffset[s] !== null)) await this.commit(new Batch());
       this.log.info(summary, 'partition replayed');
       return summary;
     } finally {
@@ -198,42 +205,30 @@ class PartitionReplay extends PartitionTask {
     await flush();
   }
 
-  /**
-   * Every user of the store takes the replay's history and is brought to the go-live instant; then every user only
-   * the replay knows gets a state. One transaction per chunk of changed users. Returns whether any was committed.
-   */
-  private async bringUsersToGoLive(scratch: PartitionStore, summary: PartitionReplaySummary): Promise<boolean> {
+  /** A state for every user of the replayed span the group never saw (the rebuilt facts), brought to the go-live instant. */
+  private async addUsersOnlyReplaySaw(scratch: PartitionStore, summary: PartitionReplaySummary): Promise<{ users: number; transitions: number }> {
     const store = this.store as PartitionStore;
-    let committed = false;
-    for (const [source, other] of [[store, scratch], [scratch, store]] as const) {
-      for (let ids = await source.userIdsAfter(null, USERS_PER_TRANSACTION); ids.length > 0; ids = await source.userIdsAfter(ids.at(-1) as string, USERS_PER_TRANSACTION)) {
-        const [stored, rebuilt] = source === store ? [await store.loadUsers(ids), await other.loadUsers(ids)] : [await other.loadUsers(ids), await source.loadUsers(ids)];
-        const batch = new Batch();
-        for (const id of ids) {
-          const user = stored.get(id) as LoadedUser;
-          const facts = rebuilt.get(id)?.state;
-          if (source === scratch) {
-            summary.users++;
-            // Users with state were done in the first pass (or by a replay run before this one).
-            if (user.state !== undefined || facts === undefined) continue;
-            user.state = { ...facts, history: {} };
-          }
-          const state = user.state as UserState;
-          if (facts !== undefined) this.engine.adoptHistory(state, facts.history);
-          const result = Number.isFinite(this.clock) ? this.engine.advance(state, this.clock) : { transitions: [] };
-          const pieces = toPieces(state);
-          const changed = pieces.size !== user.pieces.size || [...pieces].some(([k, v]) => user.pieces.get(k) !== v);
-          if (!changed && result.transitions.length === 0) continue;
-          batch.users.set(id, user);
-          for (const t of result.transitions) batch.transitions.push(t);
-        }
-        if (batch.users.size === 0) continue;
-        await this.commit(batch);
-        committed = true;
-        summary.usersUpdated += batch.users.size;
-        summary.transitions += batch.transitions.length;
+    const done = { users: 0, transitions: 0 };
+    for (let ids = await scratch.userIdsAfter(null, USERS_PER_TRANSACTION); ids.length > 0; ids = await scratch.userIdsAfter(ids.at(-1) as string, USERS_PER_TRANSACTION)) {
+      summary.users += ids.length;
+      const [stored, rebuilt] = await Promise.all([store.loadUsers(ids), scratch.loadUsers(ids)]);
+      const batch = new Batch();
+      for (const id of ids) {
+        const user = stored.get(id) as LoadedUser;
+        const facts = rebuilt.get(id)?.state;
+        // Users with state were brought to go-live by the sweep (or by a replay run before this one).
+        if (user.state !== undefined || facts === undefined) continue;
+        const state: UserState = { ...facts, history: {} };
+        this.engine.adoptHistory(state, facts.history);
+        user.state = state;
+        batch.users.set(id, user);
+        for (const t of this.engine.advance(state, this.clock).transitions) batch.transitions.push(t);
       }
+      if (batch.users.size === 0) continue;
+      await this.commit(batch);
+      done.users += batch.users.size;
+      done.transitions += batch.transitions.length;
     }
-    return committed;
+    return done;
   }
 }

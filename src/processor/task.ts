@@ -99,6 +99,7 @@ interface ChangelogPosition {
   clock: number | null;
   offsets: Record<string, string>;
   live?: Record<string, number | null>;
+  sweep?: { after: string | null };
 }
 const BUFFER_HIGH = 5000;
 const BUFFER_LOW = 1000;
@@ -108,6 +109,8 @@ const BLOCKED_POLL_MS = 20;
 const RESTORE_PROGRESS_LOG_MS = 5000;
 /** Due timer-index entries taken at a time, their users read together. */
 const DUE_CHUNK = 500;
+/** Users read, brought to a go-live instant and committed at a time: one transaction each. */
+const SWEEP_CHUNK = 500;
 
 export class PartitionTask {
   protected store: PartitionStore | undefined;
@@ -216,7 +219,7 @@ export class PartitionTask {
   private async init(): Promise<void> {
     const { position, restored } = await this.openState();
     this.clock = this.meta.clock ?? Number.NEGATIVE_INFINITY;
-    this.goLive();
+    if (this.goLive() && Number.isFinite(this.clock)) this.meta = { ...this.meta, sweep: { after: null } };
     this.upcoming = new UpcomingTimers(this.store as PartitionStore);
 
     // Read on from the committed offsets (or the start), whatever the consumer had fetched before.
@@ -235,6 +238,8 @@ export class PartitionTask {
     this.paused.events = false;
     this.paused.traits = false;
     this.ctx.consumer.resume(this.assignmentOf());
+    // After the seek: the sweep's transactions must commit no input offset (the position is the state's).
+    if (this.meta.sweep !== undefined) await this.sweepToGoLive(null);
     this.ctx.metrics.timersPending.set({ partition: String(this.partition) }, await (this.store as PartitionStore).timersPending());
     this.ready = true;
     this.log.info({ offsets: position, restored }, 'partition ready');
@@ -270,9 +275,9 @@ export class PartitionTask {
   /**
    * Condition-entry journeys live now that the partition has not seen live before go live at its clock (none
    * before its first record: then no user predates them). The instant is kept with the state at the next commit;
-   * until then a restart finds the same clock, so the same instant.
+   * until then a restart finds the same clock, so the same instant. Returns whether any journey went live.
    */
-  protected goLive(): void {
+  protected goLive(): boolean {
     const live = { ...(this.meta.live ?? {}) };
     const now = this.ctx.clock === 'wall' && Number.isFinite(this.clock) ? this.tick(this.ctx.wallNow()) : this.clock;
     for (const j of this.ctx.definitions.journeys) {
@@ -280,10 +285,53 @@ export class PartitionTask {
       live[j.id] = Number.isFinite(now) ? now : null;
       this.log.info({ journey: j.id, at: live[j.id] === null ? null : formatTime(now) }, 'condition-entry journey goes live');
     }
+    const added = Object.keys(live).length > Object.keys(this.meta.live ?? {}).length;
     this.meta = { ...this.meta, live };
     const liveSince = new Map<string, number>();
     for (const [id, at] of Object.entries(live)) if (at !== null) liveSince.set(id, at);
     this.engine = this.ctx.engineFor(liveSince);
+    return added;
+  }
+
+  /**
+   * Brings every user of the store to the partition's clock, after condition-entry journeys went live at it: the
+   * `historical: true` entries are made now for all users, not at each one's next message (spec §4.1). With
+   * `facts` (a replay), each user first takes the rebuilt history where it is longer. One transaction per chunk
+   * of changed users, each recording how far the sweep got, so one cut short goes on from there at the next
+   * start (or restore). Returns the users changed and the transitions made.
+   */
+  protected async sweepToGoLive(facts: PartitionStore | null): Promise<{ users: number; transitions: number }> {
+    const store = this.store as PartitionStore;
+    const done = { users: 0, transitions: 0 };
+    if (!Number.isFinite(this.clock)) throw new Error('no go-live instant to bring users to before the partition has a clock');
+    let after = this.meta.sweep?.after ?? null;
+    this.log.info({ after }, 'bringing users to the go-live instant');
+    for (let ids = await store.userIdsAfter(after, SWEEP_CHUNK); ids.length > 0; ids = await store.userIdsAfter(after, SWEEP_CHUNK)) {
+      after = ids.at(-1) as string;
+      const [stored, rebuilt] = await Promise.all([store.loadUsers(ids), facts?.loadUsers(ids)]);
+      const batch = new Batch();
+      for (const id of ids) {
+        const user = stored.get(id) as LoadedUser;
+        const state = user.state as UserState;
+        const known = rebuilt?.get(id)?.state;
+        if (known !== undefined) this.engine.adoptHistory(state, known.history);
+        const result = this.engine.advance(state, this.clock);
+        if (result.transitions.length === 0 && !changedPieces(user)) continue;
+        batch.users.set(id, user);
+        this.collect(batch, user, result.transitions, result.stats.refusedEntries, result.stats.contextDrops);
+      }
+      if (batch.users.size === 0) continue;
+      this.meta = { ...this.meta, sweep: { after } };
+      await this.commit(batch);
+      done.users += batch.users.size;
+      done.transitions += batch.transitions.length;
+    }
+    const finished = { ...this.meta };
+    delete finished.sweep;
+    this.meta = finished;
+    await this.commit(new Batch());
+    this.log.info(done, 'users brought to the go-live instant');
+    return done;
   }
 
   private async committedOffsets(): Promise<Record<Side, string>> {
@@ -329,6 +377,7 @@ export class PartitionTask {
     let clock: number | null = full ? null : this.meta.clock;
     let offsets: Record<string, string> | null = full ? null : this.meta.offsets;
     let live: Record<string, number | null> | undefined = full ? undefined : this.meta.live;
+    let sweep: { after: string | null } | undefined = full ? undefined : this.meta.sweep;
     let records = 0;
     let firstBatchAt: number | undefined;
     let lastProgressAt = started;
@@ -345,7 +394,7 @@ export class PartitionTask {
             if (key === undefined) continue;
             const value = m.value;
             if (key === POSITION_KEY) {
-              if (value !== null) ({ clock, offsets, live } = JSON.parse(value.toString('utf8')) as ChangelogPosition);
+              if (value !== null) ({ clock, offsets, live, sweep } = JSON.parse(value.toString('utf8')) as ChangelogPosition);
               continue;
             }
             const userId = userOfKey(key);
@@ -386,7 +435,7 @@ export class PartitionTask {
     if (offsets !== null && SIDES.some((s) => restored[this.topic(s)] !== committed[s])) {
       this.log.warn({ changelog: restored, group: fromGroup }, "the group's committed offsets differ from the changelog's: reading on from the changelog's");
     }
-    this.meta = { offsets: restored, changelogOffset: marker, clock, live };
+    this.meta = { offsets: restored, changelogOffset: marker, clock, live, ...(sweep === undefined ? {} : { sweep }) };
     await store.apply([store.metaOp(this.meta)]);
     // Back to the small memtable for processing; the reopen writes the bulk memtable to a table (part of the restore).
     const readEnd = Date.now();
@@ -716,7 +765,7 @@ export class PartitionTask {
     // A partition never read from still matches the group's "no offset" (-1).
     for (const s of SIDES) metaOffsets[this.topic(s)] ??= '-1';
     const clock = Number.isFinite(this.clock) ? this.clock : null;
-    const position: ChangelogPosition = { clock, offsets: metaOffsets, live: this.meta.live };
+    const position: ChangelogPosition = { clock, offsets: metaOffsets, live: this.meta.live, sweep: this.meta.sweep };
     changelog.push({ key: POSITION_KEY, value: JSON.stringify(position), partition: this.partition });
 
     const topicMessages: TopicMessages[] = [{ topic: topics.changelog, messages: changelog }];
@@ -771,6 +820,13 @@ export class PartitionTask {
       if (hw !== null && next !== null) metrics.lag.set({ topic: this.topic(s), partition: String(this.partition) }, Number(hw > next ? hw - next : 0n));
     }
   }
+}
+
+/** Whether the user's state differs from the pieces it was read from. */
+function changedPieces(user: LoadedUser): boolean {
+  if (user.state === undefined) return user.pieces.size > 0;
+  const pieces = toPieces(user.state);
+  return pieces.size !== user.pieces.size || [...pieces].some(([k, v]) => user.pieces.get(k) !== v);
 }
 
 /** The due instant of a core changelog record: from its header (written since it exists), else from the core itself. */

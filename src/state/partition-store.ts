@@ -26,6 +26,11 @@ export interface StoreMeta {
    * without an entry is new: it goes live at the next start.
    */
   live?: Record<string, number | null>;
+  /**
+   * Present while users are still to be brought to the go-live instant of journeys that just went live (a sweep
+   * of the store, a chunk of users per transaction): the last user done (null: none yet).
+   */
+  sweep?: { after: string | null };
 }
 
 export type StoreOp =

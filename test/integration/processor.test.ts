@@ -68,7 +68,7 @@ describe('journeys process', () => {
     expect(mismatched.output()).toContain('JRN_ERR_COPARTITION');
   });
 
-  test('a condition-entry journey deployed to a running processor: users it already holds for enter only with historical, at go-live', async () => {
+  test('a condition-entry journey deployed to a running processor: users it already holds for enter only with historical, at go-live, touched again or not', async () => {
     const first = { 'ping.journey.yaml': 'journey: ping\nentry: { event: Ping }\nsteps:\n  - { id: p, wait: 1h }\n' };
     const added = (historical: boolean) => `journey: pro${historical ? '-hist' : ''}\nentry:\n  condition: { trait: plan, equals: pro }${historical ? '\n  historical: true' : ''}\nsteps:\n  - { id: hello, wait: 1h }\n`;
     const dirA = writeTopologies(first);
@@ -79,6 +79,8 @@ describe('journeys process', () => {
       await produceMessages(env, [
         { type: 'identify', userId: 'h1', traits: { plan: 'pro' }, timestamp: at('10:00'), messageId: 'i1' },
         { type: 'identify', userId: 'h2', traits: { plan: 'free' }, timestamp: at('10:05'), messageId: 'i2' },
+        // Never touched again: enters all the same, by the sweep of the store at go-live.
+        { type: 'identify', userId: 'h3', traits: { plan: 'pro' }, timestamp: at('10:07'), messageId: 'i4' },
         { type: 'track', userId: 'h1', event: 'Ping', timestamp: at('10:10'), messageId: 't1' },
       ]);
       const stateDir = join(env.stateRoot, 'a');
@@ -102,6 +104,7 @@ describe('journeys process', () => {
         `ping h1 ${at('10:10')} t1`,
         `pro h2 ${at('12:30')} i3`, // a false→true change after go-live
         `pro-hist h1 ${at('10:10')} time`, // already true at go-live: historical only, at that instant
+        `pro-hist h3 ${at('10:10')} time`,
         `pro-hist h2 ${at('12:30')} i3`,
       ].sort());
     } finally {

@@ -85,6 +85,21 @@ describe('PartitionStore.loadUsers', () => {
   });
 });
 
+describe('PartitionStore.userIdsAfter', () => {
+  const tempStore = useTempStore();
+
+  test('every user with state once, in key order, a page at a time, whatever their pieces; timers and meta are not users', async () => {
+    const store = tempStore();
+    const users = [userWith('a', 2, true, true), userWith('ab', 1, false), userWith('a-b', 0, false), userWith('b/é', 0, false), userWith('z', 3, true, true)];
+    await store.apply([...users.flatMap((u) => puts(toPieces(u))), { type: 'put', key: 't/0000000000005001/a', value: '' }, store.metaOp({ offsets: {}, changelogOffset: '4', clock: 1 })]);
+    const pages: string[][] = [];
+    for (let ids = await store.userIdsAfter(null, 2); ids.length > 0; ids = await store.userIdsAfter(ids.at(-1) as string, 2)) pages.push(ids);
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(pages.flat().sort()).toEqual(['a', 'a-b', 'ab', 'b/é', 'z']);
+    expect(new Set(pages.flat()).size).toBe(5);
+  });
+});
+
 describe('PartitionStore bulk loading', () => {
   test('the bulk-load memtable: 64 MiB for up to 4 partitions restoring together, a 256 MiB share (whole MiB) past that, at least 4 MiB', () => {
     const MiB = 1024 * 1024;

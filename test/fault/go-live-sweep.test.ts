@@ -1,0 +1,68 @@
+// A condition-entry journey deployed to a processor that already holds users (spec §4.1): at go-live the
+// processor brings every user of the store to that instant, a chunk of users per transaction, so `historical: true`
+// entries are made for all of them at once. Killed with SIGKILL during that sweep, it must go on from where its
+// last committed chunk left off: every qualifying user enters exactly once.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDefinitions } from '../../src/definitions';
+import { writeTopologies } from '../helpers/test-driver';
+import { produceMessages, processorEnv, readTransitions, sleep, startProcessor, waitCaughtUp, type ProcessorEnv, type ProcessorProcess } from '../helpers/processor';
+
+const faultTest = process.env.JOURNEYS_FAULT_TESTS === '0' ? test.skip : test;
+const PING = { 'ping.journey.yaml': 'journey: ping\nentry: { event: Ping }\nsteps:\n  - { id: p, wait: 1h }\n' };
+const PRO = 'journey: pro\nentry:\n  condition: { trait: plan, equals: pro }\n  historical: true\nsteps:\n  - { id: hello, wait: 1h }\n';
+const USERS = 4000;
+
+async function waitFor(p: ProcessorProcess, text: string, times = 1): Promise<void> {
+  while ((p.output().split(text).length - 1) < times) {
+    if (p.child.exitCode !== null) throw new Error(`processor exited (${p.child.exitCode}) before logging "${text}":\n${p.output().slice(-3000)}`);
+    await sleep(2);
+  }
+}
+
+describe('going live on a store of users', () => {
+  let env: ProcessorEnv | undefined;
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await env?.close();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  faultTest('killed during the sweep at go-live, twice: every user who qualifies enters once, at the go-live instant', async () => {
+    const [dirA, dirB] = [writeTopologies(PING), writeTopologies({ ...PING, 'pro.journey.yaml': PRO })];
+    dirs.push(dirA, dirB);
+    env = await processorEnv(2, loadDefinitions(dirA));
+    const at = (i: number) => new Date(Date.UTC(2026, 4, 1, 10, 0, i)).toISOString();
+    await produceMessages(env, Array.from({ length: USERS }, (_, i) => ({ type: 'identify', userId: `s${i}`, traits: { plan: i % 2 === 0 ? 'pro' : 'free' }, timestamp: at(i % 3600), messageId: `i${i}` })));
+    const stateDir = join(env.stateRoot, 'sweep');
+    const a = startProcessor(env, dirA, stateDir);
+    await waitCaughtUp(env);
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+
+    const resumedFrom: string[] = [];
+    for (let kill = 0; kill < 2; kill++) {
+      const b = startProcessor(env, dirB, stateDir, [], 'info');
+      // The first run starts the sweep (and may be killed before its first commit); a later one goes on with it
+      // only if it was cut short: then it logs where it resumes.
+      await Promise.race([waitFor(b, 'bringing users to the go-live instant'), waitFor(b, '"msg":"partition ready"', 2)]);
+      // The sweep takes about 0.5 s here (4 chunks of 500 users per partition): these land between its commits.
+      await sleep(150 - 50 * kill);
+      b.child.kill('SIGKILL');
+      await b.exited;
+      for (const m of b.output().matchAll(/"after":"([^"]+)","msg":"bringing users/g)) resumedFrom.push(m[1] as string);
+    }
+    const last = startProcessor(env, dirB, stateDir, [], 'info');
+    await waitFor(last, '"msg":"partition ready"', 2);
+    last.child.kill('SIGTERM');
+    expect(await last.exited).toBe(0);
+
+    const entries = (await readTransitions(env)).filter((t) => t.journey === 'pro' && t.from === null);
+    const users = entries.map((t) => t.userId);
+    expect(new Set(users).size).toBe(users.length);
+    expect(users.sort()).toEqual(Array.from({ length: USERS / 2 }, (_, k) => `s${2 * k}`).sort());
+    expect(entries.every((t) => t.cause === null)).toBe(true);
+    // Information for whoever reads the log: whether a kill landed between two of the sweep's commits.
+    process.stdout.write(`go-live sweep resumed after: ${JSON.stringify(resumedFrom)}\n`);
+  });
+});
