@@ -17,34 +17,21 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import type { Definitions } from '../definitions/model';
-import { Engine, type EngineOptions } from '../engine/engine';
+import { Engine } from '../engine/engine';
 import { newUserState, type UserState } from '../engine/state';
 import { ErrorCodes, JourneyError } from '../errors';
 import { readPartition } from '../kafka/partition-reader';
-import type { TopicNames } from '../kafka/topics';
 import { createLogger, kafkaLogCreator } from '../observability/logger';
 import { ProcessorMetrics } from '../observability/processor-metrics';
 import { toPieces } from '../state/pieces';
 import { PartitionStore, type LoadedUser, type StoreOp } from '../state/partition-store';
-import type { TransitionsFormat } from '../codecs/transition-codec';
-import { checkTopics, codecsFor } from './processor';
-import { Batch, PartitionTask, SIDES, type ClockMode, type Side, type TaskContext } from './task';
+import { checkTopics, codecsFor, type ProcessorOptions } from './processor';
+import { Batch, PartitionTask, SIDES, type Side, type TaskContext } from './task';
 
-export interface ReplayOptions {
-  definitions: Definitions;
-  brokers: string[];
-  registryUrl: string | null;
-  stateDir: string;
-  group: string;
-  topics: TopicNames;
-  /** The clock the group's processors run with: the go-live instant is the wall clock's now or the partition's. */
-  clock: ClockMode;
-  transitionsFormat: TransitionsFormat;
-  /** Epoch ms of the first input records to read (by their Kafka timestamp), or 'earliest'. */
+/** The processor's options that matter to a replay (`clock`: the one the group's processors run with, for the go-live instant). */
+export interface ReplayOptions extends Pick<ProcessorOptions, 'definitions' | 'brokers' | 'registryUrl' | 'stateDir' | 'group' | 'topics' | 'clock' | 'transitionsFormat' | 'engine' | 'maxMessageBytes'> {
+  /** Where the history starts (epoch ms): records from Kafka's offset for that time, messages stamped at or after it. */
   from: number | 'earliest';
-  engine?: Partial<EngineOptions>;
-  maxMessageBytes?: number;
 }
 
 export interface PartitionReplaySummary {
