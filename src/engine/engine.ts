@@ -205,7 +205,9 @@ export class Engine {
   /**
    * Condition-entry journeys that went live after the user was last seen, up to `until`: at that instant (after
    * the timers due by then) the condition's truth is the user's starting point, so only a later false→true change
-   * enters them; with `historical: true`, a user for whom it holds then enters then (spec §4.1).
+   * enters them; with `historical: true`, a user for whom it holds then enters then (spec §4.1). A new version
+   * going live does the same for users who knew the previous one (its condition may differ); whether they may
+   * enter again is the journey's re-entry rule, as ever.
    */
   private goLive(run: Run, until: number): void {
     const { state } = run;
@@ -213,18 +215,24 @@ export class Engine {
     let changed = false;
     for (const [j, entry, at] of this.wentLive) {
       // A user last seen at the go-live instant itself was seen before it (a journey goes live between records).
-      if (at < seen || at > until || state.journeys[j.id] !== undefined) continue;
+      if (at < seen || at > until || this.wentLiveFor(state, j)) continue;
       this.fireDue(run, at);
       run.now = Math.max(run.now, at);
       state.now = run.now;
       const js = this.journeyState(state, j.id);
       js.conditionTrue = evaluate(entry.condition, this.scope(run, null));
+      js.liveV = j.version;
       changed = true;
       if (js.conditionTrue && entry.historical && j.status === 'live' && this.conditionEntryAllowed(run, j, js) && this.underLimit(run)) {
         this.start(run, j, js, undefined, []);
       }
     }
     if (changed) state.flipAt = this.computeFlip(run);
+  }
+
+  /** Whether the go-live of the journey's current version has set the user's starting point. */
+  private wentLiveFor(state: UserState, j: Journey): boolean {
+    return state.journeys[j.id]?.liveV === j.version;
   }
 
   private fireDue(run: Run, until: number): void {
@@ -492,7 +500,7 @@ export class Engine {
     // journey went live for a user seen before it: the user's timers and flips up to then (fired by goLive on the
     // way to that instant) belong to the time before it existed; goLive then sets their starting point.
     const liveAt = this.liveAt.get(j.id);
-    if (liveAt !== undefined && run.now <= liveAt && run.state.journeys[j.id] === undefined) return;
+    if (liveAt !== undefined && run.now <= liveAt && !this.wentLiveFor(run.state, j)) return;
     const js = this.journeyState(run.state, j.id);
     const truth = evaluate(entry.condition, this.scope(run, null));
     const changed = truth && !js.conditionTrue;

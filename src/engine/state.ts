@@ -44,6 +44,11 @@ export interface JourneyState {
   lastEndAt: number | null;
   /** Condition entry: the condition's truth at its last evaluation (false before the first). */
   conditionTrue: boolean;
+  /**
+   * Condition entry: the version whose go-live (deployed to a processor that had seen the user) set
+   * `conditionTrue` as the user's starting point; a later version going live sets it again.
+   */
+  liveV?: number;
   /** Live instances, by entrySeq. */
   instances: Instance[];
 }

@@ -44,7 +44,7 @@ export interface PartitionReplaySummary {
   usersUpdated: number;
   /** Transitions produced (historical entries and what they passed through). */
   transitions: number;
-  /** Condition-entry journeys that went live with this replay, and when (ISO time; null before any input). */
+  /** Condition-entry journeys that went live with this replay, by `<journey>@<version>`, and when (null: before any input). */
   wentLive: Record<string, number | null>;
 }
 

@@ -273,22 +273,28 @@ export class PartitionTask {
   }
 
   /**
-   * Condition-entry journeys live now that the partition has not seen live before go live at its clock (none
-   * before its first record: then no user predates them). The instant is kept with the state at the next commit;
-   * until then a restart finds the same clock, so the same instant. Returns whether any journey went live.
+   * Condition-entry journeys live now, in a version the partition has not seen live before, go live at its clock
+   * (none before its first record: then no user predates them). The instant is kept with the state (by
+   * `<journey>@<version>`) at the next commit; until then a restart finds the same clock, so the same instant.
+   * Returns whether any journey went live.
    */
   protected goLive(): boolean {
     const live = { ...(this.meta.live ?? {}) };
     const now = this.ctx.clock === 'wall' && Number.isFinite(this.clock) ? this.tick(this.ctx.wallNow()) : this.clock;
-    for (const j of this.ctx.definitions.journeys) {
-      if (j.entry.kind !== 'condition' || j.status !== 'live' || j.id in live) continue;
-      live[j.id] = Number.isFinite(now) ? now : null;
-      this.log.info({ journey: j.id, at: live[j.id] === null ? null : formatTime(now) }, 'condition-entry journey goes live');
-    }
-    const added = Object.keys(live).length > Object.keys(this.meta.live ?? {}).length;
-    this.meta = { ...this.meta, live };
+    let added = false;
     const liveSince = new Map<string, number>();
-    for (const [id, at] of Object.entries(live)) if (at !== null) liveSince.set(id, at);
+    for (const j of this.ctx.definitions.journeys) {
+      if (j.entry.kind !== 'condition' || j.status !== 'live') continue;
+      const key = `${j.id}@${j.version}`;
+      if (!(key in live)) {
+        live[key] = Number.isFinite(now) ? now : null;
+        added = true;
+        this.log.info({ journey: j.id, version: j.version, at: live[key] === null ? null : formatTime(now) }, 'condition-entry journey goes live');
+      }
+      const at = live[key];
+      if (at !== null && at !== undefined) liveSince.set(j.id, at);
+    }
+    this.meta = { ...this.meta, live };
     this.engine = this.ctx.engineFor(liveSince);
     return added;
   }

@@ -22,8 +22,8 @@ export interface StoreMeta {
   /** The partition's clock: the largest timestamp seen (event clock) or the last `now` (wall clock). */
   clock: number | null;
   /**
-   * When condition-entry journeys went live on this partition, by id (null: before any user was seen). A journey
-   * without an entry is new: it goes live at the next start.
+   * When condition-entry journeys went live on this partition, by `<journey>@<version>` (null: before any user was
+   * seen). A journey version without an entry is new: it goes live at the next start.
    */
   live?: Record<string, number | null>;
   /**

@@ -81,6 +81,7 @@ function coreJourneys(state: UserState, choose: InlineChoice): Record<string, Co
   for (const [id, js] of Object.entries(state.journeys)) {
     if (js.entries === 0 && js.lastEndAt === null && !js.conditionTrue && js.instances.length === 0) continue;
     const cj: CoreJourney = { entries: js.entries, lastEndAt: js.lastEndAt, conditionTrue: js.conditionTrue, live: js.instances.map((i) => i.seq) };
+    if (js.liveV !== undefined) cj.liveV = js.liveV;
     for (const inst of js.instances) {
       const kept = choose(id, inst);
       if (kept !== undefined) (cj.inline ??= {})[inst.seq] = kept;
@@ -152,7 +153,9 @@ export function assemble(userId: string, core: CorePiece, others: Iterable<[stri
       if (inst === undefined) throw new JourneyError(ErrorCodes.STATE_CORRUPT, `state of user ${userId}: instance ${id}/${seq} is missing`);
       live.push(inst);
     }
-    journeys[id] = { entries: cj.entries, lastEndAt: cj.lastEndAt, conditionTrue: cj.conditionTrue, instances: live };
+    const js: JourneyState = { entries: cj.entries, lastEndAt: cj.lastEndAt, conditionTrue: cj.conditionTrue, instances: live };
+    if (cj.liveV !== undefined) js.liveV = cj.liveV;
+    journeys[id] = js;
   }
   return {
     v: core.v, userId: core.userId, now: core.now, traits: core.traits, history, processed: core.processed, dedup: core.dedup,

@@ -73,6 +73,8 @@ describe('journeys process', () => {
     const added = (historical: boolean) => `journey: pro${historical ? '-hist' : ''}\nentry:\n  condition: { trait: plan, equals: pro }${historical ? '\n  historical: true' : ''}\nsteps:\n  - { id: hello, wait: 1h }\n`;
     const dirA = writeTopologies(first);
     const dirB = writeTopologies({ ...first, 'pro.journey.yaml': added(false), 'pro-hist.journey.yaml': added(true) });
+    // Then version 2 of pro-hist, which takes teams in too.
+    const dirC = writeTopologies({ ...first, 'pro.journey.yaml': added(false), 'pro-hist.journey.yaml': `version: 2\n${added(true).replace('equals: pro', 'in: [pro, team]')}` });
     try {
       env = await processorEnv(1, loadDefinitions(dirA));
       const at = (hhmm: string) => `2026-05-01T${hhmm}:00.000Z`;
@@ -81,6 +83,7 @@ describe('journeys process', () => {
         { type: 'identify', userId: 'h2', traits: { plan: 'free' }, timestamp: at('10:05'), messageId: 'i2' },
         // Never touched again: enters all the same, by the sweep of the store at go-live.
         { type: 'identify', userId: 'h3', traits: { plan: 'pro' }, timestamp: at('10:07'), messageId: 'i4' },
+        { type: 'identify', userId: 'h4', traits: { plan: 'team' }, timestamp: at('10:08'), messageId: 'i5' },
         { type: 'track', userId: 'h1', event: 'Ping', timestamp: at('10:10'), messageId: 't1' },
       ]);
       const stateDir = join(env.stateRoot, 'a');
@@ -99,17 +102,24 @@ describe('journeys process', () => {
       b.child.kill('SIGTERM');
       expect(await b.exited).toBe(0);
       expect(b.output()).toContain('condition-entry journey goes live');
-      const entries = (await readTransitions(env)).filter((t) => t.from === null).map((t) => `${t.journey} ${t.userId} ${t.at} ${t.cause === null ? 'time' : t.cause.messageId}`);
+
+      // Version 2 goes live at 12:30: h4, a team, qualifies then (h1..h3 entered version 1 already, once).
+      const c = startProcessor(env, dirC, stateDir, [], 'info');
+      await produceMessages(env, [{ type: 'track', userId: 'h2', event: 'Other', timestamp: at('13:00'), messageId: 't3' }]);
+      await waitCaughtUp(env);
+      c.child.kill('SIGTERM');
+      expect(await c.exited).toBe(0);
+      const entries = (await readTransitions(env)).filter((t) => t.from === null).map((t) => `${t.journey}@${t.version} ${t.userId} ${t.at} ${t.cause === null ? 'time' : t.cause.messageId}`);
       expect(entries.sort()).toEqual([
-        `ping h1 ${at('10:10')} t1`,
-        `pro h2 ${at('12:30')} i3`, // a false→true change after go-live
-        `pro-hist h1 ${at('10:10')} time`, // already true at go-live: historical only, at that instant
-        `pro-hist h3 ${at('10:10')} time`,
-        `pro-hist h2 ${at('12:30')} i3`,
+        `ping@1 h1 ${at('10:10')} t1`,
+        `pro@1 h2 ${at('12:30')} i3`, // a false→true change after go-live
+        `pro-hist@1 h1 ${at('10:10')} time`, // already true at go-live: historical only, at that instant
+        `pro-hist@1 h3 ${at('10:10')} time`,
+        `pro-hist@1 h2 ${at('12:30')} i3`,
+        `pro-hist@2 h4 ${at('12:30')} time`,
       ].sort());
     } finally {
-      rmSync(dirA, { recursive: true, force: true });
-      rmSync(dirB, { recursive: true, force: true });
+      for (const dir of [dirA, dirB, dirC]) rmSync(dir, { recursive: true, force: true });
     }
   });
 

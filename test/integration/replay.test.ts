@@ -63,7 +63,7 @@ describe('journeys replay', () => {
 
     const replay = startJourneys('replay', env, dirB, stateDir, ['--from', 'earliest']);
     expect(await replay.exited).toBe(0);
-    expect(replay.output()).toContain(`live: recent at ${END}, vip at ${END}`);
+    expect(replay.output()).toContain(`live: recent@1 at ${END}, vip@1 at ${END}`);
     // The group's processors stopped at END (the clock ticks): the journeys go live then, v1 and v2 with two
     // orders or more, v1 alone with one in the last day. Processor A never counted orders: without the replay
     // nobody would enter.

@@ -61,6 +61,21 @@ describe('condition entry going live on users seen before', () => {
     expect(lines(entries)).toEqual(historical ? [`null→hello entry ${new Date(goLive).toISOString()} time`] : []);
   });
 
+  test.each([false, true])('a new version going live sets the starting point again for users who knew the previous one (historical: %s)', (historical) => {
+    const v1 = loadYaml({ 'pro.journey.yaml': journey(false) });
+    let state = new Engine(v1).process(undefined, identify('09:00', { plan: 'team' }), T('09:00')).state;
+    expect(state.journeys.pro?.conditionTrue).toBe(false);
+    // Version 2 takes teams in too; it goes live at 10:00, when the user already qualifies.
+    const v2 = `version: 2\n${journey(historical).replace('{ trait: plan, equals: pro }', '{ trait: plan, in: [pro, team] }')}`;
+    const engine = new Engine(loadYaml({ 'pro.journey.yaml': v2 }), {}, new Map([['pro', T('10:00')]]));
+    const r = engine.process(state, track('10:30'), T('10:30'));
+    // Not a false→true change at 10:30: it was true when version 2 went live. Historical: entered then.
+    expect(lines(r.transitions)).toEqual(historical ? ['null→hello entry 2026-03-01T10:00:00.000Z time'] : []);
+    expect(r.transitions.every((t) => t.version === 2)).toBe(true);
+    state = r.state;
+    expect(state.journeys.pro?.liveV).toBe(2);
+  });
+
   test('a user first seen after go-live counts as false before their first message (enters at once), as in simulate', () => {
     const engine = new Engine(loadYaml({ 'pro.journey.yaml': journey(false) }), {}, new Map([['pro', T('10:00')]]));
     expect(lines(engine.process(undefined, identify('11:00', { plan: 'pro' }), T('11:00')).transitions)).toEqual(['null→hello entry 2026-03-01T11:00:00.000Z message']);

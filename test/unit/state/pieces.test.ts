@@ -31,7 +31,7 @@ function sampleState(): UserState {
   s.journeys = {
     entered: { entries: 3, lastEndAt: 4200, conditionTrue: false, instances: [instance(2), instance(3, 'x'.repeat(INLINE_MAX))] },
     never: { entries: 0, lastEndAt: null, conditionTrue: false, instances: [] },
-    watching: { entries: 0, lastEndAt: null, conditionTrue: true, instances: [] },
+    watching: { entries: 0, lastEndAt: null, conditionTrue: true, instances: [], liveV: 2 },
   };
   s.timers = [{ at: 9000, seq: 1, kind: 'wait', journey: 'entered', instance: 2, path: 1 }];
   s.timerSeq = 1;
@@ -119,7 +119,7 @@ describe('state pieces', () => {
     const { never: _never, ...entered } = journeys;
     const core = {
       ...rest,
-      journeys: Object.fromEntries(Object.entries(entered).map(([id, js]) => [id, { entries: js.entries, lastEndAt: js.lastEndAt, conditionTrue: js.conditionTrue, live: js.instances.map((i) => i.seq) }])),
+      journeys: Object.fromEntries(Object.entries(entered).map(([id, js]) => [id, { entries: js.entries, lastEndAt: js.lastEndAt, conditionTrue: js.conditionTrue, live: js.instances.map((i) => i.seq), ...(js.liveV === undefined ? {} : { liveV: js.liveV }) }])),
       history: { small: history.small }, own: ['big'],
     };
     earlier.set(prefix + CORE_PIECE, JSON.stringify(core));
@@ -131,7 +131,7 @@ describe('state pieces', () => {
   test('the older layout (every history its own piece, every journey in the core) reads the same', () => {
     const old = new Map<string, string>();
     const { history, journeys, ...rest } = state;
-    const core = { ...rest, journeys: Object.fromEntries(Object.entries(journeys).map(([id, js]) => [id, { entries: js.entries, lastEndAt: js.lastEndAt, conditionTrue: js.conditionTrue, live: js.instances.map((i) => i.seq) }])) };
+    const core = { ...rest, journeys: Object.fromEntries(Object.entries(journeys).map(([id, js]) => [id, { entries: js.entries, lastEndAt: js.lastEndAt, conditionTrue: js.conditionTrue, live: js.instances.map((i) => i.seq), ...(js.liveV === undefined ? {} : { liveV: js.liveV }) }])) };
     old.set(prefix + CORE_PIECE, JSON.stringify(core));
     for (const [sig, h] of Object.entries(history)) old.set(`${prefix}h/${sig}`, JSON.stringify(h));
     for (const inst of journeys.entered?.instances ?? []) old.set(`${prefix}i/entered/${inst.seq}`, JSON.stringify(inst));
