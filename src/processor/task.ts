@@ -265,7 +265,12 @@ export class PartitionTask {
     this.recent.clear();
     this.store = await PartitionStore.open(join(this.ctx.stateDir, `${group}-${this.partition}`));
     this.meta = await this.store.meta();
-    const upToDate = SIDES.every((s) => (this.meta.offsets[this.topic(s)] ?? '-1') === committed[s]);
+    // Behind the changelog, too, when a transaction that moved no input offset (timers fired on the wall clock, a
+    // go-live sweep, a replay) committed but the process died before writing the store: its last changelog record
+    // is followed by the commit marker and nothing else, unless transactions committed (or a zombie's aborted) since.
+    const changelogEnd = (await this.ctx.admin.fetchTopicOffsets(this.ctx.topics.changelog)).find((o) => o.partition === this.partition)?.high ?? '0';
+    const upToDate = SIDES.every((s) => (this.meta.offsets[this.topic(s)] ?? '-1') === committed[s])
+      && BigInt(changelogEnd) <= BigInt(this.meta.changelogOffset) + 2n;
     if (!upToDate) await this.restore(committed);
     // The offsets the state is at: the same as the group's unless that read was stale.
     const position: Record<Side, string> = { events: this.meta.offsets[this.topic('events')] ?? '-1', traits: this.meta.offsets[this.topic('traits')] ?? '-1' };

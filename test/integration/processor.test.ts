@@ -1,6 +1,6 @@
 // `journeys process` against the real broker and registry: the same transitions as `journeys simulate`,
 // bad input to the dead-letter topic, Avro input, metrics, and a clean SIGTERM.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
@@ -120,6 +120,39 @@ describe('journeys process', () => {
       ].sort());
     } finally {
       for (const dir of [dirA, dirB, dirC]) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a store left behind a commit that moved no input offset (died between the commit and the store write) is caught up from the changelog', async () => {
+    const ping = { 'ping.journey.yaml': 'journey: ping\nentry: { event: Ping }\nsteps:\n  - { id: p, wait: 1h }\n' };
+    const dirA = writeTopologies(ping);
+    const dirB = writeTopologies({ ...ping, 'pro.journey.yaml': 'journey: pro\nentry:\n  condition: { trait: plan, equals: pro }\n  historical: true\nsteps:\n  - { id: hello, wait: 1h }\n' });
+    try {
+      env = await processorEnv(1, loadDefinitions(dirA));
+      await produceMessages(env, ['k1', 'k2', 'k3'].map((userId, i) => ({ type: 'identify', userId, traits: { plan: 'pro' }, timestamp: `2026-05-01T10:0${i}:00.000Z`, messageId: `i-${userId}` })));
+      const stateDir = join(env.stateRoot, 'live');
+      const run = async (dir: string) => {
+        const p = startProcessor(env, dir, stateDir, [], 'info');
+        // Nothing new to read: ready is when the go-live sweep is done.
+        while (!p.output().includes('"msg":"partition ready"') && p.child.exitCode === null) await sleep(10);
+        await waitCaughtUp(env);
+        p.child.kill('SIGTERM');
+        expect(await p.exited).toBe(0);
+      };
+      await run(dirA);
+      // The store as it was before the go-live sweep's transaction: what a process killed right after that commit,
+      // before its store write, leaves behind. The input offsets are the same either way.
+      const before = join(env.stateRoot, 'before');
+      cpSync(stateDir, before, { recursive: true });
+      await run(dirB);
+      rmSync(stateDir, { recursive: true, force: true });
+      cpSync(before, stateDir, { recursive: true });
+      await run(dirB);
+      const entries = (await readTransitions(env)).filter((t) => t.journey === 'pro').map((t) => t.userId);
+      expect(entries.sort()).toEqual(['k1', 'k2', 'k3']);
+    } finally {
+      rmSync(dirA, { recursive: true, force: true });
+      rmSync(dirB, { recursive: true, force: true });
     }
   });
 
