@@ -13,12 +13,15 @@ const PING = { 'ping.journey.yaml': 'journey: ping\nentry: { event: Ping }\nstep
 const PRO = 'journey: pro\nentry:\n  condition: { trait: plan, equals: pro }\n  historical: true\nsteps:\n  - { id: hello, wait: 1h }\n';
 const USERS = 4000;
 
-async function waitFor(p: ProcessorProcess, text: string, times = 1): Promise<void> {
-  while ((p.output().split(text).length - 1) < times) {
-    if (p.child.exitCode !== null) throw new Error(`processor exited (${p.child.exitCode}) before logging "${text}":\n${p.output().slice(-3000)}`);
+/** Polls the processor's output until `done` holds; fails once the process has ended (by exit or signal). */
+async function waitFor(p: ProcessorProcess, what: string, done: (output: string) => boolean): Promise<void> {
+  while (!done(p.output())) {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`processor ended before ${what}:\n${p.output().slice(-3000)}`);
     await sleep(2);
   }
 }
+
+const count = (text: string, of: string): number => text.split(of).length - 1;
 
 describe('going live on a store of users', () => {
   let env: ProcessorEnv | undefined;
@@ -45,7 +48,7 @@ describe('going live on a store of users', () => {
       const b = startProcessor(env, dirB, stateDir, [], 'info');
       // The first run starts the sweep (and may be killed before its first commit); a later one goes on with it
       // only if it was cut short: then it logs where it resumes.
-      await Promise.race([waitFor(b, 'bringing users to the go-live instant'), waitFor(b, '"msg":"partition ready"', 2)]);
+      await waitFor(b, 'the sweep or both partitions ready', (out) => out.includes('bringing users to the go-live instant') || count(out, '"msg":"partition ready"') >= 2);
       // The sweep takes about 0.5 s here (4 chunks of 500 users per partition): these land between its commits.
       await sleep(150 - 50 * kill);
       b.child.kill('SIGKILL');
@@ -53,7 +56,7 @@ describe('going live on a store of users', () => {
       for (const m of b.output().matchAll(/"after":"([^"]+)","msg":"bringing users/g)) resumedFrom.push(m[1] as string);
     }
     const last = startProcessor(env, dirB, stateDir, [], 'info');
-    await waitFor(last, '"msg":"partition ready"', 2);
+    await waitFor(last, 'both partitions ready', (out) => count(out, '"msg":"partition ready"') >= 2);
     last.child.kill('SIGTERM');
     expect(await last.exited).toBe(0);
 

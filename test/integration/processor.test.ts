@@ -134,7 +134,7 @@ describe('journeys process', () => {
       const run = async (dir: string) => {
         const p = startProcessor(env, dir, stateDir, [], 'info');
         // Nothing new to read: ready is when the go-live sweep is done.
-        while (!p.output().includes('"msg":"partition ready"') && p.child.exitCode === null) await sleep(10);
+        while (!p.output().includes('"msg":"partition ready"') && p.child.exitCode === null && p.child.signalCode === null) await sleep(10);
         await waitCaughtUp(env);
         p.child.kill('SIGTERM');
         expect(await p.exited).toBe(0);
