@@ -1,6 +1,6 @@
 // The wall clock (the default): messages are processed at the processor's time, and a scheduler fires
 // due timers by itself, with no input arriving; a timer's record carries its due time.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TransitionDecoder } from '../../src/codecs/transition-codec';
@@ -9,7 +9,7 @@ import type { Transition } from '../../src/engine/transition';
 import { brokerList } from '../../src/kafka/infra-state';
 import { Processor } from '../../src/processor/processor';
 import { consumeUntil, infra, schemaRegistry } from '../helpers/kafka';
-import { processorEnv, type ProcessorEnv } from '../helpers/processor';
+import { processorEnv, readTransitions, type ProcessorEnv } from '../helpers/processor';
 
 test('a wait fires on the wall clock without further input, at its due time', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'jp-wall-'));
@@ -37,5 +37,45 @@ test('a wait fires on the wall clock without further input, at its due time', as
   } finally {
     await processor.stop();
     await env.close();
+  }
+});
+
+test('a timer fired on the wall clock whose store write was lost (killed right after the commit) does not fire again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jp-wall-'));
+  writeFileSync(join(dir, 'destinations.yaml'), 'destinations:\n  - { id: email, type: webhook, url: "http://127.0.0.1:9/e", format: segment-track }\n');
+  writeFileSync(join(dir, 'ping.journey.yaml'), 'journey: ping\nentry:\n  event: Ping\nsteps:\n  - id: pause\n    wait: 5s\n  - id: hello\n    send: { to: [email] }\n');
+  const defs = loadDefinitions(dir);
+  const env: ProcessorEnv = await processorEnv(1, defs);
+  const stateDir = join(dir, 'state');
+  const start = () => Processor.start({
+    definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir,
+    group: env.group, topics: env.topics, clock: 'wall', transitionsFormat: 'avro', metricsPort: null,
+  });
+  const ping = (userId: string) => env.producer.send({ topic: env.topics.events, messages: [{ key: userId, value: JSON.stringify({ type: 'track', userId, event: 'Ping', timestamp: '2026-01-01T00:00:00Z', messageId: `p-${userId}` }) }] });
+  const seen = async (n: number) => consumeUntil(env.kafka, env.topics.transitions, (r) => r.length >= n);
+  try {
+    let processor = await start();
+    await ping('u1');
+    await seen(1);
+    await processor.stop();
+    expect(await readTransitions(env)).toHaveLength(1); // stopped before the wait was due
+    // The store with u1's wait still pending: what a kill right after the firing's commit, before its store
+    // write, leaves behind (the firing moves no input offset).
+    cpSync(stateDir, `${stateDir}.before`, { recursive: true });
+    processor = await start();
+    await seen(3);
+    await processor.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+    cpSync(`${stateDir}.before`, stateDir, { recursive: true });
+    processor = await start();
+    // u1's wait, overdue, would fire at the scheduler's first tick: long before u2's, five seconds after u2 enters.
+    await ping('u2');
+    await seen(6);
+    await processor.stop();
+    const ids = (await readTransitions(env)).map((t) => `${t.userId} ${t.to}`);
+    expect(ids.sort()).toEqual(['u1 $complete', 'u1 hello', 'u1 pause', 'u2 $complete', 'u2 hello', 'u2 pause']);
+  } finally {
+    await env.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
