@@ -11,16 +11,24 @@ import { Processor } from '../../src/processor/processor';
 import { consumeUntil, infra, schemaRegistry } from '../helpers/kafka';
 import { processorEnv, readTransitions, type ProcessorEnv } from '../helpers/processor';
 
-test('a wait fires on the wall clock without further input, at its due time', async () => {
+/** A topology of one journey (Ping → wait → send), its topics, and a wall-clock processor to start on them. */
+async function pingWithWait(wait: string): Promise<{ dir: string; stateDir: string; env: ProcessorEnv; start: (metricsPort?: number | null) => Promise<Processor> }> {
   const dir = mkdtempSync(join(tmpdir(), 'jp-wall-'));
   writeFileSync(join(dir, 'destinations.yaml'), 'destinations:\n  - { id: email, type: webhook, url: "http://127.0.0.1:9/e", format: segment-track }\n');
-  writeFileSync(join(dir, 'ping.journey.yaml'), 'journey: ping\nentry:\n  event: Ping\nsteps:\n  - id: pause\n    wait: 2s\n  - id: hello\n    send: { to: [email] }\n');
+  writeFileSync(join(dir, 'ping.journey.yaml'), `journey: ping\nentry:\n  event: Ping\nsteps:\n  - id: pause\n    wait: ${wait}\n  - id: hello\n    send: { to: [email] }\n`);
   const defs = loadDefinitions(dir);
-  const env: ProcessorEnv = await processorEnv(1, defs);
-  const processor = await Processor.start({
-    definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir: join(dir, 'state'),
-    group: env.group, topics: env.topics, clock: 'wall', transitionsFormat: 'avro', metricsPort: 0,
+  const env = await processorEnv(1, defs);
+  const stateDir = join(dir, 'state');
+  const start = (metricsPort: number | null = null) => Processor.start({
+    definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir,
+    group: env.group, topics: env.topics, clock: 'wall', transitionsFormat: 'avro', metricsPort,
   });
+  return { dir, stateDir, env, start };
+}
+
+test('a wait fires on the wall clock without further input, at its due time', async () => {
+  const { env, start } = await pingWithWait('2s');
+  const processor = await start(0);
   try {
     // An old timestamp: on the wall clock the message is processed now, whatever its timestamp says.
     await env.producer.send({ topic: env.topics.events, messages: [{ key: 'u1', value: JSON.stringify({ type: 'track', userId: 'u1', event: 'Ping', timestamp: '2020-01-01T00:00:00Z', messageId: 'p1' }) }] });
@@ -41,16 +49,7 @@ test('a wait fires on the wall clock without further input, at its due time', as
 });
 
 test('a timer fired on the wall clock whose store write was lost (killed right after the commit) does not fire again', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'jp-wall-'));
-  writeFileSync(join(dir, 'destinations.yaml'), 'destinations:\n  - { id: email, type: webhook, url: "http://127.0.0.1:9/e", format: segment-track }\n');
-  writeFileSync(join(dir, 'ping.journey.yaml'), 'journey: ping\nentry:\n  event: Ping\nsteps:\n  - id: pause\n    wait: 5s\n  - id: hello\n    send: { to: [email] }\n');
-  const defs = loadDefinitions(dir);
-  const env: ProcessorEnv = await processorEnv(1, defs);
-  const stateDir = join(dir, 'state');
-  const start = () => Processor.start({
-    definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir,
-    group: env.group, topics: env.topics, clock: 'wall', transitionsFormat: 'avro', metricsPort: null,
-  });
+  const { dir, stateDir, env, start } = await pingWithWait('5s');
   const ping = (userId: string) => env.producer.send({ topic: env.topics.events, messages: [{ key: userId, value: JSON.stringify({ type: 'track', userId, event: 'Ping', timestamp: '2026-01-01T00:00:00Z', messageId: `p-${userId}` }) }] });
   const seen = async (n: number) => consumeUntil(env.kafka, env.topics.transitions, (r) => r.length >= n);
   try {
