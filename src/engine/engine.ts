@@ -124,16 +124,12 @@ export class Engine {
     run.now = Math.max(run.now, now);
     state.now = run.now;
     run.cause = { messageId: msg.messageId, event: msg.event };
-    if (this.isDuplicate(state, msg, run.now)) {
-      run.stats.duplicates++;
+    const facts = this.recordFacts(state, msg, run.now);
+    if (facts !== 'recorded') {
+      if (facts === 'duplicate') run.stats.duplicates++;
+      else run.stats.ignored++;
       return this.finish(run);
     }
-    if (msg.type === 'group' || msg.type === 'alias') {
-      run.stats.ignored++;
-      return this.finish(run);
-    }
-    if (msg.traits !== null) mergeTraits(state.traits, msg.traits);
-    if (msg.event !== null) this.recordEvent(state, msg, run.now);
 
     for (const j of this.journeys) {
       const js = state.journeys[j.id];
@@ -165,14 +161,20 @@ export class Engine {
    * history into the user's state with `adoptHistory`.
    */
   learn(state: UserState, msg: Message, now: number): { duplicate: boolean } {
-    const run = this.startRun(state, state.now, null);
-    run.now = Math.max(run.now, now);
-    state.now = run.now;
-    if (this.isDuplicate(state, msg, run.now)) return { duplicate: true };
-    if (msg.type === 'group' || msg.type === 'alias') return { duplicate: false };
+    state.now = Math.max(state.now, now);
+    return { duplicate: this.recordFacts(state, msg, state.now) === 'duplicate' };
+  }
+
+  /**
+   * What a message tells about the user, before any journey is offered it (spec §3, order of evaluation): its id
+   * for deduplication, its traits, its event in the history. A duplicate, or a group/alias message, tells no more.
+   */
+  private recordFacts(state: UserState, msg: Message, now: number): 'recorded' | 'duplicate' | 'ignored' {
+    if (this.isDuplicate(state, msg, now)) return 'duplicate';
+    if (msg.type === 'group' || msg.type === 'alias') return 'ignored';
     if (msg.traits !== null) mergeTraits(state.traits, msg.traits);
-    if (msg.event !== null) this.recordEvent(state, msg, run.now);
-    return { duplicate: false };
+    if (msg.event !== null) this.recordEvent(state, msg, now);
+    return 'recorded';
   }
 
   /**
@@ -794,11 +796,11 @@ export class Engine {
   }
 }
 
-/** identify: top-level keys only; `null` removes a trait; a nested object replaces the old value whole. */
 function sameTimes(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((t, i) => t === b[i]);
 }
 
+/** identify: top-level keys only; `null` removes a trait; a nested object replaces the old value whole. */
 function mergeTraits(traits: JsonObject, update: JsonObject): void {
   for (const [k, v] of Object.entries(update)) {
     if (v === null) delete traits[k];
