@@ -24,7 +24,7 @@ import { readPartition } from '../kafka/partition-reader';
 import { createLogger, kafkaLogCreator } from '../observability/logger';
 import { ProcessorMetrics } from '../observability/processor-metrics';
 import { toPieces } from '../state/pieces';
-import { PartitionStore, type LoadedUser, type StoreOp } from '../state/partition-store';
+import { PartitionStore, type StoreOp } from '../state/partition-store';
 import { checkTopics, codecsFor, type ProcessorOptions } from './processor';
 import { Batch, PartitionTask, SIDES, type Side, type TaskContext } from './task';
 
@@ -192,25 +192,15 @@ class PartitionReplay extends PartitionTask {
     await flush();
   }
 
-  /** A state for every user of the replayed span the group never saw (the rebuilt facts), brought to the go-live instant. */
+  /**
+   * A state for every user of the replayed span the group never saw (the rebuilt facts), brought to the go-live
+   * instant; users the store holds were brought there by the sweep, so they come out unchanged.
+   */
   private async addUsersOnlyReplaySaw(scratch: PartitionStore, summary: PartitionReplaySummary): Promise<{ users: number; transitions: number }> {
-    const store = this.store as PartitionStore;
     const done = { users: 0, transitions: 0 };
     for (let ids = await scratch.userIdsAfter(null, USERS_PER_TRANSACTION); ids.length > 0; ids = await scratch.userIdsAfter(ids.at(-1) as string, USERS_PER_TRANSACTION)) {
       summary.users += ids.length;
-      const [stored, rebuilt] = await Promise.all([store.loadUsers(ids), scratch.loadUsers(ids)]);
-      const batch = new Batch();
-      for (const id of ids) {
-        const user = stored.get(id) as LoadedUser;
-        const facts = rebuilt.get(id)?.state;
-        // Users with state were brought to go-live by the sweep (or by a replay run before this one).
-        if (user.state !== undefined || facts === undefined) continue;
-        const state: UserState = { ...facts, history: {} };
-        this.engine.adoptHistory(state, facts.history);
-        user.state = state;
-        batch.users.set(id, user);
-        for (const t of this.engine.advance(state, this.clock).transitions) batch.transitions.push(t);
-      }
+      const batch = await this.usersAtGoLive(ids, scratch);
       if (batch.users.size === 0) continue;
       await this.commit(batch);
       done.users += batch.users.size;

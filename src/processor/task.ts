@@ -314,23 +314,11 @@ export class PartitionTask {
   protected async sweepToGoLive(facts: PartitionStore | null): Promise<{ users: number; transitions: number }> {
     const store = this.store as PartitionStore;
     const done = { users: 0, transitions: 0 };
-    if (!Number.isFinite(this.clock)) throw new Error('no go-live instant to bring users to before the partition has a clock');
     let after = this.meta.sweep?.after ?? null;
     this.log.info({ after }, 'bringing users to the go-live instant');
     for (let ids = await store.userIdsAfter(after, SWEEP_CHUNK); ids.length > 0; ids = await store.userIdsAfter(after, SWEEP_CHUNK)) {
       after = ids.at(-1) as string;
-      const [stored, rebuilt] = await Promise.all([store.loadUsers(ids), facts?.loadUsers(ids)]);
-      const batch = new Batch();
-      for (const id of ids) {
-        const user = stored.get(id) as LoadedUser;
-        const state = user.state as UserState;
-        const known = rebuilt?.get(id)?.state;
-        if (known !== undefined) this.engine.adoptHistory(state, known.history);
-        const result = this.engine.advance(state, this.clock);
-        if (result.transitions.length === 0 && !changedPieces(user)) continue;
-        batch.users.set(id, user);
-        this.collect(batch, user, result.transitions, result.stats.refusedEntries, result.stats.contextDrops);
-      }
+      const batch = await this.usersAtGoLive(ids, facts);
       if (batch.users.size === 0) continue;
       this.meta = { ...this.meta, sweep: { after } };
       await this.commit(batch);
@@ -343,6 +331,30 @@ export class PartitionTask {
     await this.commit(new Batch());
     this.log.info(done, 'users brought to the go-live instant');
     return done;
+  }
+
+  /**
+   * The users `ids` brought to the partition's clock (the go-live instant), those whose state changed in a batch to
+   * commit. With `facts` (a replay's rebuilt users), each takes the rebuilt history where it is longer, and a user
+   * the store does not hold gets the rebuilt facts as their state. Running it again on the same users changes
+   * nothing.
+   */
+  protected async usersAtGoLive(ids: string[], facts: PartitionStore | null): Promise<Batch> {
+    if (!Number.isFinite(this.clock)) throw new Error('no go-live instant to bring users to before the partition has a clock');
+    const [stored, rebuilt] = await Promise.all([(this.store as PartitionStore).loadUsers(ids), facts?.loadUsers(ids)]);
+    const batch = new Batch();
+    for (const id of ids) {
+      const user = stored.get(id) as LoadedUser;
+      const known = rebuilt?.get(id)?.state;
+      if (user.state === undefined && known !== undefined) user.state = { ...known, history: {} };
+      if (user.state === undefined) continue;
+      if (known !== undefined) this.engine.adoptHistory(user.state, known.history);
+      const result = this.engine.advance(user.state, this.clock);
+      if (result.transitions.length === 0 && !changedPieces(user)) continue;
+      batch.users.set(id, user);
+      this.collect(batch, user, result.transitions, result.stats.refusedEntries, result.stats.contextDrops);
+    }
+    return batch;
   }
 
   private async committedOffsets(): Promise<Record<Side, string>> {
