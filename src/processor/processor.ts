@@ -57,13 +57,7 @@ export class Processor {
   static async start(o: ProcessorOptions): Promise<Processor> {
     const log = createLogger({ bindings: { component: 'processor', group: o.group } });
     log.info({ brokers: o.brokers, stateDir: o.stateDir, clock: o.clock }, 'processor starting');
-    const kafka = new Kafka({
-      clientId: o.clientId ?? `journeys-processor-${process.pid}`, brokers: o.brokers,
-      logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log),
-      // A short first retry: right after a commit the next transaction's first request often gets CONCURRENT_TRANSACTIONS
-      // while the markers are written (the Java client waits 20 ms there); 200 ms added ~250 ms to the p99 latency.
-      retry: { initialRetryTime: 20, retries: 15 },
-    });
+    const kafka = partitionTaskKafka(o.brokers, o.clientId ?? `journeys-processor-${process.pid}`, log);
     const admin = kafka.admin();
     await admin.connect();
     let processor: Processor | undefined;
@@ -212,6 +206,16 @@ export class Processor {
     await this.metricsServer?.close();
     this.log.info('processor stopped');
   }
+}
+
+/** The Kafka client of partition tasks (a processor's, a replay's): transactions back to back. */
+export function partitionTaskKafka(brokers: string[], clientId: string, log: Logger): Kafka {
+  return new Kafka({
+    clientId, brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log),
+    // A short first retry: right after a commit the next transaction's first request often gets CONCURRENT_TRANSACTIONS
+    // while the markers are written (the Java client waits 20 ms there); 200 ms added ~250 ms to the p99 latency.
+    retry: { initialRetryTime: 20, retries: 15 },
+  });
 }
 
 /** The input decoder and the output encoders, with the schema registry when there is one. */

@@ -16,16 +16,15 @@
 // history is taken only where longer and a user enters a journey once, so nothing is repeated.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { Engine } from '../engine/engine';
 import { newUserState, type UserState } from '../engine/state';
 import { ErrorCodes, JourneyError } from '../errors';
 import { readPartition } from '../kafka/partition-reader';
-import { createLogger, kafkaLogCreator } from '../observability/logger';
+import { createLogger } from '../observability/logger';
 import { ProcessorMetrics } from '../observability/processor-metrics';
 import { toPieces } from '../state/pieces';
 import { PartitionStore, type StoreOp } from '../state/partition-store';
-import { checkTopics, codecsFor, type ProcessorOptions } from './processor';
+import { checkTopics, codecsFor, partitionTaskKafka, type ProcessorOptions } from './processor';
 import { Batch, PartitionTask, SIDES, type Side, type TaskContext } from './task';
 
 /** The processor's options that matter to a replay (`clock`: the one the group's processors run with, for the go-live instant). */
@@ -55,10 +54,7 @@ const LEARNING_CACHE = 20_000;
 
 export async function replay(o: ReplayOptions): Promise<PartitionReplaySummary[]> {
   const log = createLogger({ bindings: { component: 'replay', group: o.group } });
-  const kafka = new Kafka({
-    clientId: `journeys-replay-${process.pid}`, brokers: o.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log),
-    retry: { initialRetryTime: 20, retries: 15 },
-  });
+  const kafka = partitionTaskKafka(o.brokers, `journeys-replay-${process.pid}`, log);
   const admin = kafka.admin();
   await admin.connect();
   try {
