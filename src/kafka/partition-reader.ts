@@ -1,7 +1,7 @@
-// Reads one partition of a topic from an offset up to (and including) a known offset, or up to a position,
-// read_committed.
+// Reads one partition of a topic from an offset up to a position (the records before it), read_committed.
 // kafkajs has no manual `assign()` (tulios/kafkajs#373), so this joins a throwaway consumer group, pauses
-// the other partitions, seeks, and deletes the group afterwards. Used to restore state from the changelog.
+// the other partitions, seeks, and deletes the group afterwards. Used to restore state from the changelog and,
+// in a replay, to read the inputs again.
 import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 
@@ -10,13 +10,11 @@ export interface ReadOptions {
   partition: number;
   /** First offset to read. */
   from: string;
-  /** Stop once a record at this offset or later has been read (it is delivered too)... */
-  until?: string;
   /**
-   * ...or once the position reaches this offset (the records before it delivered): for an input whose last
-   * offset before it may be a transaction marker, which is never delivered.
+   * Stop once the position reaches this offset, the records before it delivered. The offset before it may be a
+   * transaction marker, which is never delivered: the position is what tells.
    */
-  end?: string;
+  end: string;
   groupPrefix: string;
   onBatch: (messages: KafkaMessage[], highWatermark: string) => Promise<void>;
   /** Fail after this long without a batch (default 60 s). */
@@ -27,10 +25,8 @@ export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions):
   const groupId = `${o.groupPrefix}.${randomBytes(6).toString('hex')}`;
   const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100, readUncommitted: false, maxBytes: 16 << 20, maxBytesPerPartition: 4 << 20 });
   const from = BigInt(o.from);
-  const until = o.until === undefined ? null : BigInt(o.until);
-  const end = o.end === undefined ? null : BigInt(o.end);
-  if (until === null && end === null) throw new Error('readPartition needs until or end');
-  if (end !== null && from >= end) return;
+  const end = BigInt(o.end);
+  if (from >= end) return;
   let done!: () => void;
   let failed!: (err: unknown) => void;
   const finished = new Promise<void>((resolve, reject) => {
@@ -53,13 +49,11 @@ export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions):
     await consumer.subscribe({ topic: o.topic, fromBeginning: true });
     const { GROUP_JOIN, CRASH, END_BATCH_PROCESS } = consumer.events;
     // A batch of only transaction markers or aborted records is never given to eachBatch, yet moves the position.
-    if (end !== null) {
-      consumer.on(END_BATCH_PROCESS, (e) => {
-        if (finishedFlag || e.payload.partition !== o.partition || e.payload.batchSize !== 0 || BigInt(e.payload.lastOffset) + 1n < end) return;
-        finishedFlag = true;
-        done();
-      });
-    }
+    consumer.on(END_BATCH_PROCESS, (e) => {
+      if (finishedFlag || e.payload.partition !== o.partition || e.payload.batchSize !== 0 || BigInt(e.payload.lastOffset) + 1n < end) return;
+      finishedFlag = true;
+      done();
+    });
     consumer.on(CRASH, (e) => {
       if (e.payload.restart || finishedFlag) return;
       finishedFlag = true;
@@ -81,7 +75,7 @@ export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions):
         // A fetch made before the seek took effect starts before `from`: skip those records (kafkajs already
         // drops records below the offset it fetched from, so usually the whole batch is wanted).
         let messages = BigInt(batch.firstOffset() ?? o.from) >= from ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= from);
-        if (end !== null && BigInt(batch.lastOffset()) >= end) messages = messages.filter((m) => BigInt(m.offset) < end);
+        if (BigInt(batch.lastOffset()) >= end) messages = messages.filter((m) => BigInt(m.offset) < end);
         try {
           if (messages.length > 0) await o.onBatch(messages, batch.highWatermark);
           await payload.heartbeat();
@@ -90,8 +84,7 @@ export async function readPartition(kafka: Kafka, admin: Admin, o: ReadOptions):
           failed(err);
           return;
         }
-        const last = batch.messages.at(-1);
-        if ((until !== null && last !== undefined && BigInt(last.offset) >= until) || (end !== null && BigInt(batch.lastOffset()) + 1n >= end)) {
+        if (BigInt(batch.lastOffset()) + 1n >= end) {
           finishedFlag = true;
           done();
         }

@@ -408,7 +408,7 @@ export class PartitionTask {
     let writing: Promise<void> = Promise.resolve();
     try {
       await readPartition(kafka, admin, {
-        topic: topics.changelog, partition: this.partition, from, until: marker, groupPrefix: `${group}.restore.${this.partition}`,
+        topic: topics.changelog, partition: this.partition, from, end: (BigInt(marker) + 1n).toString(), groupPrefix: `${group}.restore.${this.partition}`,
         onBatch: async (messages, highWatermark) => {
           firstBatchAt ??= Date.now();
           const ops: StoreOp[] = [];
