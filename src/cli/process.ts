@@ -29,6 +29,16 @@ function boundHeapGrowth(): void {
   if (!given) setFlagsFromString('--heap-growing-percent=100');
 }
 
+/** Flags of the partitions' state that `journeys replay` takes too: it must see it as the processors do. */
+export const STATE_FLAGS = {
+  topologies: { type: 'string', default: 'topologies' },
+  'state-dir': { type: 'string', default: '.journeys-state' },
+  clock: { type: 'string', default: 'wall' },
+  'transitions-format': { type: 'string', default: 'avro' },
+  'max-instances': { type: 'string' },
+  'max-lifetime': { type: 'string' },
+} as const;
+
 /** `--max-instances` and `--max-lifetime`, as `journeys simulate` takes them (spec §4.1). */
 export function engineOptionsFromFlags(values: { 'max-instances'?: string; 'max-lifetime'?: string }, usage: string): Partial<EngineOptions> {
   const maxLifetime = values['max-lifetime'] === undefined ? undefined : parseDuration(values['max-lifetime']);
@@ -43,14 +53,8 @@ async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      ...CONNECTION_FLAGS, ...TOPIC_FLAGS,
-      topologies: { type: 'string', default: 'topologies' },
-      'state-dir': { type: 'string', default: '.journeys-state' },
-      clock: { type: 'string', default: 'wall' },
-      'transitions-format': { type: 'string', default: 'avro' },
+      ...CONNECTION_FLAGS, ...TOPIC_FLAGS, ...STATE_FLAGS,
       'metrics-port': { type: 'string' },
-      'max-instances': { type: 'string' },
-      'max-lifetime': { type: 'string' },
       'max-batch': { type: 'string' },
       'cached-users': { type: 'string' },
       'max-idle-ms': { type: 'string' },

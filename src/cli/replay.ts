@@ -8,7 +8,7 @@ import { TOPIC_FLAGS, topicNamesFromFlags } from '../kafka/topics';
 import { parseDate } from '../lib/time';
 import { replay } from '../processor/replay';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
-import { engineOptionsFromFlags } from './process';
+import { engineOptionsFromFlags, STATE_FLAGS } from './process';
 
 const USAGE = 'usage: journeys replay --from <ISO time|earliest> [--topologies <dir>] [--state-dir <dir>] [--group G] [--clock wall|event] [--transitions-format avro|json] [--bootstrap host:port] [--registry url] [--max-instances N] [--max-lifetime 365d] [topic flags]';
 
@@ -20,14 +20,8 @@ async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      ...CONNECTION_FLAGS, ...TOPIC_FLAGS,
+      ...CONNECTION_FLAGS, ...TOPIC_FLAGS, ...STATE_FLAGS,
       from: { type: 'string' },
-      topologies: { type: 'string', default: 'topologies' },
-      'state-dir': { type: 'string', default: '.journeys-state' },
-      clock: { type: 'string', default: 'wall' },
-      'transitions-format': { type: 'string', default: 'avro' },
-      'max-instances': { type: 'string' },
-      'max-lifetime': { type: 'string' },
     },
     strict: true,
   });
