@@ -66,3 +66,12 @@ export function parseMessage(raw: unknown): ParseResult {
   const traits = type === 'identify' ? ((raw.traits) ?? {}) : null;
   return { ok: true, message: { type: type as MessageType, userId, messageId, timestamp, event, properties, traits } };
 }
+
+/**
+ * Whether the events input's next message goes before the traits input's when the two are merged (spec §7): the
+ * earlier timestamp first, traits first at equal timestamps, so that a user's identify and track messages are
+ * seen in the order they happened. Each input stays in its own order.
+ */
+export function eventsGoFirst(events: Message, traits: Message): boolean {
+  return events.timestamp < traits.timestamp;
+}

@@ -4,9 +4,10 @@
 // stopped, before they load the new journey files:
 //
 // 1. Each partition's state is brought to the group's committed offsets (restored from the changelog if needed).
-// 2. Its traits and events from `--from` up to those offsets are read again, and the facts they tell (history per
-//    event signature, traits, message ids) are built apart, per user, in a scratch LevelDB store. No journey sees
-//    them: their transitions were produced when the messages were first processed.
+// 2. Its traits and events from `--from` up to those offsets are read again and merged as the processor merged
+//    them, and the facts they tell (history per event signature, traits, message ids) are built apart, per user, in
+//    a scratch LevelDB store. No journey sees them: their transitions were produced when the messages were first
+//    processed.
 // 3. Condition-entry journeys new to the partition go live at its clock, and every user of the store takes the
 //    rebuilt history where it is the longer one (`Engine.adoptHistory`) and is brought to that instant
 //    (`sweepToGoLive`): `historical: true` entries happen now, for all users. A user the group never saw (its
@@ -19,9 +20,11 @@ import { join } from 'node:path';
 import { Engine } from '../engine/engine';
 import { newUserState, type UserState } from '../engine/state';
 import { ErrorCodes, JourneyError } from '../errors';
+import type { Message } from '../ingest/message';
 import { readPartition } from '../kafka/partition-reader';
 import { createLogger } from '../observability/logger';
 import { ProcessorMetrics } from '../observability/processor-metrics';
+import { InputSpill } from '../state/input-spill';
 import { toPieces } from '../state/pieces';
 import { PartitionStore, type StoreOp } from '../state/partition-store';
 import { checkTopics, codecsFor, partitionTaskKafka, type ProcessorOptions } from './processor';
@@ -49,6 +52,8 @@ export interface PartitionReplaySummary {
 
 /** Users read, merged and committed at a time: one transaction each. */
 const USERS_PER_TRANSACTION = 500;
+/** Messages learnt at a time (their users read from the scratch store together). */
+const LEARN_CHUNK = 2000;
 /** Rebuilt users kept in memory while reading, before they are written to the scratch store. */
 const LEARNING_CACHE = 20_000;
 
@@ -90,6 +95,7 @@ class PartitionReplay extends PartitionTask {
 
   async replay(from: number | 'earliest'): Promise<PartitionReplaySummary> {
     const scratchDir = join(this.ctx.stateDir, `${this.ctx.group}-${this.partition}.replay`);
+    const spillDir = `${scratchDir}-input`;
     let scratch: PartitionStore | undefined;
     try {
       const { position } = await this.openState();
@@ -106,13 +112,16 @@ class PartitionReplay extends PartitionTask {
       }
       scratch = await PartitionStore.open(scratchDir);
       await scratch.clear();
-      // Traits, then events: the history is the same in any order (a window counts timestamps, and the clock ends
-      // at the same instant); only the deduplication window's message count and an identify sent to the events
-      // topic depend on how the two inputs interleave (README).
-      const learner = this.ctx.engineFor(new Map());
-      const since = from === 'earliest' ? Number.NEGATIVE_INFINITY : from;
-      for (const side of SIDES) await this.learnFrom(side, await this.startOffset(side, from), stop[side], since, learner, scratch);
-
+      // Each input is read into a spill, then the two are merged as the processor merges them (spec §7), so each
+      // message is learnt at the `now` it was first processed at: deduplication depends on it, and on the order.
+      const spill = await InputSpill.open(spillDir);
+      try {
+        const since = from === 'earliest' ? Number.NEGATIVE_INFINITY : from;
+        for (const side of SIDES) await this.spillFrom(side, await this.startOffset(side, from), stop[side], since, spill);
+        await this.learnFrom(spill, scratch);
+      } finally {
+        await spill.close();
+      }
       if (this.replayClock > this.clock) this.clock = this.replayClock;
       this.goLive();
       const wentLive: Record<string, number | null> = {};
@@ -129,7 +138,7 @@ class PartitionReplay extends PartitionTask {
       return summary;
     } finally {
       await scratch?.close().catch(() => undefined);
-      await rm(scratchDir, { recursive: true, force: true });
+      for (const dir of [scratchDir, spillDir]) await rm(dir, { recursive: true, force: true });
       await this.teardown();
     }
   }
@@ -150,9 +159,28 @@ class PartitionReplay extends PartitionTask {
     return BigInt(mine.offset);
   }
 
-  /** Reads one input from `start` up to `stop` and adds what its messages since `since` tell to the users in `scratch`. */
-  private async learnFrom(side: Side, start: bigint, stop: bigint, since: number, learner: Engine, scratch: PartitionStore): Promise<void> {
+  /** Reads one input from `start` up to `stop` into the spill: its messages stamped since `since`. */
+  private async spillFrom(side: Side, start: bigint, stop: bigint, since: number, spill: InputSpill): Promise<void> {
     if (start >= stop) return;
+    this.log.info({ side, from: start.toString(), to: stop.toString() }, 'replay: reading input');
+    await readPartition(this.ctx.kafka, this.ctx.admin, {
+      topic: this.topic(side), partition: this.partition, from: start.toString(), end: stop.toString(), groupPrefix: `${this.ctx.group}.replay.${this.partition}`,
+      onBatch: async (messages) => {
+        // Bad messages went to the dead-letter topic when first processed: they are left out.
+        const read = [];
+        for (const m of messages) {
+          const d = await this.ctx.decoder.decode(m.value);
+          if (d.ok && d.message.timestamp >= since) read.push({ offset: m.offset, message: d.message });
+        }
+        await spill.add(side, read);
+        this.records += messages.length;
+      },
+    });
+  }
+
+  /** Adds what the spilled messages tell, in merged order, to the users in `scratch`. */
+  private async learnFrom(spill: InputSpill, scratch: PartitionStore): Promise<void> {
+    const learner = this.ctx.engineFor(new Map());
     const learning = new Map<string, UserState>();
     const flush = async (): Promise<void> => {
       const ops: StoreOp[] = [];
@@ -160,31 +188,29 @@ class PartitionReplay extends PartitionTask {
       await scratch.apply(ops);
       learning.clear();
     };
-    this.log.info({ side, from: start.toString(), to: stop.toString() }, 'replay: reading input');
-    await readPartition(this.ctx.kafka, this.ctx.admin, {
-      topic: this.topic(side), partition: this.partition, from: start.toString(), end: stop.toString(), groupPrefix: `${this.ctx.group}.replay.${this.partition}`,
-      onBatch: async (messages) => {
-        // Bad messages went to the dead-letter topic when first processed; messages without userId were skipped.
-        const read = [];
-        for (const m of messages) {
-          const d = await this.ctx.decoder.decode(m.value);
-          if (d.ok && d.message.timestamp >= since) read.push(d.message);
-        }
-        const missing = new Set<string>();
-        for (const msg of read) if (msg.userId !== null && !learning.has(msg.userId)) missing.add(msg.userId);
-        for (const [id, user] of await scratch.loadUsers([...missing])) if (user.state !== undefined) learning.set(id, user.state);
-        for (const msg of read) {
-          // Every message read moves the clock, also one then skipped for lack of userId (spec §3).
-          if (msg.timestamp > this.replayClock) this.replayClock = msg.timestamp;
-          if (msg.userId === null) continue;
-          let state = learning.get(msg.userId);
-          if (state === undefined) learning.set(msg.userId, (state = newUserState(msg.userId, this.replayClock)));
-          learner.learn(state, msg, this.replayClock);
-        }
-        this.records += messages.length;
-        if (learning.size >= LEARNING_CACHE) await flush();
-      },
-    });
+    const learnChunk = async (chunk: Message[]): Promise<void> => {
+      const missing = new Set<string>();
+      for (const msg of chunk) if (msg.userId !== null && !learning.has(msg.userId)) missing.add(msg.userId);
+      for (const [id, user] of await scratch.loadUsers([...missing])) if (user.state !== undefined) learning.set(id, user.state);
+      for (const msg of chunk) {
+        // Every message read moves the clock, also one then skipped for lack of userId (spec §3).
+        if (msg.timestamp > this.replayClock) this.replayClock = msg.timestamp;
+        if (msg.userId === null) continue;
+        let state = learning.get(msg.userId);
+        if (state === undefined) learning.set(msg.userId, (state = newUserState(msg.userId, this.replayClock)));
+        learner.learn(state, msg, this.replayClock);
+      }
+      if (learning.size >= LEARNING_CACHE) await flush();
+    };
+    let chunk: Message[] = [];
+    for await (const msg of spill.merged()) {
+      chunk.push(msg);
+      if (chunk.length === LEARN_CHUNK) {
+        await learnChunk(chunk);
+        chunk = [];
+      }
+    }
+    await learnChunk(chunk);
     await flush();
   }
 

@@ -14,6 +14,7 @@ import type { Engine } from '../engine/engine';
 import { nextDue, type UserState } from '../engine/state';
 import type { Transition } from '../engine/transition';
 import type { Decoded, MessageDecoder } from '../ingest/decode';
+import { eventsGoFirst } from '../ingest/message';
 import { chunkBySize, sendOffsetsWithRetry } from '../kafka/eos';
 import { readPartition } from '../kafka/partition-reader';
 import type { TopicNames } from '../kafka/topics';
@@ -570,7 +571,7 @@ export class PartitionTask {
     let pick: BufferedRecord | undefined;
     if (heads.length === 2) {
       const [t, e] = heads as [BufferedRecord, BufferedRecord];
-      pick = !t.decoded?.ok ? t : !e.decoded?.ok ? e : e.decoded.message.timestamp < t.decoded.message.timestamp ? e : t;
+      pick = !t.decoded?.ok ? t : !e.decoded?.ok ? e : eventsGoFirst(e.decoded.message, t.decoded.message) ? e : t;
     } else if (heads.length === 1) {
       const only = heads[0] as BufferedRecord;
       const other: Side = only.side === 'events' ? 'traits' : 'events';

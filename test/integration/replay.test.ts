@@ -21,10 +21,17 @@ const END = '2026-05-10T12:00:00.000Z';
 const before = (hours: number) => new Date(Date.parse(END) - hours * 3_600_000).toISOString();
 const order = (userId: string, hoursBefore: number) => ({ type: 'track', userId, event: 'Order Completed', timestamp: before(hoursBefore), messageId: `o-${userId}-${hoursBefore}` });
 const ping = (userId: string, hoursBefore: number) => ({ type: 'track', userId, event: 'Ping', timestamp: before(hoursBefore), messageId: `p-${userId}` });
-/** Orders before the new journeys exist: v1 three (one in the last day), v2 two, v3 one, v4 none. */
+/**
+ * Orders before the new journeys exist: v1 three (one in the last day), v2 two, v3 one, v4 none; w1 two with one
+ * messageId, 30 h apart, then an identify. The orders count twice only at the `now` each was processed at
+ * (deduplication is for 24 h, spec §2), so the replay must learn the messages in the processor's merged order:
+ * reading all traits first put the clock at w1's identify, and w1's second order became a duplicate.
+ */
 const HISTORY = [
   order('v1', 120), order('v2', 120), ping('v1', 110), ping('v2', 110), ping('v3', 110), ping('v4', 110),
   order('v2', 96), order('v1', 72), order('v3', 72), order('v1', 2),
+  order('w1', 120), { ...order('w1', 90), messageId: order('w1', 120).messageId },
+  { type: 'identify', userId: 'w1', traits: { plan: 'gold' }, timestamp: before(80), messageId: 'i-w1' },
 ].sort((a, b) => a.timestamp.localeCompare(b.timestamp));
 
 /** Entries only, as `journey user at cause`: what the replay is about. */
@@ -67,7 +74,7 @@ describe('journeys replay', () => {
     // The group's processors stopped at END (the clock ticks): the journeys go live then, v1 and v2 with two
     // orders or more, v1 alone with one in the last day. Processor A never counted orders: without the replay
     // nobody would enter.
-    expect(await entries(env)).toEqual([...pings, `recent v1 ${END} time`, `vip v1 ${END} time`, `vip v2 ${END} time`].sort());
+    expect(await entries(env)).toEqual([...pings, `recent v1 ${END} time`, `vip v1 ${END} time`, `vip v2 ${END} time`, `vip w1 ${END} time`].sort());
 
     // The processor goes on with the new journeys: v3's second order is a false→true change; v1 is in already.
     const b = startProcessor(env, dirB, stateDir);
@@ -75,7 +82,7 @@ describe('journeys replay', () => {
     await waitCaughtUp(env);
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
-    const after = [...pings, `recent v1 ${END} time`, `vip v1 ${END} time`, `vip v2 ${END} time`, `recent v3 ${before(-1)} o-v3--1`, `vip v3 ${before(-1)} o-v3--1`].sort();
+    const after = [...pings, `recent v1 ${END} time`, `vip v1 ${END} time`, `vip v2 ${END} time`, `vip w1 ${END} time`, `recent v3 ${before(-1)} o-v3--1`, `vip v3 ${before(-1)} o-v3--1`].sort();
     expect(await entries(env)).toEqual(after);
 
     // Run again (as after a replay stopped midway): the histories are the same length, everyone is in already.
