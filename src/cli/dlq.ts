@@ -1,7 +1,8 @@
-// `journeys dlq replay --destination <id>`: re-delivers what the destination's dead-letter topic holds
-// (spec §6), from the replay group's committed position to the topic's current end. Prints
-// `<destination>: replayed N, failed again M, skipped K` on stdout; exits 0 when nothing failed again, 1 when
-// something did (it is back in the dead-letter topic), 2 on invalid definitions or flags.
+// `journeys dlq replay [--destination <id> ...]`: re-delivers what the destinations' dead-letter topics hold
+// (spec §6; default: every destination of the topologies, one after the other), each from its replay group's
+// committed position to the topic's current end. Prints `<destination>: replayed N, failed again M, skipped K`
+// per destination on stdout; exits 0 when nothing failed again, 1 when something did (it is back in the
+// dead-letter topic), 2 on invalid definitions or flags.
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { createConnector } from '../destinations/registry';
@@ -12,36 +13,34 @@ import { selectDestinations, SINK_DEFAULTS } from '../sinks/sink';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
 import { loadOrReport, retryFlags } from './sink';
 
-const USAGE = `usage: journeys dlq replay --destination <id> [--topologies <dir>] [--bootstrap host:port] [--group G]
+const USAGE = `usage: journeys dlq replay [--destination <id> ...] [--topologies <dir>] [--bootstrap host:port] [--group G]
                           [--dlq-topic-prefix P] [--retry-initial-ms N] [--retry-max-ms N]
   Re-delivers the records of <prefix><destination> (default journeys.dlq.<destination>) not replayed yet
-  (group <group>.dlq-replay.<destination>); what fails again goes back to that topic.`;
-
-function bad(message: string): never {
-  throw new JourneyError(ErrorCodes.INVALID_CONFIG, `${message}\n${USAGE}`);
-}
+  (group <group>.dlq-replay.<destination>) for each destination named (also as arguments: dlq replay crm), or
+  for every destination of <dir>/destinations.yaml; what fails again goes back to that topic.`;
 
 async function replay(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: argv,
     options: {
       ...CONNECTION_FLAGS,
       topologies: { type: 'string', default: 'topologies' },
-      destination: { type: 'string' },
+      destination: { type: 'string', multiple: true },
       group: { type: 'string' },
       'dlq-topic-prefix': { type: 'string' },
       'retry-initial-ms': { type: 'string' },
       'retry-max-ms': { type: 'string' },
     },
     strict: true,
+    allowPositionals: true,
   });
-  if (values.destination === undefined) bad('--destination is required');
+  const named = [...(values.destination ?? []), ...positionals];
   const retry = retryFlags(values, USAGE);
   const definitions = loadOrReport(values.topologies);
   if (definitions === 2) return 2;
-  let destination;
+  let destinations;
   try {
-    [destination] = selectDestinations(definitions, values.topologies, [values.destination], process.env);
+    destinations = selectDestinations(definitions, values.topologies, named.length === 0 ? undefined : named, process.env);
   } catch (err) {
     if (err instanceof JourneyError && err.code === ErrorCodes.INVALID_CONFIG) {
       process.stderr.write(`${err.message}\n`);
@@ -49,15 +48,22 @@ async function replay(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  if (destination === undefined) return 2;
+  if (destinations.length === 0) {
+    process.stderr.write(`journeys dlq replay: ${values.topologies} has no destinations\n`);
+    return 2;
+  }
   const conn = resolveConnection(values, false);
   const logger = createLogger({ bindings: { component: 'dlq' } });
   const kafka = new Kafka({ clientId: 'journeys-dlq-replay', brokers: conn.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) });
-  const topic = `${values['dlq-topic-prefix'] ?? SINK_DEFAULTS.dlqTopicPrefix}${destination.id}`;
-  const connector = createConnector(destination, { logger, env: process.env, retry, brokers: conn.brokers, clientId: 'journeys-dlq-replay' });
-  const report = await replayDeadLetters({ kafka, connector, topic, groupId: replayGroupId(values.group ?? SINK_DEFAULTS.group, destination.id), logger });
-  process.stdout.write(`${destination.id}: replayed ${report.replayed}, failed again ${report.failed}, skipped ${report.skipped} (${topic})\n`);
-  return report.failed === 0 ? 0 : 1;
+  let failed = 0;
+  for (const destination of destinations) {
+    const topic = `${values['dlq-topic-prefix'] ?? SINK_DEFAULTS.dlqTopicPrefix}${destination.id}`;
+    const connector = createConnector(destination, { logger, env: process.env, retry, brokers: conn.brokers, clientId: 'journeys-dlq-replay' });
+    const report = await replayDeadLetters({ kafka, connector, topic, groupId: replayGroupId(values.group ?? SINK_DEFAULTS.group, destination.id), logger });
+    process.stdout.write(`${destination.id}: replayed ${report.replayed}, failed again ${report.failed}, skipped ${report.skipped} (${topic})\n`);
+    failed += report.failed;
+  }
+  return failed === 0 ? 0 : 1;
 }
 
 function run(argv: string[]): Promise<number> {
@@ -71,4 +77,4 @@ function run(argv: string[]): Promise<number> {
   return Promise.resolve(2);
 }
 
-export const command = { summary: 'dead-letter topics of destinations: `dlq replay --destination <id>` re-delivers them', usage: USAGE, run };
+export const command = { summary: 'dead-letter topics of destinations: `dlq replay [--destination <id>]` re-delivers them', usage: USAGE, run };

@@ -126,7 +126,7 @@ test('invalid destinations: exit 2 with destinations.yaml:line (unset secret, un
   expect(unknown.stderr.join('\n')).toContain("unknown destination 'nope' (destinations.yaml has: crm, ads, warehouse) (JRN_ERR_INVALID_CONFIG)");
 });
 
-test('journeys dlq replay: prints what it replayed; exit 1 while it still fails, 0 once delivered', async () => {
+test('journeys dlq replay: prints what it replayed; exit 1 while it still fails, 0 once delivered; every destination by default', async () => {
   const transitions = userTransitions('r1', true);
   await produceTransitions(env, transitions, 'json');
   const refuse = { on: true };
@@ -140,8 +140,8 @@ test('journeys dlq replay: prints what it replayed; exit 1 while it still fails,
   child.proc.kill('SIGTERM');
   expect(await child.exited).toBe(0);
 
-  const replay = async (): Promise<[number | string, string]> => {
-    const c = runCli(['dlq', 'replay', '--destination', 'ads', '--topologies', topologies, '--bootstrap', connectionArgs()[1]!, '--group', env.group, '--dlq-topic-prefix', env.dlqPrefix, '--retry-initial-ms', '20']);
+  const replay = async (named = ['--destination', 'ads']): Promise<[number | string, string]> => {
+    const c = runCli(['dlq', 'replay', ...named, '--topologies', topologies, '--bootstrap', connectionArgs()[1]!, '--group', env.group, '--dlq-topic-prefix', env.dlqPrefix, '--retry-initial-ms', '20']);
     children.push(c);
     const code = await c.exited;
     return [code, c.stdout.join('')];
@@ -149,6 +149,9 @@ test('journeys dlq replay: prints what it replayed; exit 1 while it still fails,
   expect(await replay()).toEqual([1, `ads: replayed 0, failed again 2, skipped 0 (${dlqTopic})\n`]);
   refuse.on = false;
   expect(await replay()).toEqual([0, `ads: replayed 2, failed again 0, skipped 0 (${dlqTopic})\n`]);
-  expect(await replay()).toEqual([0, `ads: replayed 0, failed again 0, skipped 0 (${dlqTopic})\n`]);
+  expect(await replay(['ads'])).toEqual([0, `ads: replayed 0, failed again 0, skipped 0 (${dlqTopic})\n`]);
+  // No destination named: each of destinations.yaml in turn (crm's and warehouse's dead-letter topics were never made).
+  const nothing = (id: string) => `${id}: replayed 0, failed again 0, skipped 0 (${env.dlqPrefix}${id})\n`;
+  expect(await replay([])).toEqual([0, nothing('crm') + nothing('ads') + nothing('warehouse')]);
   expect(accepted('/ads').sort(byMessageId)).toEqual(expectedMessages(transitions).ads.sort(byMessageId));
 });

@@ -117,6 +117,7 @@ test('every destination gets exactly its messages, from Avro and JSON records, i
     expect(r.headers['idempotency-key']).toBe(body.messageId);
     const ts = String(r.headers['x-journeys-timestamp']);
     expect(r.headers['x-journeys-signature']).toBe(`sha256=${createHmac('sha256', SECRET).update(`${ts}.${r.body}`).digest('hex')}`);
+    expect(r.headers['x-signature']).toBe(createHmac('sha256', SECRET).update(r.body).digest('hex'));
     expect(r.headers['content-type']).toBe('application/json');
   }
   // ads: {"batch": [...]} bodies, keyed by the hash of their ids, custom header, unsigned.
@@ -125,6 +126,7 @@ test('every destination gets exactly its messages, from Avro and JSON records, i
     expect(r.headers['idempotency-key']).toBe(batchIdempotencyKey(batch.map(idOf)));
     expect(r.headers['x-audience-source']).toBe('journeys-test');
     expect(r.headers['x-journeys-signature']).toBeUndefined();
+    expect(r.headers['x-signature']).toBeUndefined();
   }
   // warehouse: keyed by userId, the id in a header.
   for (const r of warehouse) {

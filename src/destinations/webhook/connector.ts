@@ -7,7 +7,9 @@
 // - `Idempotency-Key`: the message id (transition id, `<id>-exit`), or for a batch the lowercase hex SHA-256 of
 //   its message ids joined by `\n`; the same on every attempt of the same request;
 // - `X-Journeys-Timestamp`: Unix seconds when the attempt was sent; with `secretEnv`,
-//   `X-Journeys-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" keyed by the secret>`;
+//   `X-Journeys-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" keyed by the secret>` (a receiver can
+//   reject old timestamps: replays), and `X-Signature: <hex HMAC-SHA256 of the body>`, the header of Segment's
+//   webhooks (with SHA-256), for receivers written for those;
 // - `X-Journeys-Attempt`: 1, 2, ...; plus the destination's `headers`.
 // Outcome: 2xx delivered; 5xx, 429, a timeout (`timeoutMs`, for the whole exchange) or a network error are
 // retried up to `maxAttempts` attempts in all, after a backoff with full jitter, or after `Retry-After` when the
@@ -28,13 +30,19 @@ export type WebhookDestination = Extract<Destination, { type: 'webhook' }>;
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 export const TIMESTAMP_HEADER = 'X-Journeys-Timestamp';
 export const SIGNATURE_HEADER = 'X-Journeys-Signature';
+export const BODY_SIGNATURE_HEADER = 'X-Signature';
 export const ATTEMPT_HEADER = 'X-Journeys-Attempt';
 /** Set by the connector; a destination's `headers` may not set them. */
-export const RESERVED_HEADERS = [IDEMPOTENCY_KEY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER, ATTEMPT_HEADER, 'Content-Type', 'Content-Length', 'Host', 'Connection', 'Transfer-Encoding'];
+export const RESERVED_HEADERS = [IDEMPOTENCY_KEY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER, BODY_SIGNATURE_HEADER, ATTEMPT_HEADER, 'Content-Type', 'Content-Length', 'Host', 'Connection', 'Transfer-Encoding'];
 
 /** `sha256=<hex>`: HMAC-SHA256 of `<timestamp>.<body>` with the secret (what a receiver recomputes). */
 export function signature(secret: string, timestamp: string, body: string | Buffer): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex')}`;
+}
+
+/** Lowercase hex HMAC-SHA256 of the body alone with the secret (Segment's `X-Signature`, with SHA-256). */
+export function bodySignature(secret: string, body: string | Buffer): string {
+  return createHmac('sha256', secret).update(body).digest('hex');
 }
 
 /** The Idempotency-Key of a batch request: SHA-256 of the message ids joined by newlines. */
@@ -161,7 +169,10 @@ export class WebhookConnector implements Connector {
       [TIMESTAMP_HEADER]: timestamp,
       [ATTEMPT_HEADER]: String(attempt),
     };
-    if (this.secret !== null) headers[SIGNATURE_HEADER] = signature(this.secret, timestamp, body);
+    if (this.secret !== null) {
+      headers[SIGNATURE_HEADER] = signature(this.secret, timestamp, body);
+      headers[BODY_SIGNATURE_HEADER] = bodySignature(this.secret, body);
+    }
     let response: HttpResponse;
     try {
       response = await this.post(body, headers);

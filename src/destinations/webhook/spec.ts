@@ -13,7 +13,7 @@ export const webhookSpec: ConnectorSpec<'webhook'> = {
   config: [
     { key: 'url', type: 'http(s) URL', required: true, default: null, doc: 'where to POST' },
     { key: 'format', type: 'segment-track | segment-identify | transition', required: true, default: null, doc: 'the payload (spec §6)' },
-    { key: 'secretEnv', type: 'env variable name', required: false, default: null, doc: 'environment variable holding the HMAC-SHA256 secret; it must be set when the sink starts; requests then carry `X-Journeys-Signature: sha256=<hex>` over `<X-Journeys-Timestamp>.<body>`' },
+    { key: 'secretEnv', type: 'env variable name', required: false, default: null, doc: 'environment variable holding the HMAC-SHA256 secret; it must be set when the sink starts; requests then carry `X-Journeys-Signature: sha256=<hex>` over `<X-Journeys-Timestamp>.<body>` and `X-Signature: <hex>` over the body' },
     { key: 'batchSize', type: 'integer >= 1', required: false, default: String(WEBHOOK_DEFAULTS.batchSize), doc: 'messages per request; above 1 the body is `{"batch": [...]}`' },
     { key: 'lingerMs', type: 'integer >= 0', required: false, default: String(WEBHOOK_DEFAULTS.lingerMs), doc: 'how long a batch may wait to fill up' },
     { key: 'timeoutMs', type: 'integer >= 1', required: false, default: String(WEBHOOK_DEFAULTS.timeoutMs), doc: 'per attempt, until the whole response is read' },

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { Batcher } from '../../../src/destinations/batcher';
 import { RateLimiter, Semaphore } from '../../../src/destinations/limits';
 import { backoffMs, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../../src/destinations/retry';
-import { batchIdempotencyKey, signature } from '../../../src/destinations/webhook/connector';
+import { batchIdempotencyKey, bodySignature, signature } from '../../../src/destinations/webhook/connector';
 import { sha256Hex } from '../../../src/lib/hash';
 
 describe('backoffMs (full jitter)', () => {
@@ -116,6 +116,12 @@ describe('webhook signature and idempotency key', () => {
     const expected = createHmac('sha256', 's3cret').update('1767225600.{"a":1}').digest('hex');
     expect(signature('s3cret', '1767225600', '{"a":1}')).toBe(`sha256=${expected}`);
     expect(signature('s3cret', '1767225600', Buffer.from('{"a":1}'))).toBe(`sha256=${expected}`);
+  });
+
+  test('X-Signature: <hex HMAC-SHA256 of the body>', () => {
+    const expected = createHmac('sha256', 's3cret').update('{"a":1}').digest('hex');
+    expect(bodySignature('s3cret', '{"a":1}')).toBe(expected);
+    expect(bodySignature('s3cret', Buffer.from('{"a":1}'))).toBe(expected);
   });
 
   test('a batch key is the SHA-256 of its ids joined by newlines: same ids, same key', () => {
