@@ -115,8 +115,10 @@ export function int(options: { min?: number; max?: number } = {}): Type<number> 
   };
 }
 
-export function num(): Type<number> {
-  const expected = 'a number';
+/** A number; with `above`, a finite one greater than it (a rate, a fraction). */
+export function num(options: { above?: number } = {}): Type<number> {
+  const { above } = options;
+  const expected = above === undefined ? 'a number' : `a number above ${above}`;
   return {
     expected,
     parse(node, report, site) {
@@ -124,9 +126,10 @@ export function num(): Type<number> {
         const hint = node.t === 'scalar' && typeof node.value === 'string' && node.value.trim() !== '' && Number.isFinite(Number(node.value)) ? ' (remove the quotes)' : '';
         return mismatch(report, site, expected, node, hint);
       }
+      if (above !== undefined && !(Number.isFinite(node.value) && node.value > above)) return mismatch(report, site, expected, node);
       return node.value;
     },
-    schema: () => ({ type: 'number' }),
+    schema: () => ({ type: 'number', ...(above !== undefined ? { exclusiveMinimum: above } : {}) }),
   };
 }
 

@@ -429,7 +429,7 @@ const destination = tagUnion(
         timeoutMs: positive('request timeout in ms (default 10000)'),
         maxAttempts: positive('attempts before the dead-letter topic (default 5)'),
         concurrency: positive('requests in flight (default 4)'),
-        ratePerSecond: positive('requests per second (default: unlimited)'),
+        ratePerSecond: opt(num({ above: 0 }), 'requests per second, fractions allowed (0.5: one every 2 s; default: unlimited)'),
         headers: opt(dictionary(str(), str({ minLength: 0 })), 'extra HTTP headers (string values)'),
       },
       { name: 'a webhook destination' },

@@ -19,7 +19,7 @@ export const webhookSpec: ConnectorSpec<'webhook'> = {
     { key: 'timeoutMs', type: 'integer >= 1', required: false, default: String(WEBHOOK_DEFAULTS.timeoutMs), doc: 'per attempt, until the whole response is read' },
     { key: 'maxAttempts', type: 'integer >= 1', required: false, default: String(WEBHOOK_DEFAULTS.maxAttempts), doc: 'attempts in all before the dead-letter topic (5xx, 429, timeouts and network errors are retried; other 4xx are not)' },
     { key: 'concurrency', type: 'integer >= 1', required: false, default: String(WEBHOOK_DEFAULTS.concurrency), doc: 'requests in flight at most' },
-    { key: 'ratePerSecond', type: 'integer >= 1', required: false, default: 'unlimited', doc: 'requests started per second at most (attempts, not messages), evenly spaced' },
+    { key: 'ratePerSecond', type: 'number > 0', required: false, default: 'unlimited', doc: 'requests started per second at most (attempts, not messages), evenly spaced' },
     { key: 'headers', type: 'map of strings', required: false, default: null, doc: 'extra request headers (not the ones the sink sets)' },
   ],
   check(destination, env) {

@@ -70,7 +70,7 @@ const destinations: [string, string][] = [
         timeoutMs: "5000"  #<- remove the quotes
         maxAttempts: 2.5  #<- maxAttempts must be an integer above 0
         concurrency: 0  #<- concurrency must be an integer above 0
-        ratePerSecond: 0  #<- ratePerSecond must be an integer above 0`],
+        ratePerSecond: 0  #<- ratePerSecond must be a number above 0`],
   ['header values are strings', yaml`
     destinations:
       - id: crm

@@ -215,7 +215,7 @@ describe('the valid fixture folder', () => {
     expect([...defs.destinations.values()]).toEqual([
       {
         id: 'crm', type: 'webhook', format: 'segment-track', url: 'https://crm.example.com/hooks/journeys', secretEnv: 'CRM_WEBHOOK_SECRET',
-        batchSize: 100, lingerMs: 50, timeoutMs: 5000, maxAttempts: 3, concurrency: 2, ratePerSecond: 10, headers: { 'X-Team': 'growth' },
+        batchSize: 100, lingerMs: 50, timeoutMs: 5000, maxAttempts: 3, concurrency: 2, ratePerSecond: 2.5, headers: { 'X-Team': 'growth' },
       },
       { id: 'warehouse', type: 'kafka', format: 'transition', topic: 'journey-events' },
       {
