@@ -7,6 +7,12 @@ import type { RawCondition, RawFilter, RawOperators } from './keys';
 import type { Condition, Json, Operator, PerformedLeaf, Predicate, PropertyFilter, Where } from './model';
 import type { Reporter } from './problems';
 
+/**
+ * The largest count a windowed `performed` leaf may ask for. Counting N in a window takes the latest N + 1
+ * timestamps of the event, kept in one state record; 50,000 of them stay well under Kafka's 1 MiB record limit.
+ */
+export const MAX_WINDOWED_COUNT = 50_000;
+
 /** Where a condition sits, for the `context` rule and for messages. */
 export interface ConditionScope {
   /** `entry.when`, `exit.condition`, `step 'x'`, `audience 'vip'`. */
@@ -55,12 +61,19 @@ function buildPerformed(raw: RawCondition & { kind: 'performed' }, report: Repor
     report.add(raw.$at.atLeast ?? raw.$line, `atLeast (${atLeast}) is above atMost (${atMost}): no count can satisfy both`);
     ok = false;
   }
+  const windowed = raw.within !== undefined || between !== undefined;
+  for (const [key, n] of [['atLeast', atLeast], ['atMost', atMost], ['exactly', exactly]] as const) {
+    if (windowed && n !== undefined && n > MAX_WINDOWED_COUNT) {
+      report.add(raw.$at[key] ?? raw.$line, `${key} (${n}) is above ${MAX_WINDOWED_COUNT}, the largest count in a window (the history keeps at most ${MAX_WINDOWED_COUNT + 1} timestamps per event and filter)`);
+      ok = false;
+    }
+  }
   if (between !== undefined && between.length === 2) {
     const [d1, d2] = between;
     if (d1 !== undefined && d2 !== undefined && d1.value <= d2.value) {
       report.add(
         raw.$at.between ?? raw.$line,
-        `between: [${days(d1.value)}, ${days(d2.value)}] needs D1 above D2 (it counts from D1 ago to D2 ago), e.g. [${days(d2.value)}, ${days(d1.value)}]`,
+        `between: [${days(d1.value)}, ${days(d2.value)}] needs D1 above D2 (it counts from D1 ago to D2 ago)${d1.value < d2.value ? `, e.g. [${days(d2.value)}, ${days(d1.value)}]` : ''}`,
       );
       ok = false;
     }

@@ -78,6 +78,8 @@ interface SignatureInfo {
   where: Where;
   /** The longest window span over leaves with this signature (null: no windowed leaf). */
   maxSpan: number | null;
+  /** The most recent timestamps its windowed leaves need to count exactly: the largest count + 1. */
+  keep: number;
 }
 
 export class Engine {
@@ -751,7 +753,8 @@ export class Engine {
       // Timestamps older than the longest window can never be counted again: the clock never goes back.
       let old = 0;
       while (old < ts.length && (ts[old] ?? 0) <= now - sig.maxSpan) old++;
-      if (ts.length - old > this.options.historyCap) old = ts.length - this.options.historyCap;
+      const cap = Math.max(this.options.historyCap, sig.keep);
+      if (ts.length - old > cap) old = ts.length - cap;
       if (old > 0) ts.splice(0, old);
     }
   }
@@ -770,8 +773,10 @@ export class Engine {
           return;
         case 'performed': {
           const span = c.window === null ? null : c.window.kind === 'within' ? c.window.span : c.window.from;
-          const info = byId.get(c.signature) ?? { signature: c.signature, event: c.event, where: c.where, maxSpan: null };
+          const info = byId.get(c.signature) ?? { signature: c.signature, event: c.event, where: c.where, maxSpan: null, keep: 0 };
           if (span !== null && (info.maxSpan === null || span > info.maxSpan)) info.maxSpan = span;
+          // "At least N" holds when the N-th latest is in the window; "at most N" fails when the (N+1)-th is.
+          if (span !== null) info.keep = Math.max(info.keep, (c.max ?? c.min) + 1);
           byId.set(c.signature, info);
           return;
         }

@@ -333,6 +333,12 @@ const invalid: [string, string][] = [
       event: A
       when: { performed: B, atLeast: 5, atMost: 2 }  #<- atLeast (5) is above atMost (2)
     steps: [{ id: a, wait: 1h }]`],
+  ['a count in a window above 50,000', yaml`
+    journey: j
+    entry:
+      event: A
+      when: { all: [{ performed: B, atLeast: 50001, within: 1d }, { performed: B, atLeast: 50001 }] }  #<- atLeast (50001) is above 50000, the largest count in a window
+    steps: [{ id: a, wait: 1h }]`],
   ['between with D1 below D2', yaml`
     journey: j
     entry:

@@ -3,6 +3,7 @@ import type { Condition, Json, Operator, PerformedLeaf } from '../../../src/defi
 import { evaluate, getPath, matchesPredicate, nextChange, resolveContext, type EvalScope } from '../../../src/engine/conditions';
 import { newUserState } from '../../../src/engine/state';
 import { parseTimestamp } from '../../../src/lib/time';
+import { TestDriver } from '../../helpers/test-driver';
 
 const NOW = parseTimestamp('2026-06-01T12:00:00Z')!;
 const DAY = 86_400_000;
@@ -159,5 +160,37 @@ describe('performed windows', () => {
     expect(evaluate({ kind: 'audience', audience: 'big' }, scope)).toBe(true);
     state.traits.other = 'true';
     expect(evaluate({ kind: 'audience', audience: 'other' }, scope)).toBe(false);
+  });
+});
+
+describe('windowed counts beyond the default history of 10,000 timestamps', () => {
+  const journey = (n: number) => `journey: j
+entry:
+  event: Go
+steps:
+  - id: route
+    split:
+      branches:
+        - { when: { performed: Click, atLeast: ${n + 1}, within: 1d }, next: more }
+        - { when: { performed: Click, exactly: ${n}, within: 1d }, next: exact }
+  - id: more
+    wait: 1h
+    next: end
+  - id: exact
+    wait: 1h
+    next: end
+`;
+  const route = (n: number, clicks: number): string | undefined => {
+    const d = TestDriver.fromYaml(journey(n));
+    const start = parseTimestamp('2026-03-01T00:00:00Z')!;
+    for (let i = 0; i < clicks; i++) d.track('u', 'Click', new Date(start + i * 5000).toISOString());
+    d.track('u', 'Go', '2026-03-01T20:00:00Z');
+    return d.transitions().find((t) => t.reason === 'split')?.to;
+  };
+
+  test('a count of 12,000 in a window sees every event: the history keeps as many as the largest count needs', () => {
+    expect(route(12_000, 12_001)).toBe('more');
+    expect(route(12_000, 12_000)).toBe('exact');
+    expect(route(12_000, 11_999)).toBeUndefined();
   });
 });
