@@ -177,7 +177,7 @@ function folderSet(dir: string, problems: Problem[]): FileSet | null {
     } else if (name === AUDIENCES_FILE) {
       set.audiences = path;
     } else if (/\.journey\.yml$/.test(name) || name === 'destinations.yml' || name === 'audiences.yml') {
-      problems.push({ file: path, line: 1, message: `ignored: definition files end in .yaml (rename it to ${name.replace(/\.yml$/, '.yaml')})` });
+      problems.push({ file: path, line: 1, message: `not loaded: definition files end in .yaml (rename it to ${name.replace(/\.yml$/, '.yaml')})` });
     }
   }
   set.journeys.sort(byFileName);

@@ -256,8 +256,8 @@ describe('validatePaths', () => {
   test('misnamed .yml definition files in a folder are reported; other files are ignored', () => {
     const dir = topology({ 'j.journey.yml': 'journey: j\n', 'README.md': '# hi\n', 'destinations.yml': '' });
     expect(validatePaths([dir])).toEqual([
-      { file: join(dir, 'destinations.yml'), line: 1, message: 'ignored: definition files end in .yaml (rename it to destinations.yaml)' },
-      { file: join(dir, 'j.journey.yml'), line: 1, message: 'ignored: definition files end in .yaml (rename it to j.journey.yaml)' },
+      { file: join(dir, 'destinations.yml'), line: 1, message: 'not loaded: definition files end in .yaml (rename it to destinations.yaml)' },
+      { file: join(dir, 'j.journey.yml'), line: 1, message: 'not loaded: definition files end in .yaml (rename it to j.journey.yaml)' },
     ]);
   });
 
