@@ -30,6 +30,11 @@ export interface Connector {
   readonly destination: Destination;
   /** Deliveries (requests, produce calls) in flight at most. */
   readonly maxInFlight: number;
+  /**
+   * Whether messages reach the destination in the order they were handed over, retries included. When not, the
+   * sink hands a user's messages over one after the other (an identify's `false` must not overtake its `true`).
+   */
+  readonly keepsOrder: boolean;
   /** Idempotent. */
   connect(): Promise<void>;
   /**

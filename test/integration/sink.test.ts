@@ -143,6 +143,21 @@ test('every destination gets exactly its messages, from Avro and JSON records, i
   expect((await metrics.inFlight.get()).values.every((v) => v.value === 0)).toBe(true);
 });
 
+test("a user's messages arrive in order: a user-left message waits while the user's earlier send is retried", async () => {
+  const users = ['a', 'b', 'c', 'd'];
+  await produceTransitions(env, users.flatMap((u) => userTransitions(u, true)), 'json');
+  // Each user's send fails once; meanwhile, with 4 requests in flight, the user-left message could go first.
+  receiver.on('/crm', (req) => {
+    const m = JSON.parse(req.body) as JsonObject;
+    return m.event === 'Cart Abandoned' && req.headers['x-journeys-attempt'] === '1' ? { status: 500, body: 'oops' } : OK;
+  });
+  const topologies = writeTopologies({ base: receiver.url(''), warehouseTopic: env.warehouseTopic, crm: { concurrency: 4 } });
+  await startSink(topologies, { destinations: ['crm'] });
+  await receiver.until(() => messagesOf('/crm').length >= 2 * users.length);
+  for (const u of users) expect(messagesOf('/crm').filter((m) => m.userId === u).map((m) => m.event)).toEqual(['Cart Abandoned', 'Audience Exited']);
+  expect(receiver.requestsTo('/crm').filter((r) => r.status === 500)).toHaveLength(users.length);
+});
+
 test('500s for a while, a 429 with Retry-After and a hang past the timeout: retried until delivered, same Idempotency-Key', async () => {
   await produceTransitions(env, ['a', 'b', 'c', 'd'].flatMap((u) => userTransitions(u, false)), 'json');
   const expected = expectedMessages(['a', 'b', 'c', 'd'].flatMap((u) => userTransitions(u, false)));

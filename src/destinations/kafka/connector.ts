@@ -76,6 +76,8 @@ function describe(err: unknown): string {
 
 export class KafkaConnector implements Connector {
   readonly maxInFlight = 1;
+  /** One produce request at a time, retried before the next. */
+  readonly keepsOrder = true;
   private readonly options: KafkaConnectorOptions;
   private readonly kafka: Kafka;
   private readonly batcher: Batcher<Pending>;

@@ -70,6 +70,8 @@ class TimeoutError extends Error {}
 
 export class WebhookConnector implements Connector {
   readonly maxInFlight: number;
+  /** Requests run side by side, and a retry waits without holding a slot, so a later message can overtake. */
+  readonly keepsOrder = false;
   private readonly url: URL;
   private readonly secret: string | null;
   private readonly slots: Semaphore;
