@@ -73,8 +73,8 @@ export async function replay(o: ReplayOptions): Promise<PartitionReplaySummary[]
       kafka, admin, group: o.group, topics: o.topics, definitions: o.definitions,
       engineFor: (liveSince) => new Engine(o.definitions, o.engine ?? {}, liveSince),
       ...(await codecsFor(o)),
-      // A replay reads with readers of its own: the group's consumer is never joined.
-      consumer: kafka.consumer({ groupId: o.group }),
+      // A replay reads with readers of its own: it never joins the group.
+      consumer: null,
       stateDir: o.stateDir, clock: o.clock, metrics: new ProcessorMetrics(), log,
       maxBatch: USERS_PER_TRANSACTION, cachedUsers: 0, maxIdleMs: 0, lagWaitMs: 0,
       wallNow: () => Date.now(), partitionsHeld: () => 1,

@@ -34,7 +34,8 @@ export type ClockMode = 'wall' | 'event';
 export interface TaskContext {
   kafka: Kafka;
   admin: Admin;
-  consumer: Consumer;
+  /** The group's consumer; null in a replay, which reads the inputs with readers of its own. */
+  consumer: Consumer | null;
   group: string;
   topics: TopicNames;
   /** The engine for a partition, given when its condition-entry journeys went live. */
@@ -157,6 +158,12 @@ export class PartitionTask {
     await this.loop;
   }
 
+  /** The group's consumer: only the batch loop uses it, and a replay's tasks never run that loop. */
+  private get consumer(): Consumer {
+    if (this.ctx.consumer === null) throw new Error(`partition ${this.partition}: no consumer (a replay reads with readers of its own)`);
+    return this.ctx.consumer;
+  }
+
   /**
    * A batch fetched for one of this task's input partitions. `first` and `last` are the batch's offsets
    * including control records, so the position moves past transaction markers too. Records are identified by
@@ -170,7 +177,7 @@ export class PartitionTask {
     const position = this.nextOffset[side];
     if (position !== null && BigInt(first) > position) {
       this.log.warn({ side, position: position.toString(), first }, 'batch past the position dropped; reading again from the position');
-      this.ctx.consumer.seek({ topic: this.topic(side), partition: this.partition, offset: position.toString() });
+      this.consumer.seek({ topic: this.topic(side), partition: this.partition, offset: position.toString() });
       return;
     }
     let taken = 0;
@@ -184,7 +191,7 @@ export class PartitionTask {
     if (taken > 0) this.idleSince[side] = null;
     if (!this.paused[side] && this.buffers[side].length > BUFFER_HIGH) {
       this.paused[side] = true;
-      this.ctx.consumer.pause([{ topic: this.topic(side), partitions: [this.partition] }]);
+      this.consumer.pause([{ topic: this.topic(side), partitions: [this.partition] }]);
     }
     this.wake?.();
   }
@@ -233,12 +240,12 @@ export class PartitionTask {
       this.buffers[side].clear();
       this.nextOffset[side] = BigInt(offset);
       this.idleSince[side] = null;
-      this.ctx.consumer.seek({ topic: this.topic(side), partition: this.partition, offset });
+      this.consumer.seek({ topic: this.topic(side), partition: this.partition, offset });
     });
     // Always: the consumer keeps a pause across rebalances, also one made by an earlier task of this partition.
     this.paused.events = false;
     this.paused.traits = false;
-    this.ctx.consumer.resume(this.assignmentOf());
+    this.consumer.resume(this.assignmentOf());
     // After the seek: the sweep's transactions must commit no input offset (the position is the state's).
     if (this.meta.sweep !== undefined) await this.sweepToGoLive(null);
     this.ctx.metrics.timersPending.set({ partition: String(this.partition) }, await (this.store as PartitionStore).timersPending());
@@ -543,7 +550,7 @@ export class PartitionTask {
     for (const side of SIDES) {
       if (this.paused[side] && this.buffers[side].length < BUFFER_LOW) {
         this.paused[side] = false;
-        this.ctx.consumer.resume([{ topic: this.topic(side), partitions: [this.partition] }]);
+        this.consumer.resume([{ topic: this.topic(side), partitions: [this.partition] }]);
       }
     }
     return true;
