@@ -1,7 +1,7 @@
 // `journeys sink`: delivers transition records to destinations (spec §6), one consumer group per destination
 // (`<group>.sink.<destination>`). Runs until SIGTERM/SIGINT, then finishes the deliveries in flight, commits
-// their offsets and exits 0. Exits 2 on invalid definitions or destinations (file:line on stderr), 1 when a
-// destination's consumer fails for good.
+// their offsets and exits 0. Exits 2 on invalid definitions or destinations (file:line on stderr), an unknown
+// destination id or a kafka destination's missing topic; 1 when a destination's consumer fails for good.
 import { parseArgs } from 'node:util';
 import { loadDefinitions } from '../definitions';
 import { DEFAULT_RETRY, type RetryPolicy } from '../destinations/types';
@@ -107,8 +107,10 @@ async function run(argv: string[]): Promise<number> {
     });
   } catch (err) {
     signals.dispose();
-    if (err instanceof JourneyError && err.code === ErrorCodes.INVALID_CONFIG && Array.isArray(err.details.problems)) {
-      process.stderr.write(`${err.message}\n`);
+    // Invalid destinations (file:line problems) or flags naming what is not there (an unknown destination id, a
+    // kafka destination's topic missing): exit 2, as validate does.
+    if (err instanceof JourneyError && err.code === ErrorCodes.INVALID_CONFIG) {
+      process.stderr.write(Array.isArray(err.details.problems) ? `${err.message}\n` : `journeys: ${err.message} (${err.code})\n`);
       return 2;
     }
     throw err;

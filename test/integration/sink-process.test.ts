@@ -122,7 +122,7 @@ test('invalid destinations: exit 2 with destinations.yaml:line (unset secret, un
   expect(unset.stderr.join('\n')).toContain(`${join(topologies, 'destinations.yaml')}:6: destination 'crm': environment variable SINK_TEST_CRM_SECRET is not set`);
   const unknown = runCli(['sink', '--topologies', topologies, '--destination', 'nope', ...connectionArgs()]);
   children.push(unknown);
-  expect(await unknown.exited).toBe(1);
+  expect(await unknown.exited).toBe(2);
   expect(unknown.stderr.join('\n')).toContain("unknown destination 'nope' (destinations.yaml has: crm, ads, warehouse) (JRN_ERR_INVALID_CONFIG)");
 });
 

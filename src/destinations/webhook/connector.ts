@@ -163,10 +163,10 @@ export class WebhookConnector implements Connector {
   private async attempt(body: Buffer, key: string, attempt: number): Promise<Attempt> {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const headers: OutgoingHttpHeaders = {
+      'User-Agent': 'kafka-journeys',
       ...this.destination.headers,
       'Content-Type': 'application/json',
       'Content-Length': body.length,
-      'User-Agent': 'kafka-journeys',
       [IDEMPOTENCY_KEY_HEADER]: key,
       [TIMESTAMP_HEADER]: timestamp,
       [ATTEMPT_HEADER]: String(attempt),
