@@ -1,8 +1,8 @@
 // `journeys dlq replay [--destination <id> ...]`: re-delivers what the destinations' dead-letter topics hold
 // (spec §6; default: every destination of the topologies, one after the other), each from its replay group's
-// committed position to the topic's current end. Prints `<destination>: replayed N, failed again M, skipped K`
-// per destination on stdout; exits 0 when nothing failed again, 1 when something did (it is back in the
-// dead-letter topic), 2 on invalid definitions or flags.
+// committed position to the topic's current end. Prints `<destination>: replayed N, failed again M, skipped K
+// (<topic>)` per destination on stdout; exits 0 when nothing failed again, 1 when something did (it is back in
+// the dead-letter topic), 2 on invalid definitions or flags.
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { createConnector } from '../destinations/registry';
