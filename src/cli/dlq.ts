@@ -6,12 +6,11 @@
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { createConnector } from '../destinations/registry';
-import { ErrorCodes, JourneyError } from '../errors';
 import { createLogger, kafkaLogCreator } from '../observability/logger';
 import { replayDeadLetters, replayGroupId } from '../sinks/replay';
 import { selectDestinations, SINK_DEFAULTS } from '../sinks/sink';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
-import { loadOrReport, retryFlags } from './sink';
+import { invalidConfigExit, loadOrReport, retryFlags } from './sink';
 
 const USAGE = `usage: journeys dlq replay [--destination <id> ...] [--topologies <dir>] [--bootstrap host:port] [--group G]
                           [--dlq-topic-prefix P] [--retry-initial-ms N] [--retry-max-ms N]
@@ -42,10 +41,8 @@ async function replay(argv: string[]): Promise<number> {
   try {
     destinations = selectDestinations(definitions, values.topologies, named.length === 0 ? undefined : named, process.env);
   } catch (err) {
-    if (err instanceof JourneyError && err.code === ErrorCodes.INVALID_CONFIG) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
+    const exit = invalidConfigExit(err);
+    if (exit !== undefined) return exit;
     throw err;
   }
   if (destinations.length === 0) {

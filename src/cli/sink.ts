@@ -40,6 +40,17 @@ export function retryFlags(values: { 'retry-initial-ms'?: string | undefined; 'r
 }
 
 /** Definitions, or exit code 2 with the problems (file:line) on stderr. */
+/**
+ * Exit code 2 for a destination configuration error (file:line problems, an unknown destination id, a kafka
+ * destination's topic missing), after printing it; undefined for any other error (the caller rethrows it).
+ */
+export function invalidConfigExit(err: unknown): 2 | undefined {
+  if (!(err instanceof JourneyError) || err.code !== ErrorCodes.INVALID_CONFIG) return undefined;
+  // A problems list is its own message (file:line per line); a single reason reads as the CLI's other errors.
+  process.stderr.write(Array.isArray(err.details.problems) ? `${err.message}\n` : `journeys: ${err.message} (${err.code})\n`);
+  return 2;
+}
+
 export function loadOrReport(topologies: string): ReturnType<typeof loadDefinitions> | 2 {
   try {
     return loadDefinitions(topologies);
@@ -107,12 +118,8 @@ async function run(argv: string[]): Promise<number> {
     });
   } catch (err) {
     signals.dispose();
-    // Invalid destinations (file:line problems) or flags naming what is not there (an unknown destination id, a
-    // kafka destination's topic missing): exit 2, as validate does.
-    if (err instanceof JourneyError && err.code === ErrorCodes.INVALID_CONFIG) {
-      process.stderr.write(Array.isArray(err.details.problems) ? `${err.message}\n` : `journeys: ${err.message} (${err.code})\n`);
-      return 2;
-    }
+    const exit = invalidConfigExit(err);
+    if (exit !== undefined) return exit;
     throw err;
   }
   metrics.init(sink.destinations.map((d) => d.id));

@@ -124,6 +124,11 @@ test('invalid destinations: exit 2 with destinations.yaml:line (unset secret, un
   children.push(unknown);
   expect(await unknown.exited).toBe(2);
   expect(unknown.stderr.join('\n')).toContain("unknown destination 'nope' (destinations.yaml has: crm, ads, warehouse) (JRN_ERR_INVALID_CONFIG)");
+  // dlq replay reports the same way.
+  const unknownReplay = runCli(['dlq', 'replay', 'nope', '--topologies', topologies, ...connectionArgs()]);
+  children.push(unknownReplay);
+  expect(await unknownReplay.exited).toBe(2);
+  expect(unknownReplay.stderr.join('\n')).toContain("journeys: unknown destination 'nope' (destinations.yaml has: crm, ads, warehouse) (JRN_ERR_INVALID_CONFIG)");
 });
 
 test('journeys dlq replay: prints what it replayed; exit 1 while it still fails, 0 once delivered; every destination by default', async () => {
