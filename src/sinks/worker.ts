@@ -142,7 +142,8 @@ export class DestinationWorker {
    */
   private deliverInUserOrder(message: OutMessage, source: SourceRef, lastOfUser: Map<string, Promise<unknown>>): Promise<unknown> {
     const { delivery } = this.o;
-    const before = delivery.connector.keepsOrder ? undefined : lastOfUser.get(message.userId);
+    if (delivery.connector.keepsOrder) return delivery.deliver(message, source);
+    const before = lastOfUser.get(message.userId);
     const settled = before === undefined ? delivery.deliver(message, source) : before.then(() => delivery.deliver(message, source));
     lastOfUser.set(message.userId, settled);
     return settled;
