@@ -67,6 +67,9 @@ export function parseMessage(raw: unknown): ParseResult {
   return { ok: true, message: { type: type as MessageType, userId, messageId, timestamp, event, properties, traits } };
 }
 
+/** The processor's two inputs, merged per partition number (spec §7). */
+export type Side = 'events' | 'traits';
+
 /**
  * Whether the events input's next message goes before the traits input's when the two are merged (spec §7): the
  * earlier timestamp first, traits first at equal timestamps, so that a user's identify and track messages are

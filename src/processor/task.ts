@@ -14,7 +14,7 @@ import type { Engine } from '../engine/engine';
 import { nextDue, type UserState } from '../engine/state';
 import type { Transition } from '../engine/transition';
 import type { Decoded, MessageDecoder } from '../ingest/decode';
-import { eventsGoFirst } from '../ingest/message';
+import { eventsGoFirst, type Side } from '../ingest/message';
 import { chunkBySize, sendOffsetsWithRetry } from '../kafka/eos';
 import { readPartition } from '../kafka/partition-reader';
 import type { TopicNames } from '../kafka/topics';
@@ -62,7 +62,7 @@ export interface TaskContext {
   partitionsHeld: () => number;
 }
 
-export type Side = 'events' | 'traits';
+export type { Side };
 
 interface BufferedRecord {
   side: Side;

@@ -2,9 +2,7 @@
 // other (each up to where the group stopped), then given back merged as the processor merged them, without holding
 // either in memory.
 import { ClassicLevel } from 'classic-level';
-import { eventsGoFirst, type Message } from '../ingest/message';
-
-export type InputSide = 'events' | 'traits';
+import { eventsGoFirst, type Message, type Side } from '../ingest/message';
 
 /** Offsets are padded so that their keys sort as numbers. */
 const OFFSET_DIGITS = 20;
@@ -23,7 +21,7 @@ export class InputSpill {
   }
 
   /** Adds one side's messages, with their input offsets. */
-  async add(side: InputSide, messages: { offset: string; message: Message }[]): Promise<void> {
+  async add(side: Side, messages: { offset: string; message: Message }[]): Promise<void> {
     if (messages.length === 0) return;
     await this.db.batch(messages.map(({ offset, message }) => ({ type: 'put' as const, key: `${side}/${offset.padStart(OFFSET_DIGITS, '0')}`, value: JSON.stringify(message) })));
   }
@@ -61,7 +59,7 @@ class SideCursor {
   private chunk: string[] = [];
   private at = 0;
 
-  constructor(db: ClassicLevel<string, string>, side: InputSide) {
+  constructor(db: ClassicLevel<string, string>, side: Side) {
     this.it = db.values({ gt: `${side}/`, lt: `${side}/\xff` });
   }
 

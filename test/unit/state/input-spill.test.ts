@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Message } from '../../../src/ingest/message';
-import { InputSpill, type InputSide } from '../../../src/state/input-spill';
+import type { Message, Side } from '../../../src/ingest/message';
+import { InputSpill } from '../../../src/state/input-spill';
 
 function msg(id: string, timestamp: number): Message {
   return { type: 'track', userId: 'u', messageId: id, timestamp, event: 'E', properties: {}, traits: null };
@@ -28,7 +28,7 @@ describe('InputSpill', () => {
     return ids;
   }
 
-  const add = (side: InputSide, offsets: [number, Message][]) => spill.add(side, offsets.map(([o, message]) => ({ offset: String(o), message })));
+  const add = (side: Side, offsets: [number, Message][]) => spill.add(side, offsets.map(([o, message]) => ({ offset: String(o), message })));
 
   test('merges by timestamp, traits first on ties; a side out of time order keeps its own order', async () => {
     // Offsets 9 and 10 sort after 2 only as numbers: the keys are padded.
