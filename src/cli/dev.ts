@@ -8,10 +8,11 @@ import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { loadDefinitions } from '../definitions';
 import { generateWorkload } from '../demo/workload';
 import { createTopics } from '../kafka/admin-topics';
+import { KeyPartitioner } from '../kafka/partitioner';
 import { TOPIC_FLAGS, topicNamesFromFlags } from '../kafka/topics';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
 
@@ -147,7 +148,7 @@ async function run(argv: string[]): Promise<number> {
   // Sessions of Segment messages from now on, the event clock running about an hour ahead per second.
   const users = Number(values.users);
   const workload = generateWorkload(definitions, { users, messages: 200_000, start: new Date().toISOString(), stepMs: 90_000, seed: Date.now() % 100_000 });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({ createPartitioner: KeyPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
 
   let stopping = false;

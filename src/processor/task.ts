@@ -7,7 +7,7 @@
 // changelog at the next start. So a crash at any instant neither loses nor repeats a transition.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Partitioners, type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer, type TopicMessages } from 'kafkajs';
+import { type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer, type TopicMessages } from 'kafkajs';
 import type { Logger } from '../observability/logger';
 import type { Definitions } from '../definitions/model';
 import type { Engine } from '../engine/engine';
@@ -17,6 +17,7 @@ import type { Decoded, MessageDecoder } from '../ingest/decode';
 import { eventsGoFirst, type Side } from '../ingest/message';
 import { chunkBySize, sendOffsetsWithRetry } from '../kafka/eos';
 import { readPartition } from '../kafka/partition-reader';
+import { KeyPartitioner } from '../kafka/partitioner';
 import type { TopicNames } from '../kafka/topics';
 import type { ProcessorMetrics } from '../observability/processor-metrics';
 import { isCoreKey, parseCore, toPieces, userOfKey } from '../state/pieces';
@@ -261,7 +262,7 @@ export class PartitionTask {
     const { kafka, group } = this.ctx;
     this.producer = kafka.producer({
       transactionalId: `${group}.processor.${this.partition}`, idempotent: true, maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner, transactionTimeout: 60_000,
+      createPartitioner: KeyPartitioner, transactionTimeout: 60_000,
     });
     await this.producer.connect();
     // The first transaction initialises the producer id: this fences any previous owner of the partition
