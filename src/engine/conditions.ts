@@ -175,7 +175,8 @@ function performedChange(leaf: PerformedLeaf, state: UserState, now: number): nu
   const to = w.kind === 'within' ? 0 : w.to;
   let next: number | null = null;
   for (const ts of h.ts) {
-    for (const e of [ts + to, ts + from]) if (e > now && (next === null || e < next)) next = e;
+    if (ts + to > now && (next === null || ts + to < next)) next = ts + to;
+    if (ts + from > now && (next === null || ts + from < next)) next = ts + from;
   }
   return next;
 }
