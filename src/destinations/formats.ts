@@ -9,6 +9,7 @@
 // The "step" of a send is the step the transition entered (`to`): the send step's id, or `$exit` for an exit send.
 import type { DestinationFormat, JsonObject } from '../definitions/model';
 import type { SendPayload, Transition } from '../engine/transition';
+import { setOwn } from '../lib/own';
 
 /** `j_o_<journey with - as _>__<step with - as _>` (spec §6). */
 export function stepKey(journey: string, step: string): string {
@@ -54,7 +55,7 @@ export function formatSend(t: Transition & { send: SendPayload }, format: Destin
       // spread followed by more keys is several times slower to build and to serialise.)
       const properties: JsonObject = {};
       const traits = t.send.traits;
-      for (const name in traits) properties[name] = traits[name] ?? null;
+      for (const name in traits) setOwn(properties, name, traits[name] ?? null);
       properties.journey_context = t.context;
       properties.journey_metadata = metadata(t);
       properties[key] = true;

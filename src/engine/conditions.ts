@@ -1,6 +1,7 @@
 // Conditions and operators (spec §4.3): evaluation at an instant, and the next instant at which the
 // passage of time alone can change a condition's truth (so the engine schedules it instead of polling).
 import type { Audience, Condition, Json, JsonObject, Operator, PerformedLeaf, Predicate, Where } from '../definitions/model';
+import { ownValue } from '../lib/own';
 import { parseDate } from '../lib/time';
 import type { ContextSnapshot, UserState } from './state';
 
@@ -232,10 +233,6 @@ export function nextChange(cond: Condition, scope: EvalScope): number | null {
     case 'context':
       return scope.context === null ? null : predicateChange(cond.predicate, resolveContext(scope.context, cond.path), scope.now);
   }
-}
-
-function ownValue(obj: JsonObject, key: string): Json | undefined {
-  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
 }
 
 const timeDependence = new WeakMap<Condition, boolean>();

@@ -9,6 +9,7 @@ import type {
 } from '../definitions/model';
 import { DAY } from '../lib/duration';
 import { bucketOf, sha256Hex } from '../lib/hash';
+import { ownValue, setOwn } from '../lib/own';
 import { formatTime } from '../lib/time';
 import type { Message } from '../ingest/message';
 import { evaluate, getPath, isTimeDependent, matchesWhere, nextChange, type EvalScope } from './conditions';
@@ -134,7 +135,7 @@ export class Engine {
     }
 
     for (const j of this.journeys) {
-      const js = state.journeys[j.id];
+      const js = ownValue(state.journeys, j.id);
       if (js !== undefined && js.instances.length > 0) {
         // Exit rules and exit conditions first: an exit wins over any other match of the same message.
         for (const inst of js.instances.slice()) {
@@ -236,7 +237,7 @@ export class Engine {
 
   /** Whether the go-live of the journey's current version has set the user's starting point. */
   private wentLiveFor(state: UserState, j: Journey): boolean {
-    return state.journeys[j.id]?.liveV === j.version;
+    return ownValue(state.journeys, j.id)?.liveV === j.version;
   }
 
   private fireDue(run: Run, until: number): void {
@@ -294,7 +295,7 @@ export class Engine {
   /** Re-evaluates every condition that time can change: exit conditions, waiting paths, condition entries. */
   private reevaluate(run: Run): void {
     for (const j of this.journeys) {
-      const js = run.state.journeys[j.id];
+      const js = ownValue(run.state.journeys, j.id);
       if (js !== undefined && js.instances.length > 0) {
         if (j.exit.condition !== null) {
           for (const inst of js.instances.slice()) {
@@ -321,7 +322,7 @@ export class Engine {
       if (t !== null && (next === null || t < next)) next = t;
     };
     for (const j of this.journeys) {
-      const js = run.state.journeys[j.id];
+      const js = ownValue(run.state.journeys, j.id);
       for (const inst of js?.instances ?? []) {
         if (j.exit.condition !== null) consider(j.exit.condition, null);
         for (const path of inst.paths) {
@@ -616,8 +617,8 @@ export class Engine {
   private sendPayload(run: Run, spec: SendSpec): SendPayload {
     const traits: JsonObject = {};
     for (const name of spec.traits) {
-      const value = Object.prototype.hasOwnProperty.call(run.state.traits, name) ? run.state.traits[name] : undefined;
-      if (value !== undefined) traits[name] = value;
+      const value = ownValue(run.state.traits, name);
+      if (value !== undefined) setOwn(traits, name, value);
     }
     return { to: spec.to.slice(), event: spec.event, traits };
   }
@@ -666,7 +667,7 @@ export class Engine {
 
   private findInstance(state: UserState, timer: Timer): { j: Journey; js: JourneyState; inst: Instance } | undefined {
     const j = this.journeyById.get(timer.journey);
-    const js = state.journeys[timer.journey];
+    const js = ownValue(state.journeys, timer.journey);
     const inst = js?.instances.find((i) => i.seq === timer.instance);
     return j && js && inst ? { j, js, inst } : undefined;
   }
@@ -695,10 +696,10 @@ export class Engine {
   }
 
   private journeyState(state: UserState, id: string): JourneyState {
-    let js = state.journeys[id];
+    let js = ownValue(state.journeys, id);
     if (js === undefined) {
       js = { entries: 0, lastEndAt: null, conditionTrue: false, instances: [] };
-      state.journeys[id] = js;
+      setOwn(state.journeys, id, js);
     }
     return js;
   }
@@ -809,7 +810,7 @@ function sameTimes(a: readonly number[], b: readonly number[]): boolean {
 function mergeTraits(traits: JsonObject, update: JsonObject): void {
   for (const [k, v] of Object.entries(update)) {
     if (v === null) delete traits[k];
-    else traits[k] = v;
+    else setOwn(traits, k, v);
   }
 }
 

@@ -79,6 +79,12 @@ describe('segment-track', () => {
     expect(clash.properties).toMatchObject({ audience_key: 'j_o_cart_abandonment__nudge_email', journey_context: send.context });
   });
 
+  test('a trait named __proto__ is a property like any other', () => {
+    const traits = JSON.parse('{"__proto__":{"x":1},"constructor":"c"}') as Record<string, never>;
+    const m = formatSend({ ...send, send: { ...send.send, traits } }, 'segment-track');
+    expect(JSON.stringify(m.properties)).toMatch(/^\{"__proto__":\{"x":1\},"constructor":"c",/);
+  });
+
   test('no traits: no extra properties', () => {
     const plain = formatSend({ ...send, send: { ...send.send, traits: {} } }, 'segment-track');
     expect(Object.keys(plain.properties as object).sort()).toEqual(['audience_key', 'j_o_cart_abandonment__nudge_email', 'journey_context', 'journey_metadata']);

@@ -136,6 +136,49 @@ describe('traits', () => {
     d.identify('u1', T('10:01'), { a: null, b: { x: 3 } });
     expect(d.state('u1')!.traits).toEqual({ b: { x: 3 }, c: 'keep' });
   });
+
+  test('names that are members of every JavaScript object are traits like any other', () => {
+    const d = TestDriver.fromYaml(`journey: j
+entry:
+  event: Go
+steps:
+  - id: pick
+    split:
+      branches:
+        - when: { all: [{ trait: __proto__, exists: true }, { trait: constructor, equals: c }, { trait: toString, exists: false }] }
+          next: tell
+  - id: tell
+    send: { to: [crm], traits: [__proto__, constructor, toString] }
+`);
+    // As JSON.parse reads them off the wire: "__proto__" an own key.
+    d.pipe(JSON.parse('{"type":"identify","userId":"u1","timestamp":"2026-03-01T10:00:00.000Z","traits":{"__proto__":{"x":1},"constructor":"c"}}') as Record<string, unknown>);
+    d.track('u1', 'Go', T('10:01'));
+    expect(d.lines()).toEqual([
+      'u1/j/1 null→pick entry 2026-03-01T10:01:00.000Z',
+      'u1/j/1 pick→tell split 2026-03-01T10:01:00.000Z',
+      'u1/j/1 tell→$complete end 2026-03-01T10:01:00.000Z',
+    ]);
+    expect(JSON.stringify(d.transitions()[1]?.send?.traits)).toBe('{"__proto__":{"x":1},"constructor":"c"}');
+    expect(Object.getPrototypeOf(d.state('u1')!.traits)).toBe(Object.prototype);
+  });
+});
+
+describe('journey ids', () => {
+  test('a journey may be called constructor (a valid slug)', () => {
+    const d = TestDriver.fromYaml(`journey: constructor
+entry:
+  event: Go
+steps:
+  - id: pause
+    wait: 1h
+`);
+    d.track('u1', 'Go', T('10:00'));
+    d.advanceTo(T('11:00'));
+    expect(d.lines()).toEqual([
+      'u1/constructor/1 null→pause entry 2026-03-01T10:00:00.000Z',
+      'u1/constructor/1 pause→$complete end 2026-03-01T11:00:00.000Z',
+    ]);
+  });
 });
 
 describe('the clock', () => {
