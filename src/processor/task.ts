@@ -78,7 +78,13 @@ export class Batch {
   /** Users read from the store ahead of their records (the store changes only at commit, so they stay valid). */
   readonly prefetched = new Map<string, LoadedUser>();
   readonly dirtyDue = new DueHeap();
-  readonly transitions: Transition[] = [];
+  /**
+   * The transition records made, encoded as they are made: the records themselves (context and all) then die
+   * young instead of surviving every scavenge until the commit; the bytes live outside the V8 heap.
+   */
+  readonly transitions: { key: string; value: Buffer }[] = [];
+  /** Transitions made, per journey (for the metric). */
+  readonly perJourney = new Map<string, number>();
   readonly deadLetters: DeadLetter[] = [];
   readonly arrivals: number[] = [];
   /** Input records taken, per input (counted once committed: records fetched again after a restart count once). */
@@ -700,7 +706,10 @@ export class PartitionTask {
   }
 
   private collect(batch: Batch, user: LoadedUser, transitions: Transition[], refused: number, drops: number): void {
-    for (const t of transitions) batch.transitions.push(t);
+    for (const t of transitions) {
+      batch.transitions.push({ key: t.userId, value: this.ctx.transitionEncoder.encode(t) });
+      batch.perJourney.set(t.journey, (batch.perJourney.get(t.journey) ?? 0) + 1);
+    }
     if (refused > 0) {
       this.ctx.metrics.refusedEntries.inc(refused);
       this.log.warn({ journeyEntriesRefused: refused }, 'entries refused over the per-user instance limit');
@@ -802,7 +811,7 @@ export class PartitionTask {
 
     const topicMessages: TopicMessages[] = [{ topic: topics.changelog, messages: changelog }];
     if (batch.transitions.length > 0) {
-      topicMessages.push({ topic: topics.transitions, messages: batch.transitions.map((t) => ({ key: t.userId, value: this.ctx.transitionEncoder.encode(t) })) });
+      topicMessages.push({ topic: topics.transitions, messages: batch.transitions });
     }
     if (batch.deadLetters.length > 0) {
       topicMessages.push({ topic: topics.dlq, messages: batch.deadLetters.map((d) => ({ key: d.key, value: this.ctx.encodeDeadLetter(d) })) });
@@ -842,10 +851,8 @@ export class PartitionTask {
 
     metrics.batches.inc();
     if (timersDelta !== 0) metrics.timersPending.inc({ partition: String(this.partition) }, timersDelta);
-    // Counted per journey first: one labelled increment per journey and batch, not one per transition.
-    const perJourney = new Map<string, number>();
-    for (const t of batch.transitions) perJourney.set(t.journey, (perJourney.get(t.journey) ?? 0) + 1);
-    for (const [journey, n] of perJourney) metrics.transitions.inc({ journey }, n);
+    // Counted per journey as they were made: one labelled increment per journey and batch, not one per transition.
+    for (const [journey, n] of batch.perJourney) metrics.transitions.inc({ journey }, n);
     for (const s of SIDES) {
       const hw = this.highWatermark[s];
       const next = this.nextOffset[s];
