@@ -7,6 +7,7 @@
 import type {
   Condition, ConditionEntry, Definitions, Journey, Json, JsonObject, SendSpec, Step, Target, Where,
 } from '../definitions/model';
+import { MAX_WINDOWED_COUNT } from '../definitions/conditions';
 import { DAY } from '../lib/duration';
 import { bucketOf, sha256Hex } from '../lib/hash';
 import { ownValue, setOwn } from '../lib/own';
@@ -778,6 +779,9 @@ export class Engine {
           if (span !== null && (info.maxSpan === null || span > info.maxSpan)) info.maxSpan = span;
           // "At least N" holds when the N-th latest is in the window; "at most N" fails when the (N+1)-th is.
           if (span !== null) info.keep = Math.max(info.keep, (c.max ?? c.min) + 1);
+          // A between window counts older timestamps while newer ones wait to enter it: however many newer
+          // ones arrive, it needs all of its span (up to the bound a state record allows).
+          if (c.window?.kind === 'between') info.keep = Math.max(info.keep, MAX_WINDOWED_COUNT + 1);
           byId.set(c.signature, info);
           return;
         }

@@ -193,4 +193,19 @@ steps:
     expect(route(12_000, 12_000)).toBe('exact');
     expect(route(12_000, 11_999)).toBeUndefined();
   });
+
+  test('a between window still counts an old event after more newer ones than the history cap', () => {
+    const d = TestDriver.fromYaml(`journey: j
+entry:
+  event: Go
+  when: { performed: Buy, between: [60d, 30d] }
+steps:
+  - id: s
+    wait: 1h
+`, { historyCap: 5 });
+    d.track('u', 'Buy', '2026-07-01T10:00:00Z');
+    for (let i = 0; i < 20; i++) d.track('u', 'Buy', `2026-07-31T10:00:${String(i).padStart(2, '0')}Z`);
+    d.track('u', 'Go', '2026-08-01T10:00:00Z'); // the 1 July buy is in (2 June, 2 July]; the 20 others too recent
+    expect(d.lines()).toEqual(['u/j/1 null→s entry 2026-08-01T10:00:00.000Z']);
+  });
 });
