@@ -585,7 +585,12 @@ export class Engine {
     }
   }
 
-  /** Archived journeys, and journeys whose file is gone, stop at once: instances dropped, no transitions. */
+  /**
+   * Archived journeys, and journeys whose file is gone, stop at once: instances dropped, no transitions. So do
+   * instances waiting at a step the loaded file no longer has (a later version, or the file edited in place):
+   * the files of earlier versions are not kept, so they cannot go on, and keeping them would fail every
+   * message of the user.
+   */
   private dropRetired(run: Run): void {
     // Checked once per state object: definitions do not change under an engine.
     if (this.checked.has(run.state)) return;
@@ -594,9 +599,13 @@ export class Engine {
       const js = run.state.journeys[id];
       if (js === undefined || js.instances.length === 0) continue;
       const j = this.journeyById.get(id);
-      if (j !== undefined && j.status !== 'archived') continue;
-      js.instances = [];
-      run.state.timers = run.state.timers.filter((t) => t.journey !== id);
+      const steps = this.stepsByJourney.get(id);
+      const retired = j === undefined || j.status === 'archived' || steps === undefined;
+      const stranded = retired ? js.instances : js.instances.filter((inst) => inst.paths.some((p) => !steps.has(p.step)));
+      if (stranded.length === 0) continue;
+      js.instances = retired ? [] : js.instances.filter((inst) => !stranded.includes(inst));
+      const seqs = new Set(stranded.map((inst) => inst.seq));
+      run.state.timers = run.state.timers.filter((t) => t.journey !== id || (!retired && (t.kind === 'reentry' || !seqs.has(t.instance))));
     }
   }
 
