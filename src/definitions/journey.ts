@@ -39,7 +39,7 @@ export function buildJourney(raw: RawJourney, file: string, report: Reporter): B
   const exit = raw.exit === undefined ? emptyExit() : buildExit(raw.exit, cx);
   const steps = buildSteps(raw.steps ?? [], cx);
   for (const m of raw.migrate ?? []) {
-    if (m.value === END || !cx.ids.has(m.value)) {
+    if (m.value !== END && !cx.ids.has(m.value)) {
       report.add(m.line, `migrate maps '${m.key}' to '${m.value}', which is not a step of this file${didYouMean(m.value, cx.ids)}`);
     }
   }

@@ -102,12 +102,6 @@ const invalid: [string, string][] = [
       old: gone  #<- migrate maps 'old' to 'gone', which is not a step of this file
     entry: { event: A }
     steps: [{ id: a, wait: 1h }]`],
-  ['migrate to end', yaml`
-    journey: j
-    version: 2
-    migrate: { old: end }  #<- which is not a step of this file
-    entry: { event: A }
-    steps: [{ id: a, wait: 1h }]`],
 
   // --- the step graph
   ['a cycle through next', yaml`
@@ -392,6 +386,13 @@ const invalid: [string, string][] = [
 ];
 
 const valid: [string, string][] = [
+  // Spec §4.2: `end` is valid wherever a step id is expected, so a migrated step may end its path.
+  ['migrate to end', yaml`
+    journey: j
+    version: 2
+    migrate: { old: end, older: a }
+    entry: { event: A }
+    steps: [{ id: a, wait: 1h }]`],
   ['a next may name an earlier step when no cycle forms', yaml`
     journey: j
     entry: { event: A }
