@@ -53,6 +53,11 @@ export interface EngineStats {
   contextDrops: number;
   /** group/alias messages: deduplicated, counted, otherwise ignored. */
   ignored: number;
+  /**
+   * Journeys whose live instances were dropped because they are not loaded (the file removed, spec §4.6: "with a
+   * warning in the log", which the runtime writes) or because a step they wait at is gone; absent when none.
+   */
+  dropped?: { journey: string; why: 'not-loaded' | 'archived' | 'step-gone'; instances: number }[];
 }
 
 export interface EngineResult {
@@ -603,6 +608,7 @@ export class Engine {
       const retired = j === undefined || j.status === 'archived' || steps === undefined;
       const stranded = retired ? js.instances : js.instances.filter((inst) => inst.paths.some((p) => !steps.has(p.step)));
       if (stranded.length === 0) continue;
+      (run.stats.dropped ??= []).push({ journey: id, why: j === undefined || steps === undefined ? 'not-loaded' : j.status === 'archived' ? 'archived' : 'step-gone', instances: stranded.length });
       js.instances = retired ? [] : js.instances.filter((inst) => !stranded.includes(inst));
       const seqs = new Set(stranded.map((inst) => inst.seq));
       run.state.timers = run.state.timers.filter((t) => t.journey !== id || (!retired && (t.kind === 'reentry' || !seqs.has(t.instance))));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer, type TopicMessages } from 'kafkajs';
 import type { Logger } from '../observability/logger';
 import type { Definitions } from '../definitions/model';
-import type { Engine } from '../engine/engine';
+import type { Engine, EngineStats } from '../engine/engine';
 import { nextDue, type UserState } from '../engine/state';
 import type { Transition } from '../engine/transition';
 import type { Decoded, MessageDecoder } from '../ingest/decode';
@@ -143,6 +143,8 @@ export class PartitionTask {
    * its users out and puts them back after its commit), so a failed batch leaves nothing stale behind.
    */
   private readonly recent = new Map<string, LoadedUser>();
+  /** Journeys (and why) whose dropped instances this task has warned of: once each. */
+  private readonly warnedDrops = new Set<string>();
   private ready = false;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -367,7 +369,7 @@ export class PartitionTask {
       const result = this.engine.advance(user.state, this.clock);
       if (result.transitions.length === 0 && !changedPieces(user)) continue;
       batch.users.set(id, user);
-      this.collect(batch, user, result.transitions, result.stats.refusedEntries, result.stats.contextDrops);
+      this.collect(batch, user, result.transitions, result.stats);
     }
     return batch;
   }
@@ -662,7 +664,7 @@ export class PartitionTask {
     const result = this.engine.process(user.state, msg, now);
     user.state = result.state;
     if (result.stats.duplicates > 0) this.ctx.metrics.dropped.inc({ reason: 'duplicate' }, result.stats.duplicates);
-    this.collect(batch, user, result.transitions, result.stats.refusedEntries, result.stats.contextDrops);
+    this.collect(batch, user, result.transitions, result.stats);
   }
 
   private async user(batch: Batch, userId: string): Promise<LoadedUser> {
@@ -705,7 +707,19 @@ export class PartitionTask {
     for (const [id, user] of await (this.store as PartitionStore).loadUsers(missing)) batch.prefetched.set(id, user);
   }
 
-  private collect(batch: Batch, user: LoadedUser, transitions: Transition[], refused: number, drops: number): void {
+  /** Spec §4.6: a journey whose file is removed is treated as archived, with a warning in the log. */
+  private warnDropped(d: NonNullable<EngineStats['dropped']>[number]): void {
+    const key = `${d.journey}:${d.why}`;
+    if (this.warnedDrops.has(key)) return;
+    this.warnedDrops.add(key);
+    const what = d.why === 'not-loaded' ? 'is not in the topologies (its file removed?): treated as archived'
+      : d.why === 'archived' ? 'is archived' : 'no longer has a step its live instances wait at (a new version, or the file edited)';
+    this.log.warn({ journey: d.journey, partition: this.partition, why: d.why }, `journey ${d.journey} ${what}; its users' live instances stop without transitions`);
+  }
+
+  private collect(batch: Batch, user: LoadedUser, transitions: Transition[], stats: EngineStats): void {
+    const { refusedEntries: refused, contextDrops: drops } = stats;
+    for (const d of stats.dropped ?? []) this.warnDropped(d);
     for (const t of transitions) {
       batch.transitions.push({ key: t.userId, value: this.ctx.transitionEncoder.encode(t) });
       batch.perJourney.set(t.journey, (batch.perJourney.get(t.journey) ?? 0) + 1);
@@ -753,7 +767,7 @@ export class PartitionTask {
     const result = this.engine.advance(user.state as UserState, now);
     this.ctx.metrics.timersFired.inc();
     if (this.ctx.clock === 'wall') this.ctx.metrics.timerLateness.observe(Math.max(0, this.ctx.wallNow() - due) / 1000);
-    this.collect(batch, user, result.transitions, result.stats.refusedEntries, result.stats.contextDrops);
+    this.collect(batch, user, result.transitions, result.stats);
   }
 
   // ---- commit ------------------------------------------------------------------------------------

@@ -123,6 +123,31 @@ describe('journeys process', () => {
     }
   });
 
+  test('a journey whose file is removed is treated as archived, with a warning in the log (spec §4.6)', async () => {
+    const dirA = writeTopologies({ 'ping.journey.yaml': 'journey: ping\nentry: { event: Ping }\nsteps:\n  - { id: p, wait: 1d }\n' });
+    const dirB = writeTopologies({ 'other.journey.yaml': 'journey: other\nentry: { event: Other }\nsteps:\n  - { id: o, wait: 1h }\n' });
+    try {
+      env = await processorEnv(1, loadDefinitions(dirA));
+      const stateDir = join(env.stateRoot, 'removed');
+      await produceMessages(env, [{ type: 'track', userId: 'r1', event: 'Ping', timestamp: '2026-05-01T10:00:00.000Z', messageId: 'p1' }]);
+      const a = startProcessor(env, dirA, stateDir);
+      await waitCaughtUp(env);
+      a.child.kill('SIGTERM');
+      expect(await a.exited).toBe(0);
+      const b = startProcessor(env, dirB, stateDir);
+      // Past the ping's day: its instance would have completed had the file stayed.
+      await produceMessages(env, [{ type: 'track', userId: 'r1', event: 'Other', timestamp: '2026-05-03T10:00:00.000Z', messageId: 'o1' }]);
+      await waitCaughtUp(env);
+      b.child.kill('SIGTERM');
+      expect(await b.exited).toBe(0);
+      expect(b.output()).toMatch(/"level":"?(40|warn)"?.*"journey":"ping".*treated as archived/);
+      const lines = (await readTransitions(env)).map((t) => `${t.instance} ${t.from ?? 'null'}→${t.to}`);
+      expect(lines).toEqual(['r1/ping/1 null→p', 'r1/other/1 null→o']);
+    } finally {
+      for (const dir of [dirA, dirB]) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a store left behind a commit that moved no input offset (died between the commit and the store write) is caught up from the changelog', async () => {
     const ping = { 'ping.journey.yaml': 'journey: ping\nentry: { event: Ping }\nsteps:\n  - { id: p, wait: 1h }\n' };
     const dirA = writeTopologies(ping);

@@ -28,12 +28,23 @@ function enteredUnderV1(): UserState {
   return reread(r.state);
 }
 
+describe('a journey not loaded', () => {
+  test('its live instances are dropped without transitions, and the runtime is told (to warn: spec §4.6)', () => {
+    const without = new Engine(loadYaml({ 'other.journey.yaml': file(1, 'w').replace('journey: dr', 'journey: other').replace('Go', 'Other') }));
+    const fired = without.advance(enteredUnderV1(), T('12:00'));
+    expect(fired.transitions).toEqual([]);
+    expect(fired.stats.dropped).toEqual([{ journey: 'dr', why: 'not-loaded', instances: 1 }]);
+    expect(fired.state.journeys.dr?.instances).toEqual([]);
+  });
+});
+
 describe('a live instance at a step the loaded file lacks', () => {
   test('is dropped without transitions (its own file is not kept); the user goes on under the loaded version', () => {
     const v2 = new Engine(loadYaml({ 'dr.journey.yaml': file(2, 'new-wait') }));
     const state = enteredUnderV1();
     const fired = v2.advance(state, T('11:00'));
     expect(fired.transitions).toEqual([]);
+    expect(fired.stats.dropped).toEqual([{ journey: 'dr', why: 'step-gone', instances: 1 }]);
     expect(fired.state.journeys.dr?.instances).toEqual([]);
     expect(fired.state.timers).toEqual([]);
     const r = v2.process(fired.state, go('11:30'), T('11:30'));
