@@ -1,6 +1,6 @@
 // `journeys simulate --topologies <dir> --events <file|-> [--until <ISO>]` (spec §5): runs the engine with
 // the event-time clock over Segment messages, one JSON object a line, and prints one transition a line.
-import { createReadStream } from 'node:fs';
+import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadDefinitions } from '../definitions';
@@ -18,6 +18,19 @@ function fail(message: string): never {
   throw new JourneyError(ErrorCodes.INVALID_CONFIG, `${message}\n${USAGE}`);
 }
 
+/** A usage error, said plainly, rather than the stream's raw ENOENT once reading has begun. */
+function checkReadable(file: string): void {
+  let reason: string | null = null;
+  try {
+    if (!statSync(file).isFile()) reason = 'is not a file';
+    else accessSync(file, constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    reason = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`;
+  }
+  if (reason !== null) fail(`--events ${file} ${reason}`);
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -31,6 +44,7 @@ async function run(argv: string[]): Promise<number> {
     strict: true,
   });
   if (values.events === undefined) fail('--events is required');
+  if (values.events !== '-') checkReadable(values.events);
   let until: number | null = null;
   if (values.until !== undefined) {
     // Read as UTC when it has no zone (everything is UTC, spec §8); a plain date is its midnight.

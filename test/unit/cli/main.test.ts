@@ -65,4 +65,13 @@ describe('journeys simulate --until', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('--until tomorrow is not an ISO-8601 date or time');
   });
+
+  test('an events file that does not exist, or a directory, is a usage error, exit 1', () => {
+    const missing = journeys('simulate', '--topologies', dir, '--events', `${events}.nope`);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain(`--events ${events}.nope does not exist`);
+    const folder = journeys('simulate', '--topologies', dir, '--events', dir);
+    expect(folder.status).toBe(1);
+    expect(folder.stderr).toContain(`--events ${dir} is not a file`);
+  });
 });
