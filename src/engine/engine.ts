@@ -604,14 +604,16 @@ export class Engine {
       const js = run.state.journeys[id];
       if (js === undefined || js.instances.length === 0) continue;
       const j = this.journeyById.get(id);
-      const steps = this.stepsByJourney.get(id);
-      const retired = j === undefined || j.status === 'archived' || steps === undefined;
-      const stranded = retired ? js.instances : js.instances.filter((inst) => inst.paths.some((p) => !steps.has(p.step)));
-      if (stranded.length === 0) continue;
-      (run.stats.dropped ??= []).push({ journey: id, why: j === undefined || steps === undefined ? 'not-loaded' : j.status === 'archived' ? 'archived' : 'step-gone', instances: stranded.length });
-      js.instances = retired ? [] : js.instances.filter((inst) => !stranded.includes(inst));
-      const seqs = new Set(stranded.map((inst) => inst.seq));
-      run.state.timers = run.state.timers.filter((t) => t.journey !== id || (!retired && (t.kind === 'reentry' || !seqs.has(t.instance))));
+      const steps = j === undefined ? undefined : this.stepsByJourney.get(id);
+      const stepGone = (inst: Instance): boolean => steps !== undefined && inst.paths.some((p) => !steps.has(p.step));
+      const why = j === undefined || steps === undefined ? 'not-loaded' : j.status === 'archived' ? 'archived' : js.instances.some(stepGone) ? 'step-gone' : null;
+      if (why === null) continue;
+      // A retired journey loses every instance and timer; otherwise only the stranded instances go, with their timers.
+      const kept = why === 'step-gone' ? js.instances.filter((inst) => !stepGone(inst)) : [];
+      const gone = new Set(js.instances.filter((inst) => !kept.includes(inst)).map((inst) => inst.seq));
+      (run.stats.dropped ??= []).push({ journey: id, why, instances: gone.size });
+      js.instances = kept;
+      run.state.timers = run.state.timers.filter((t) => t.journey !== id || (why === 'step-gone' && (t.kind === 'reentry' || !gone.has(t.instance))));
     }
   }
 
