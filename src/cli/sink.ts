@@ -39,7 +39,6 @@ export function retryFlags(values: { 'retry-initial-ms'?: string | undefined; 'r
   };
 }
 
-/** Definitions, or exit code 2 with the problems (file:line) on stderr. */
 /**
  * Exit code 2 for a destination configuration error (file:line problems, an unknown destination id, a kafka
  * destination's topic missing), after printing it; undefined for any other error (the caller rethrows it).
@@ -51,6 +50,7 @@ export function invalidConfigExit(err: unknown): 2 | undefined {
   return 2;
 }
 
+/** Definitions, or exit code 2 with the problems (file:line) on stderr. */
 export function loadOrReport(topologies: string): ReturnType<typeof loadDefinitions> | 2 {
   try {
     return loadDefinitions(topologies);

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { Engine } from '../engine/engine';
 import { newUserState, type UserState } from '../engine/state';
 import { ErrorCodes, JourneyError } from '../errors';
-import type { Message } from '../ingest/message';
+import type { Message, Side } from '../ingest/message';
 import { readPartition } from '../kafka/partition-reader';
 import { createLogger } from '../observability/logger';
 import { ProcessorMetrics } from '../observability/processor-metrics';
@@ -28,7 +28,7 @@ import { InputSpill } from '../state/input-spill';
 import { toPieces } from '../state/pieces';
 import { PartitionStore, type StoreOp } from '../state/partition-store';
 import { checkTopics, codecsFor, partitionTaskKafka, type ProcessorOptions } from './processor';
-import { Batch, PartitionTask, SIDES, type Side, type TaskContext } from './task';
+import { Batch, PartitionTask, SIDES, type TaskContext } from './task';
 
 /** The processor's options that matter to a replay (`clock`: the one the group's processors run with, for the go-live instant). */
 export interface ReplayOptions extends Pick<ProcessorOptions, 'definitions' | 'brokers' | 'registryUrl' | 'stateDir' | 'group' | 'topics' | 'clock' | 'transitionsFormat' | 'engine' | 'maxMessageBytes'> {

@@ -63,8 +63,6 @@ export interface TaskContext {
   partitionsHeld: () => number;
 }
 
-export type { Side };
-
 interface BufferedRecord {
   side: Side;
   message: KafkaMessage;
@@ -714,7 +712,7 @@ export class PartitionTask {
     this.warnedDrops.add(key);
     const what = d.why === 'not-loaded' ? 'is not in the topologies (its file removed?): treated as archived'
       : d.why === 'archived' ? 'is archived' : 'no longer has a step its live instances wait at (a new version, or the file edited)';
-    this.log.warn({ journey: d.journey, partition: this.partition, why: d.why }, `journey ${d.journey} ${what}; its users' live instances stop without transitions`);
+    this.log.warn({ journey: d.journey, partition: this.partition, why: d.why, instances: d.instances }, `journey ${d.journey} ${what}; its users' live instances stop without transitions`);
   }
 
   private collect(batch: Batch, user: LoadedUser, transitions: Transition[], stats: EngineStats): void {
