@@ -4,8 +4,9 @@
 //
 // Ownership: `process` and `advance` update the state object they are given and return it; a caller that
 // needs the old value keeps a serialised copy (the processor serialises each batch anyway).
-import type {
-  Condition, ConditionEntry, Definitions, Journey, Json, JsonObject, SendSpec, Step, Target, Where,
+import {
+  END, type Condition, type ConditionEntry, type Definitions, type Journey, type Json, type JsonObject, type SendSpec, type Step, type Target,
+  type Where,
 } from '../definitions/model';
 import { MAX_WINDOWED_COUNT } from '../definitions/conditions';
 import { DAY } from '../lib/duration';
@@ -58,6 +59,8 @@ export interface EngineStats {
    * warning in the log", which the runtime writes) or because a step they wait at is gone; absent when none.
    */
   dropped?: { journey: string; why: 'not-loaded' | 'archived' | 'step-gone'; instances: number }[];
+  /** Journeys whose `migrate` moved live instances of the previous version to the loaded one; absent when none. */
+  migrated?: { journey: string; from: number; to: number; instances: number }[];
 }
 
 export interface EngineResult {
@@ -93,7 +96,11 @@ export class Engine {
   readonly options: EngineOptions;
   private readonly journeys: readonly Journey[];
   private readonly journeyById = new Map<string, Journey>();
-  private readonly stepsByJourney = new Map<string, Map<string, Step>>();
+  /** Every kept version of each loaded journey, the loaded one included: instances finish on their own. */
+  private readonly versions = new Map<string, Map<number, Journey>>();
+  private readonly stepsOf = new Map<Journey, Map<string, Step>>();
+  /** Loaded journeys whose file says `migrate`, each with the version it moves instances from. */
+  private readonly migrations: { j: Journey; from: Journey; map: Record<string, string> }[] = [];
   private readonly signaturesByEvent = new Map<string, SignatureInfo[]>();
   /** States already cleared of archived and unknown journeys. */
   private readonly checked = new WeakSet<UserState>();
@@ -104,13 +111,29 @@ export class Engine {
   /**
    * `liveSince`: when condition-entry journeys went live, by id, for a processor whose users were there before
    * (a journey deployed later). Without an entry, a journey is live from before any user (as in simulate).
+   * `earlier`: other versions of the loaded journeys, kept by the processor since they were loaded (spec §4.6):
+   * live instances of those versions finish on them; versions of journeys not loaded are ignored.
    */
-  constructor(private readonly defs: Definitions, options: Partial<EngineOptions> = {}, liveSince: ReadonlyMap<string, number> = new Map()) {
+  constructor(
+    private readonly defs: Definitions, options: Partial<EngineOptions> = {}, liveSince: ReadonlyMap<string, number> = new Map(),
+    earlier: readonly Journey[] = [],
+  ) {
     this.options = { ...DEFAULT_OPTIONS, ...options };
     this.journeys = defs.journeys;
     for (const j of defs.journeys) {
       this.journeyById.set(j.id, j);
-      this.stepsByJourney.set(j.id, new Map(j.steps.map((s) => [s.id, s])));
+      this.versions.set(j.id, new Map([[j.version, j]]));
+      this.stepsOf.set(j, new Map(j.steps.map((s) => [s.id, s])));
+    }
+    for (const e of earlier) {
+      const kept = this.versions.get(e.id);
+      if (kept === undefined || kept.has(e.version)) continue;
+      kept.set(e.version, e);
+      this.stepsOf.set(e, new Map(e.steps.map((s) => [s.id, s])));
+    }
+    for (const j of defs.journeys) {
+      const from = j.migrate === null ? undefined : previousVersion(this.versions.get(j.id), j.version);
+      if (from !== undefined && j.migrate !== null) this.migrations.push({ j, from, map: j.migrate });
       const at = liveSince.get(j.id);
       if (j.entry.kind === 'condition' && at !== undefined) {
         this.wentLive.push([j, j.entry, at]);
@@ -132,6 +155,7 @@ export class Engine {
     this.fireDue(run, now);
     run.now = Math.max(run.now, now);
     state.now = run.now;
+    if (this.migrate(run)) this.fireDue(run, run.now);
     run.cause = { messageId: msg.messageId, event: msg.event };
     const facts = this.recordFacts(state, msg, run.now);
     if (facts !== 'recorded') {
@@ -145,17 +169,19 @@ export class Engine {
       if (js !== undefined && js.instances.length > 0) {
         // Exit rules and exit conditions first: an exit wins over any other match of the same message.
         for (const inst of js.instances.slice()) {
-          const rule = msg.event === null ? undefined : j.exit.events.find((r) =>
-            r.event === msg.event && matchesWhere(r.where, msg.properties, msg.timestamp) && (!r.sameKey || this.sameKey(j, inst, msg.properties)));
-          if (rule !== undefined) this.exitInstance(run, j, js, inst, 'exit-rule', [rule.event, msg.properties]);
-          else if (j.exit.condition !== null && evaluate(j.exit.condition, this.scope(run, null))) this.exitInstance(run, j, js, inst, 'exit-condition');
+          const jv = this.versionOf(j, inst);
+          const rule = msg.event === null ? undefined : jv.exit.events.find((r) =>
+            r.event === msg.event && matchesWhere(r.where, msg.properties, msg.timestamp) && (!r.sameKey || this.sameKey(jv, inst, msg.properties)));
+          if (rule !== undefined) this.exitInstance(run, jv, js, inst, 'exit-rule', [rule.event, msg.properties]);
+          else if (jv.exit.condition !== null && evaluate(jv.exit.condition, this.scope(run, null))) this.exitInstance(run, jv, js, inst, 'exit-condition');
         }
         // Then the paths that were waiting when the message arrived, each offered it once.
         for (const inst of js.instances.slice()) {
+          const jv = this.versionOf(j, inst);
           const arrival = inst.context;
           for (const path of inst.paths.slice()) {
             if (!js.instances.includes(inst)) break;
-            if (inst.paths.includes(path)) this.offer(run, j, js, inst, path, msg, { ctx: arrival });
+            if (inst.paths.includes(path)) this.offer(run, jv, js, inst, path, msg, { ctx: arrival });
           }
         }
       }
@@ -210,6 +236,14 @@ export class Engine {
     this.dropRetired(run);
     this.goLive(run, until);
     this.fireDue(run, until);
+    if (this.migrations.length > 0 && this.mustMigrate(state)) {
+      // A migration happens at `until` (a processor brings every user to the instant it loaded the new version).
+      run.now = Math.max(run.now, until);
+      state.now = run.now;
+      this.migrate(run);
+      this.fireDue(run, run.now);
+      state.flipAt = this.computeFlip(run);
+    }
     return { state, transitions: run.out, stats: run.stats };
   }
 
@@ -303,15 +337,15 @@ export class Engine {
     for (const j of this.journeys) {
       const js = ownValue(run.state.journeys, j.id);
       if (js !== undefined && js.instances.length > 0) {
-        if (j.exit.condition !== null) {
-          for (const inst of js.instances.slice()) {
-            if (evaluate(j.exit.condition, this.scope(run, null))) this.exitInstance(run, j, js, inst, 'exit-condition');
-          }
+        for (const inst of js.instances.slice()) {
+          const jv = this.versionOf(j, inst);
+          if (jv.exit.condition !== null && evaluate(jv.exit.condition, this.scope(run, null))) this.exitInstance(run, jv, js, inst, 'exit-condition');
         }
         for (const inst of js.instances.slice()) {
+          const jv = this.versionOf(j, inst);
           for (const path of inst.paths.slice()) {
             if (!js.instances.includes(inst)) break;
-            if (inst.paths.includes(path)) this.offer(run, j, js, inst, path, null, { ctx: inst.context });
+            if (inst.paths.includes(path)) this.offer(run, jv, js, inst, path, null, { ctx: inst.context });
           }
         }
       }
@@ -330,9 +364,10 @@ export class Engine {
     for (const j of this.journeys) {
       const js = ownValue(run.state.journeys, j.id);
       for (const inst of js?.instances ?? []) {
-        if (j.exit.condition !== null) consider(j.exit.condition, null);
+        const jv = this.versionOf(j, inst);
+        if (jv.exit.condition !== null) consider(jv.exit.condition, null);
         for (const path of inst.paths) {
-          const step = this.step(j, path.step);
+          const step = this.step(jv, path.step);
           if (step.type === 'waitUntil') consider(step.condition, inst.context);
           else if (step.type === 'branch') step.branches.forEach((b, i) => { if (!path.taken?.[i]) consider(b.when, inst.context); });
         }
@@ -584,7 +619,8 @@ export class Engine {
     if (i >= 0) js.instances.splice(i, 1);
     run.state.timers = run.state.timers.filter((t) => !(t.journey === j.id && t.instance === inst.seq));
     js.lastEndAt = run.now;
-    const entry = j.entry;
+    // Re-entry follows the loaded version's entry, whichever version the instance ran on.
+    const entry = (this.journeyById.get(j.id) ?? j).entry;
     if (entry.kind === 'condition' && entry.reentry === 'after-exit' && entry.reentryAfter !== null) {
       this.schedule(run.state, 'reentry', run.now + entry.reentryAfter, j.id, 0, 0);
     }
@@ -592,9 +628,9 @@ export class Engine {
 
   /**
    * Archived journeys, and journeys whose file is gone, stop at once: instances dropped, no transitions. So do
-   * instances waiting at a step the loaded file no longer has (a later version, or the file edited in place):
-   * the files of earlier versions are not kept, so they cannot go on, and keeping them would fail every
-   * message of the user.
+   * instances waiting at a step their version no longer has (its file edited in place, or a version not kept,
+   * whose instances run on the loaded file): they cannot go on, and keeping them would fail every message of
+   * the user.
    */
   private dropRetired(run: Run): void {
     // Checked once per state object: definitions do not change under an engine.
@@ -604,9 +640,11 @@ export class Engine {
       const js = run.state.journeys[id];
       if (js === undefined || js.instances.length === 0) continue;
       const j = this.journeyById.get(id);
-      const steps = j === undefined ? undefined : this.stepsByJourney.get(id);
-      const stepGone = (inst: Instance): boolean => steps !== undefined && inst.paths.some((p) => !steps.has(p.step));
-      const why = j === undefined || steps === undefined ? 'not-loaded' : j.status === 'archived' ? 'archived' : js.instances.some(stepGone) ? 'step-gone' : null;
+      const stepGone = (inst: Instance): boolean => {
+        const steps = j === undefined ? undefined : this.stepsOf.get(this.versionOf(j, inst));
+        return steps !== undefined && inst.paths.some((p) => !steps.has(p.step));
+      };
+      const why = j === undefined ? 'not-loaded' : j.status === 'archived' ? 'archived' : js.instances.some(stepGone) ? 'step-gone' : null;
       if (why === null) continue;
       // A retired journey loses every instance and timer; otherwise only the stranded instances go, with their timers.
       const kept = why === 'step-gone' ? js.instances.filter((inst) => !stepGone(inst)) : [];
@@ -614,6 +652,74 @@ export class Engine {
       (run.stats.dropped ??= []).push({ journey: id, why, instances: gone.size });
       js.instances = kept;
       run.state.timers = run.state.timers.filter((t) => t.journey !== id || (why === 'step-gone' && (t.kind === 'reentry' || !gone.has(t.instance))));
+    }
+  }
+
+  /** Whether a loaded version's `migrate` has yet to move this user's instances of the version before it. */
+  private mustMigrate(state: UserState): boolean {
+    return this.migrations.some(({ j, from }) => {
+      const js = ownValue(state.journeys, j.id);
+      return js !== undefined && js.migrated !== j.version && js.instances.some((inst) => inst.version === from.version);
+    });
+  }
+
+  /**
+   * Spec §4.6: a version whose file says `migrate` moves the live instances of the previous version (the latest
+   * kept before it) whose every path is at a step the map names; the others drain on their own version. Done
+   * once per user and version, the first time the user is evaluated under it (a processor does it for all its
+   * users at the instant it loads the version). Returns whether any instance moved.
+   */
+  private migrate(run: Run): boolean {
+    let moved = false;
+    for (const { j, from, map } of this.migrations) {
+      const js = ownValue(run.state.journeys, j.id);
+      if (js === undefined || js.migrated === j.version) continue;
+      const previous = js.instances.filter((inst) => inst.version === from.version);
+      if (previous.length === 0) continue;
+      js.migrated = j.version;
+      const movable = previous.filter((inst) => inst.paths.every((p) => ownValue(map, p.step) !== undefined));
+      for (const inst of movable) this.migrateInstance(run, j, from, js, inst, map);
+      if (movable.length > 0) {
+        moved = true;
+        (run.stats.migrated ??= []).push({ journey: j.id, from: from.version, to: j.version, instances: movable.length });
+      }
+    }
+    return moved;
+  }
+
+  /**
+   * The instance goes on under `j`: unless the new version's exit condition holds (then it exits), each path
+   * enters its mapped step, one record each (reason `next`, as for plain succession; `end` ends the path). A
+   * path that waited at a step of the same kind keeps its timer (its wait is not restarted); otherwise the new
+   * step runs as on any entry. `exit.after` counts from the entry, under the new version's rule.
+   */
+  private migrateInstance(run: Run, j: Journey, from: Journey, js: JourneyState, inst: Instance, map: Record<string, string>): void {
+    inst.version = j.version;
+    inst.entered = [...new Set(inst.entered.map((id) => ownValue(map, id) ?? id))];
+    run.state.timers = run.state.timers.filter((t) => !(t.kind === 'exit-after' && t.journey === j.id && t.instance === inst.seq));
+    if (j.exit.after !== null) this.schedule(run.state, 'exit-after', inst.enteredAt + j.exit.after, j.id, inst.seq, 0);
+    if (j.exit.condition !== null && evaluate(j.exit.condition, this.scope(run, null))) {
+      this.exitInstance(run, j, js, inst, 'exit-condition');
+      return;
+    }
+    const view: View = { ctx: inst.context };
+    for (const path of inst.paths.slice()) {
+      if (!js.instances.includes(inst)) return;
+      const target = ownValue(map, path.step) as Target;
+      if (target === END) {
+        this.endPath(run, j, js, inst, path);
+        continue;
+      }
+      const step = this.step(j, target);
+      const keepsTimer = sameWait(this.step(from, path.step), step);
+      if (!keepsTimer) this.cancelPathTimers(run.state, j, inst, path);
+      if (!inst.entered.includes(target)) inst.entered.push(target);
+      this.record(run, j, inst, path.step, target, 'next', step.type === 'send' ? this.sendPayload(run, step.send) : undefined);
+      path.step = target;
+      path.restarts = 0;
+      delete path.taken;
+      if (!keepsTimer) this.enterStep(run, j, js, inst, path, step, view);
+      else if (step.type === 'waitUntil') this.offer(run, j, js, inst, path, null, view);
     }
   }
 
@@ -687,7 +793,7 @@ export class Engine {
     const j = this.journeyById.get(timer.journey);
     const js = ownValue(state.journeys, timer.journey);
     const inst = js?.instances.find((i) => i.seq === timer.instance);
-    return j && js && inst ? { j, js, inst } : undefined;
+    return j && js && inst ? { j: this.versionOf(j, inst), js, inst } : undefined;
   }
 
   // ---- helpers -------------------------------------------------------------------------------------
@@ -707,8 +813,16 @@ export class Engine {
     return { state: run.state, now: run.now, context, audiences: this.defs.audiences };
   }
 
+  /**
+   * The version an instance runs on: the one it entered (spec §4.6), or the loaded one when that version is not
+   * kept (state written before the processor kept versions).
+   */
+  private versionOf(j: Journey, inst: Instance): Journey {
+    return inst.version === j.version ? j : this.versions.get(j.id)?.get(inst.version) ?? j;
+  }
+
   private step(j: Journey, id: string): Step {
-    const step = this.stepsByJourney.get(j.id)?.get(id);
+    const step = this.stepsOf.get(j)?.get(id);
     if (step === undefined) throw new Error(`engine: journey ${j.id} has no step ${id}`);
     return step;
   }
@@ -806,7 +920,8 @@ export class Engine {
           return;
       }
     };
-    for (const j of this.journeys) {
+    // Every kept version: draining instances evaluate their own version's conditions.
+    for (const j of [...this.versions.values()].flatMap((kept) => [...kept.values()])) {
       visit(j.entry.kind === 'event' ? j.entry.when : j.entry.condition);
       visit(j.exit.condition);
       for (const s of j.steps) {
@@ -821,6 +936,20 @@ export class Engine {
       this.signaturesByEvent.set(info.event, list);
     }
   }
+}
+
+/** The latest kept version before `version`. */
+function previousVersion(kept: ReadonlyMap<number, Journey> | undefined, version: number): Journey | undefined {
+  let best: Journey | undefined;
+  for (const [v, j] of kept ?? []) if (v < version && (best === undefined || v > best.version)) best = j;
+  return best;
+}
+
+/** Whether a path waiting at `a` waits the same way at `b`: then its pending timer stands. */
+function sameWait(a: Step, b: Step): boolean {
+  if (a.type === 'wait' || a.type === 'waitFor') return b.type === a.type;
+  if (a.type === 'waitUntil') return b.type === 'waitUntil' && (a.timeout === null) === (b.timeout === null);
+  return false;
 }
 
 function sameTimes(a: readonly number[], b: readonly number[]): boolean {

@@ -49,6 +49,8 @@ export interface JourneyState {
    * `conditionTrue` as the user's starting point; a later version going live sets it again.
    */
   liveV?: number;
+  /** The version whose `migrate` has moved the user's instances of the version before it (spec §4.6). */
+  migrated?: number;
   /** Live instances, by entrySeq. */
   instances: Instance[];
 }

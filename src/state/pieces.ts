@@ -82,6 +82,7 @@ function coreJourneys(state: UserState, choose: InlineChoice): Record<string, Co
     if (js.entries === 0 && js.lastEndAt === null && !js.conditionTrue && js.instances.length === 0) continue;
     const cj: CoreJourney = { entries: js.entries, lastEndAt: js.lastEndAt, conditionTrue: js.conditionTrue, live: js.instances.map((i) => i.seq) };
     if (js.liveV !== undefined) cj.liveV = js.liveV;
+    if (js.migrated !== undefined) cj.migrated = js.migrated;
     for (const inst of js.instances) {
       const kept = choose(id, inst);
       if (kept !== undefined) (cj.inline ??= {})[inst.seq] = kept;
@@ -155,6 +156,7 @@ export function assemble(userId: string, core: CorePiece, others: Iterable<[stri
     }
     const js: JourneyState = { entries: cj.entries, lastEndAt: cj.lastEndAt, conditionTrue: cj.conditionTrue, instances: live };
     if (cj.liveV !== undefined) js.liveV = cj.liveV;
+    if (cj.migrated !== undefined) js.migrated = cj.migrated;
     journeys[id] = js;
   }
   return {
