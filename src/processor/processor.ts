@@ -75,7 +75,7 @@ export class Processor {
       const consumer = kafka.consumer(consumerOptions);
       const metrics = new ProcessorMetrics();
       const ctx: TaskContext = {
-        kafka, admin, consumer, group: o.group, topics: o.topics, engineFor: (liveSince) => new Engine(o.definitions, o.engine ?? {}, liveSince), definitions: o.definitions,
+        kafka, admin, consumer, group: o.group, topics: o.topics, engineFor: (liveSince, earlier) => new Engine(o.definitions, o.engine ?? {}, liveSince, earlier), definitions: o.definitions,
         decoder, transitionEncoder, encodeDeadLetter,
         stateDir: o.stateDir, clock: o.clock, metrics, log, maxBatch: o.maxBatch ?? 2000, cachedUsers: o.cachedUsers ?? 2000, maxIdleMs: o.maxIdleMs ?? 0, lagWaitMs: o.lagWaitMs ?? 10_000,
         wallNow: () => Date.now(),

@@ -71,7 +71,7 @@ export async function replay(o: ReplayOptions): Promise<PartitionReplaySummary[]
     }
     const ctx: TaskContext = {
       kafka, admin, group: o.group, topics: o.topics, definitions: o.definitions,
-      engineFor: (liveSince) => new Engine(o.definitions, o.engine ?? {}, liveSince),
+      engineFor: (liveSince, earlier) => new Engine(o.definitions, o.engine ?? {}, liveSince, earlier),
       ...(await codecsFor(o)),
       // A replay reads with readers of its own: it never joins the group.
       consumer: null,
@@ -99,6 +99,8 @@ class PartitionReplay extends PartitionTask {
     let scratch: PartitionStore | undefined;
     try {
       const { position } = await this.openState();
+      // The sweep below brings every user to the replay's end: a new version's `migrate` happens there too.
+      await this.keepVersions();
       this.clock = this.meta.clock ?? Number.NEGATIVE_INFINITY;
       const liveBefore = { ...(this.meta.live ?? {}) };
       // Where the replay stops: where the group is. A group that never ran has produced nothing yet: the replay
@@ -180,7 +182,7 @@ class PartitionReplay extends PartitionTask {
 
   /** Adds what the spilled messages tell, in merged order, to the users in `scratch`. */
   private async learnFrom(spill: InputSpill, scratch: PartitionStore): Promise<void> {
-    const learner = this.ctx.engineFor(new Map());
+    const learner = this.ctx.engineFor(new Map(), this.earlier);
     const learning = new Map<string, UserState>();
     const flush = async (): Promise<void> => {
       const ops: StoreOp[] = [];

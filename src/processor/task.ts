@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type Admin, type Consumer, type Kafka, type KafkaMessage, type Producer, type TopicMessages } from 'kafkajs';
 import type { Logger } from '../observability/logger';
-import type { Definitions } from '../definitions/model';
+import type { Definitions, Journey } from '../definitions/model';
 import type { Engine, EngineStats } from '../engine/engine';
 import { nextDue, type UserState } from '../engine/state';
 import type { Transition } from '../engine/transition';
@@ -20,6 +20,7 @@ import { readPartition } from '../kafka/partition-reader';
 import { KeyPartitioner } from '../kafka/partitioner';
 import type { TopicNames } from '../kafka/topics';
 import type { ProcessorMetrics } from '../observability/processor-metrics';
+import { isVersionKey, keptVersions } from '../state/journey-versions';
 import { isCoreKey, parseCore, toPieces, userOfKey } from '../state/pieces';
 import { UpcomingTimers } from '../state/upcoming-timers';
 import { bulkLoadBufferBytes, PartitionStore, timerKey, type LoadedUser, type StoreMeta, type StoreOp, type StoreOptions, type TimerEntry } from '../state/partition-store';
@@ -39,8 +40,11 @@ export interface TaskContext {
   consumer: Consumer | null;
   group: string;
   topics: TopicNames;
-  /** The engine for a partition, given when its condition-entry journeys went live. */
-  engineFor: (liveSince: ReadonlyMap<string, number>) => Engine;
+  /**
+   * The engine for a partition, given when its condition-entry journeys went live and the earlier versions of the
+   * loaded journeys it keeps (spec §4.6).
+   */
+  engineFor: (liveSince: ReadonlyMap<string, number>, earlier: readonly Journey[]) => Engine;
   definitions: Definitions;
   decoder: MessageDecoder;
   transitionEncoder: TransitionEncoder;
@@ -141,8 +145,12 @@ export class PartitionTask {
    * its users out and puts them back after its commit), so a failed batch leaves nothing stale behind.
    */
   private readonly recent = new Map<string, LoadedUser>();
-  /** Journeys (and why) whose dropped instances this task has warned of: once each. */
-  private readonly warnedDrops = new Set<string>();
+  /** Journeys (and why) whose dropped or migrated instances this task has logged: once each. */
+  private readonly loggedOnce = new Set<string>();
+  /** Earlier versions of the loaded journeys that the partition keeps: their live instances finish on them. */
+  protected earlier: Journey[] = [];
+  /** Loaded versions to keep (key, JSON), written with the next commit. */
+  private unwrittenVersions: [string, string][] = [];
   private ready = false;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -233,8 +241,10 @@ export class PartitionTask {
 
   private async init(): Promise<void> {
     const { position, restored } = await this.openState();
+    const migrating = await this.keepVersions();
     this.clock = this.meta.clock ?? Number.NEGATIVE_INFINITY;
-    if (this.goLive() && Number.isFinite(this.clock)) this.meta = { ...this.meta, sweep: { after: null } };
+    // A new version's `migrate` moves instances at the instant it is loaded: every user is brought there, as for a go-live.
+    if ((this.goLive() || migrating) && Number.isFinite(this.clock)) this.meta = { ...this.meta, sweep: { after: null } };
     this.upcoming = new UpcomingTimers(this.store as PartitionStore);
 
     // Read on from the committed offsets (or the start), whatever the consumer had fetched before.
@@ -293,6 +303,18 @@ export class PartitionTask {
   }
 
   /**
+   * Reads the journey versions the partition keeps (after a restore) and notes the loaded ones to keep. Returns
+   * whether a newly loaded version's `migrate` has instances of an earlier kept version to move.
+   */
+  protected async keepVersions(): Promise<boolean> {
+    const kept = keptVersions(await (this.store as PartitionStore).journeyVersions(), this.ctx.definitions.journeys);
+    this.earlier = kept.earlier;
+    this.unwrittenVersions = kept.unwritten;
+    for (const m of kept.migrating) this.log.info(m, `journey ${m.journey} version ${m.version} migrates the live instances of version ${m.from}`);
+    return kept.migrating.length > 0;
+  }
+
+  /**
    * Condition-entry journeys live now, in a version the partition has not seen live before, go live at its clock
    * (none before its first record: then no user predates them). The instant is kept with the state (by
    * `<journey>@<version>`) at the next commit; until then a restart finds the same clock, so the same instant.
@@ -315,7 +337,7 @@ export class PartitionTask {
       if (at !== null && at !== undefined) liveSince.set(j.id, at);
     }
     this.meta = { ...this.meta, live };
-    this.engine = this.ctx.engineFor(liveSince);
+    this.engine = this.ctx.engineFor(liveSince, this.earlier);
     return added;
   }
 
@@ -433,6 +455,10 @@ export class PartitionTask {
             const value = m.value;
             if (key === POSITION_KEY) {
               if (value !== null) ({ clock, offsets, live, sweep } = JSON.parse(value.toString('utf8')) as ChangelogPosition);
+              continue;
+            }
+            if (isVersionKey(key)) {
+              ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value, valueEncoding: 'buffer' });
               continue;
             }
             const userId = userOfKey(key);
@@ -708,16 +734,24 @@ export class PartitionTask {
   /** Spec §4.6: a journey whose file is removed is treated as archived, with a warning in the log. */
   private warnDropped(d: NonNullable<EngineStats['dropped']>[number]): void {
     const key = `${d.journey}:${d.why}`;
-    if (this.warnedDrops.has(key)) return;
-    this.warnedDrops.add(key);
+    if (this.loggedOnce.has(key)) return;
+    this.loggedOnce.add(key);
     const what = d.why === 'not-loaded' ? 'is not in the topologies (its file removed?): treated as archived'
-      : d.why === 'archived' ? 'is archived' : 'no longer has a step its live instances wait at (a new version, or the file edited)';
+      : d.why === 'archived' ? 'is archived' : 'no longer has a step its live instances wait at (the file edited in place, or a version not kept)';
     this.log.warn({ journey: d.journey, partition: this.partition, why: d.why, instances: d.instances }, `journey ${d.journey} ${what}; its users' live instances stop without transitions`);
+  }
+
+  private noteMigrated(m: NonNullable<EngineStats['migrated']>[number]): void {
+    const key = `${m.journey}:migrated:${m.to}`;
+    if (this.loggedOnce.has(key)) return;
+    this.loggedOnce.add(key);
+    this.log.info({ journey: m.journey, from: m.from, to: m.to }, `journey ${m.journey}: live instances of version ${m.from} move to version ${m.to} (migrate)`);
   }
 
   private collect(batch: Batch, user: LoadedUser, transitions: Transition[], stats: EngineStats): void {
     const { refusedEntries: refused, contextDrops: drops } = stats;
     for (const d of stats.dropped ?? []) this.warnDropped(d);
+    for (const m of stats.migrated ?? []) this.noteMigrated(m);
     for (const t of transitions) {
       batch.transitions.push({ key: t.userId, value: this.ctx.transitionEncoder.encode(t) });
       batch.perJourney.set(t.journey, (batch.perJourney.get(t.journey) ?? 0) + 1);
@@ -778,6 +812,12 @@ export class PartitionTask {
     const changelog: { key: string; value: string | null; partition: number; headers?: Record<string, string> }[] = [];
     let timersDelta = 0;
     for (const key of batch.staleTimerKeys) storeOps.push({ type: 'del', key });
+    // Versions before the instances that enter them: both in this transaction.
+    const versions = this.unwrittenVersions;
+    for (const [key, value] of versions) {
+      storeOps.push({ type: 'put', key, value });
+      changelog.push({ key, value, partition: this.partition });
+    }
     const committedUsers: [string, LoadedUser][] = [];
     for (const [userId, user] of batch.users) {
       if (user.state === undefined) continue;
@@ -855,6 +895,7 @@ export class PartitionTask {
     this.meta = { ...this.meta, offsets: metaOffsets, changelogOffset: changelogOffset.toString(), clock };
     storeOps.push(store.metaOp(this.meta));
     await store.apply(storeOps);
+    if (this.unwrittenVersions === versions) this.unwrittenVersions = [];
     for (const [userId, user] of committedUsers) this.recent.set(userId, user);
     for (const userId of this.recent.keys()) {
       if (this.recent.size <= this.ctx.cachedUsers) break;

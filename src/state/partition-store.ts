@@ -1,9 +1,10 @@
 // The local state of one input partition: a LevelDB database (classic-level) holding user state pieces
-// (`u/<user>/...`), the timer index (`t/<due>/<user>`: each user's next due instant) and metadata (`m/...`:
-// input offsets, changelog offset, clock). Every change of a processed batch is written in one atomic batch,
+// (`u/<user>/...`), the timer index (`t/<due>/<user>`: each user's next due instant), the journey versions
+// run (`d/<journey>/<version>`) and metadata (`m/...`: input offsets, changelog offset, clock). Every change of a processed batch is written in one atomic batch,
 // so the store is always the state as of some committed input offset, never in between.
 import { ClassicLevel } from 'classic-level';
 import { nextDue, type UserState } from '../engine/state';
+import { VERSION_PREFIX } from './journey-versions';
 import { assemble, CORE_PIECE, fromPieces, isCoreKey, otherPieceKeys, parseCore, userOfKey, userPrefix, type CorePiece } from './pieces';
 
 export interface LoadedUser {
@@ -27,8 +28,8 @@ export interface StoreMeta {
    */
   live?: Record<string, number | null>;
   /**
-   * Present while users are still to be brought to the go-live instant of journeys that just went live (a sweep
-   * of the store, a chunk of users per transaction): the last user done (null: none yet).
+   * Present while users are still to be brought to the partition's clock after journeys went live or a new version's
+   * `migrate` was loaded (a sweep of the store, a chunk of users per transaction): the last user done (null: none yet).
    */
   sweep?: { after: string | null };
 }
@@ -154,6 +155,13 @@ export class PartitionStore {
     for await (const [k, v] of this.db.iterator({ gte: prefix, lt: prefix + '\xff' })) pieces.set(k, v);
     const state = pieces.size === 0 ? undefined : fromPieces(userId, pieces);
     return { state, pieces, due: state === undefined ? null : nextDue(state) };
+  }
+
+  /** The journey versions kept (key → JSON record). */
+  async journeyVersions(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for await (const [k, v] of this.db.iterator({ gte: VERSION_PREFIX, lt: VERSION_PREFIX + '\xff' })) out.set(k, v);
+    return out;
   }
 
   /** Up to `limit` ids of users with state, in key order, after the user `after` (null: from the first). */

@@ -148,6 +148,48 @@ describe('journeys process', () => {
     }
   });
 
+  test('journey versions (spec §4.6): live instances drain on their version, kept through a disk loss; a later version migrates', async () => {
+    const v1 = 'journey: dr\nversion: 1\nentry: { event: Go }\nsteps:\n  - { id: old-wait, wait: 1h, next: tell }\n  - { id: tell, send: { to: [crm] } }\n';
+    const v2 = 'journey: dr\nversion: 2\nentry: { event: Go }\nsteps:\n  - { id: new-wait, wait: 1h, next: tell2 }\n  - { id: tell2, send: { to: [email] } }\n';
+    const v3 = 'journey: dr\nversion: 3\nentry: { event: Go }\nmigrate: { new-wait: hold }\nsteps:\n'
+      + '  - id: hold\n    waitFor: { events: [{ event: Reply, next: end }], timeout: 2h, onTimeout: end }\n';
+    const dirs = [v1, v2, v3].map((text) => writeTopologies({ 'dr.journey.yaml': text }));
+    const go = (userId: string, hhmm: string) => ({ type: 'track', userId, event: 'Go', timestamp: `2026-05-01T${hhmm}:00.000Z`, messageId: `go-${userId}` });
+    try {
+      env = await processorEnv(1, loadDefinitions(dirs[0] as string));
+      const stateDir = join(env.stateRoot, 'versions');
+      const run = async (dir: string, produce: () => Promise<void>) => {
+        const p = startProcessor(env, dir, stateDir, [], 'info');
+        await produce();
+        await waitCaughtUp(env);
+        p.child.kill('SIGTERM');
+        expect(await p.exited).toBe(0);
+        return p.output();
+      };
+      await run(dirs[0] as string, () => produceMessages(env, [go('u1', '10:00'), go('u2', '10:00')]));
+      // The disk lost: the store, versions included, comes back from the changelog.
+      rmSync(stateDir, { recursive: true, force: true });
+      await run(dirs[1] as string, async () => {
+        await produceMessages(env, [go('u3', '10:30')]);
+        await produceClockTicks(env, '2026-05-01T11:00:00.000Z');
+      });
+      const migrated = await run(dirs[2] as string, () => produceClockTicks(env, '2026-05-01T14:00:00.000Z'));
+      expect(migrated).toContain('live instances of version 2 move to version 3');
+      const lines = (await readTransitions(env)).map((t) => `${t.instance} v${t.version} ${t.from ?? 'null'}→${t.to} ${t.reason} ${t.at.slice(11, 16)}${t.send ? ` ${t.send.to.join()}` : ''}`);
+      expect(lines).toEqual([
+        'u1/dr/1 v1 null→old-wait entry 10:00', 'u2/dr/1 v1 null→old-wait entry 10:00',
+        'u3/dr/1 v2 null→new-wait entry 10:30',
+        // v1's steps and send, after v2 was loaded on a store restored from the changelog.
+        'u1/dr/1 v1 old-wait→tell wait 11:00 crm', 'u1/dr/1 v1 tell→$complete end 11:00',
+        'u2/dr/1 v1 old-wait→tell wait 11:00 crm', 'u2/dr/1 v1 tell→$complete end 11:00',
+        // Loaded at the partition's clock (11:00): u3 moves to v3's hold, whose 2 h timeout counts from there.
+        'u3/dr/1 v3 new-wait→hold next 11:00', 'u3/dr/1 v3 hold→$complete end 13:00',
+      ]);
+    } finally {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a store left behind a commit that moved no input offset (died between the commit and the store write) is caught up from the changelog', async () => {
     const ping = { 'ping.journey.yaml': 'journey: ping\nentry: { event: Ping }\nsteps:\n  - { id: p, wait: 1h }\n' };
     const dirA = writeTopologies(ping);

@@ -1,0 +1,69 @@
+// The journey versions a partition has run (spec §4.6: live instances finish on the version they entered). The
+// processor loads one file per journey; each version it loads is kept in the partition's store and changelog
+// (`d/<journey>/<version>`, the loaded definition as JSON), so instances of an earlier version go on with their
+// own steps after a new version is loaded, after a restart, and after a restore on another machine.
+import { basename } from 'node:path';
+import type { Journey } from '../definitions/model';
+
+/** Everything of the kept versions shares this prefix. */
+export const VERSION_PREFIX = 'd/';
+/** Bumped when the kept form of a definition changes: a record of another format is not used. */
+const VERSION_RECORD_FORMAT = 1;
+
+interface VersionRecord {
+  format: number;
+  journey: Journey;
+}
+
+/** The key of a kept version (journey ids are slugs: no `/`). */
+export function versionKey(journey: string, version: number): string {
+  return `${VERSION_PREFIX}${journey}/${version}`;
+}
+
+export function isVersionKey(key: string): boolean {
+  return key.startsWith(VERSION_PREFIX);
+}
+
+/** The kept form of a loaded journey: its file by name only, so the folder it was loaded from does not matter. */
+export function versionRecord(j: Journey): string {
+  const record: VersionRecord = { format: VERSION_RECORD_FORMAT, journey: { ...j, file: basename(j.file) } };
+  return JSON.stringify(record);
+}
+
+export interface KeptVersions {
+  /** Kept versions other than the loaded ones, of the loaded journeys, for the engine. */
+  earlier: Journey[];
+  /** Records to write (key, JSON): loaded versions not kept yet, or kept with other content (edited in place). */
+  unwritten: [string, string][];
+  /**
+   * Loaded versions new to the partition whose `migrate` has a version to move instances from (a version before
+   * theirs is kept): every user is to be brought to the instant they were loaded.
+   */
+  migrating: { journey: string; version: number; from: number }[];
+}
+
+/**
+ * What the partition keeps, given its stored records (key → JSON) and the loaded journeys. A record it cannot
+ * read (another format) is left out, as a version not kept: its instances run on the loaded file.
+ */
+export function keptVersions(stored: ReadonlyMap<string, string>, loaded: readonly Journey[]): KeptVersions {
+  const byId = new Map(loaded.map((j) => [j.id, j]));
+  const earlier: Journey[] = [];
+  for (const [key, text] of stored) {
+    const record = JSON.parse(text) as VersionRecord;
+    const j = record.format === VERSION_RECORD_FORMAT ? byId.get(record.journey.id) : undefined;
+    if (j !== undefined && record.journey.version !== j.version && key === versionKey(j.id, record.journey.version)) earlier.push(record.journey);
+  }
+  const unwritten: [string, string][] = [];
+  const migrating: KeptVersions['migrating'] = [];
+  for (const j of loaded) {
+    const key = versionKey(j.id, j.version);
+    const text = versionRecord(j);
+    if (stored.get(key) === text) continue;
+    unwritten.push([key, text]);
+    if (stored.has(key) || j.migrate === null) continue;
+    const from = earlier.filter((e) => e.id === j.id && e.version < j.version).reduce((v, e) => Math.max(v, e.version), Number.NEGATIVE_INFINITY);
+    if (Number.isFinite(from)) migrating.push({ journey: j.id, version: j.version, from });
+  }
+  return { earlier, unwritten, migrating };
+}

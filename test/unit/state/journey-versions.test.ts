@@ -1,0 +1,68 @@
+// What a partition keeps of the journey versions it has run (spec §4.6), and when a new version's `migrate`
+// calls for bringing every user to the instant it is loaded.
+import type { Journey } from '../../../src/definitions/model';
+import { keptVersions, versionKey, versionRecord } from '../../../src/state/journey-versions';
+import { fromPieces, toPieces } from '../../../src/state/pieces';
+import { newUserState } from '../../../src/engine/state';
+import { loadYaml } from '../../helpers/test-driver';
+
+const journey = (id: string, version: number, migrate = ''): Journey => loadYaml({
+  [`${id}.journey.yaml`]: `journey: ${id}\nversion: ${version}\nentry: { event: Go }\n${migrate}steps:\n  - { id: w${version}, wait: 1h }\n`,
+}).journeys[0] as Journey;
+const stored = (...js: Journey[]): Map<string, string> => new Map(js.map((j) => [versionKey(j.id, j.version), versionRecord(j)]));
+
+describe('keptVersions', () => {
+  test('a first start keeps the loaded versions; nothing is earlier, nothing migrates', () => {
+    const kept = keptVersions(new Map(), [journey('a', 1), journey('b', 4)]);
+    expect(kept.earlier).toEqual([]);
+    expect(kept.unwritten.map(([k]) => k)).toEqual(['d/a/1', 'd/b/4']);
+    expect(kept.migrating).toEqual([]);
+  });
+
+  test('the same versions again: nothing to write', () => {
+    const a = journey('a', 1);
+    expect(keptVersions(stored(a), [a]).unwritten).toEqual([]);
+  });
+
+  test('the record keeps the file by name only: the folder it was loaded from does not count', () => {
+    const a = journey('a', 1);
+    expect(keptVersions(stored({ ...a, file: '/elsewhere/a.journey.yaml' }), [a]).unwritten).toEqual([]);
+    expect((JSON.parse(versionRecord(a)) as { journey: Journey }).journey.file).toBe('a.journey.yaml');
+  });
+
+  test('a new version: the earlier ones are given to the engine, read back equal', () => {
+    const [a1, a2] = [journey('a', 1), journey('a', 2)];
+    const kept = keptVersions(stored(a1, a2), [journey('a', 3)]);
+    expect(kept.earlier.map((j) => j.version).sort()).toEqual([1, 2]);
+    expect(kept.earlier.find((j) => j.version === 1)?.steps).toEqual(a1.steps);
+    expect(kept.unwritten.map(([k]) => k)).toEqual(['d/a/3']);
+    expect(kept.migrating).toEqual([]);
+  });
+
+  test("a new version with migrate moves from the latest kept before it; a version kept already does not migrate again", () => {
+    const v3 = journey('a', 3, 'migrate: { w2: w3 }\n');
+    expect(keptVersions(stored(journey('a', 1), journey('a', 2)), [v3]).migrating).toEqual([{ journey: 'a', version: 3, from: 2 }]);
+    expect(keptVersions(stored(journey('a', 2), v3), [v3]).migrating).toEqual([]);
+    // Nothing kept before it: nothing to move.
+    expect(keptVersions(stored(journey('a', 4)), [v3]).migrating).toEqual([]);
+  });
+
+  test('the loaded version edited in place is written again, without a migration', () => {
+    const v2 = journey('a', 2, 'migrate: { w1: w2 }\n');
+    const kept = keptVersions(stored(journey('a', 1), { ...v2, name: 'before the edit' }), [v2]);
+    expect(kept.unwritten.map(([k]) => k)).toEqual(['d/a/2']);
+    expect(kept.migrating).toEqual([]);
+  });
+
+  test('versions of journeys not loaded, and records of another format, are not used', () => {
+    const other = stored(journey('b', 1));
+    other.set('d/a/1', JSON.stringify({ format: 99, journey: journey('a', 1) }));
+    expect(keptVersions(other, [journey('a', 2)]).earlier).toEqual([]);
+  });
+});
+
+test("a user's state keeps the version whose migrate it has had (pieces)", () => {
+  const state = newUserState('u1', 0);
+  state.journeys.a = { entries: 1, lastEndAt: null, conditionTrue: false, instances: [], migrated: 3 };
+  expect(fromPieces('u1', toPieces(state))?.journeys.a?.migrated).toBe(3);
+});
