@@ -8,7 +8,8 @@ import { loadDefinitions } from '../../src/definitions';
 import type { Transition } from '../../src/engine/transition';
 import { restartBroker } from '../helpers/infra-process';
 import {
-  ROOT, compareTransitions, inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, sleep, startProcessor, waitCaughtUp, waitMembers,
+  ROOT, compareTransitions, inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, sleep, startProcessor, waitCaughtUp, waitJoined,
+  waitMembers,
   type ProcessorEnv, type ProcessorProcess,
 } from '../helpers/processor';
 import { generateWorkload, prng, type Workload } from '../../src/demo/workload';
@@ -55,6 +56,9 @@ async function finish(env: ProcessorEnv, running: ProcessorProcess[]): Promise<v
     timer.unref();
   });
   await Promise.race([waitCaughtUp(env), stuck]);
+  // A processor restarted just before the input was all committed may still be loading: a SIGTERM then would
+  // find no handler and kill it (exit code null), which says nothing about the processor.
+  for (const p of running) await Promise.race([waitJoined(env, p), stuck]);
   for (const p of running) p.child.kill('SIGTERM');
   for (const p of running) expect({ code: await Promise.race([p.exited, stuck]), output: '' }).toEqual({ code: 0, output: '' });
   const actual = await readTransitions(env);

@@ -195,6 +195,19 @@ export async function waitMembers(env: ProcessorEnv, members: number): Promise<v
   }
 }
 
+/**
+ * Waits until this processor is a member of its group (its client id carries its pid): it has started, and a
+ * SIGTERM now stops it cleanly rather than killing it before its handler is installed.
+ */
+export async function waitJoined(env: ProcessorEnv, p: ProcessorProcess): Promise<void> {
+  const clientId = `journeys-processor-${p.child.pid ?? 0}`;
+  for (;;) {
+    const { groups } = await env.admin.describeGroups([env.group]).catch(() => ({ groups: [] }));
+    if (groups[0]?.members.some((m) => m.clientId === clientId)) return;
+    await sleep(100);
+  }
+}
+
 /** Waits until the group has committed every input record (the test's timeout bounds the wait). */
 export async function waitCaughtUp(env: ProcessorEnv, onProgress?: (lag: number) => void): Promise<void> {
   for (;;) {
