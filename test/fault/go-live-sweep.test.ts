@@ -1,7 +1,8 @@
 // A condition-entry journey deployed to a processor that already holds users (spec §4.1): at go-live the
 // processor brings every user of the store to that instant, a chunk of users per transaction, so `historical: true`
 // entries are made for all of them at once. Killed with SIGKILL during that sweep, it must go on from where its
-// last committed chunk left off: every qualifying user enters exactly once.
+// last committed chunk left off: every qualifying user enters exactly once. A version that migrates live
+// instances is swept the same way: every instance moves exactly once.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDefinitions } from '../../src/definitions';
@@ -67,5 +68,45 @@ describe('going live on a store of users', () => {
     expect(entries.every((t) => t.cause === null)).toBe(true);
     // Information for whoever reads the log: whether a kill landed between two of the sweep's commits.
     process.stdout.write(`go-live sweep resumed after: ${JSON.stringify(resumedFrom)}\n`);
+  });
+
+  // A new version whose `migrate` moves the live instances of the previous one (spec §4.6) is loaded the same way:
+  // every user is brought to the instant it is loaded, by the same sweep.
+  faultTest('killed during the sweep of a migrating version, twice: every live instance moves once', async () => {
+    const v1 = 'journey: mig\nversion: 1\nentry: { event: Go }\nsteps:\n  - { id: w, wait: 1d }\n';
+    const v2 = 'journey: mig\nversion: 2\nentry: { event: Go }\nmigrate: { w: ask }\nsteps:\n'
+      + '  - id: ask\n    waitFor: { events: [{ event: Reply, next: end }], timeout: 1d, onTimeout: end }\n';
+    const [dirA, dirB] = [writeTopologies({ 'mig.journey.yaml': v1 }), writeTopologies({ 'mig.journey.yaml': v2 })];
+    dirs.push(dirA, dirB);
+    env = await processorEnv(2, loadDefinitions(dirA));
+    const at = (i: number) => new Date(Date.UTC(2026, 4, 1, 10, 0, i)).toISOString();
+    await produceMessages(env, Array.from({ length: USERS }, (_, i) => ({ type: 'track', userId: `m${i}`, event: 'Go', timestamp: at(i % 3600), messageId: `g${i}` })));
+    const stateDir = join(env.stateRoot, 'migrate');
+    const a = startProcessor(env, dirA, stateDir);
+    await waitCaughtUp(env);
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+
+    const resumedFrom: string[] = [];
+    for (let kill = 0; kill < 2; kill++) {
+      const b = startProcessor(env, dirB, stateDir, [], 'info');
+      await waitFor(b, 'the sweep or both partitions ready', (out) => out.includes('bringing users to the go-live instant') || count(out, '"msg":"partition ready"') >= 2);
+      await sleep(150 - 50 * kill);
+      b.child.kill('SIGKILL');
+      await b.exited;
+      for (const m of b.output().matchAll(/"after":"([^"]+)","msg":"bringing users/g)) resumedFrom.push(m[1] as string);
+    }
+    const last = startProcessor(env, dirB, stateDir, [], 'info');
+    await waitFor(last, 'both partitions ready', (out) => count(out, '"msg":"partition ready"') >= 2);
+    last.child.kill('SIGTERM');
+    expect(await last.exited).toBe(0);
+    for (const m of last.output().matchAll(/"after":"([^"]+)","msg":"bringing users/g)) resumedFrom.push(m[1] as string);
+    process.stdout.write(`migration sweep resumed after: ${JSON.stringify(resumedFrom)}\n`);
+
+    const moves = (await readTransitions(env)).filter((t) => t.version === 2);
+    const users = moves.map((t) => t.userId);
+    expect(new Set(users).size).toBe(users.length);
+    expect(users.sort()).toEqual(Array.from({ length: USERS }, (_, k) => `m${k}`).sort());
+    expect(moves.every((t) => t.from === 'w' && t.to === 'ask' && t.reason === 'next' && t.cause === null && t.seq === 2)).toBe(true);
   });
 });
