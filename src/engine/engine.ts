@@ -659,7 +659,7 @@ export class Engine {
   private mustMigrate(state: UserState): boolean {
     return this.migrations.some(({ j, from }) => {
       const js = ownValue(state.journeys, j.id);
-      return js !== undefined && js.migrated !== j.version && js.instances.some((inst) => inst.version === from.version);
+      return js !== undefined && !decided(js, j) && js.instances.some((inst) => inst.version === from.version);
     });
   }
 
@@ -673,7 +673,7 @@ export class Engine {
     let moved = false;
     for (const { j, from, map } of this.migrations) {
       const js = ownValue(run.state.journeys, j.id);
-      if (js === undefined || js.migrated === j.version) continue;
+      if (js === undefined || decided(js, j)) continue;
       const previous = js.instances.filter((inst) => inst.version === from.version);
       if (previous.length === 0) continue;
       js.migrated = j.version;
@@ -688,28 +688,38 @@ export class Engine {
   }
 
   /**
-   * The instance goes on under `j`: unless the new version's exit condition holds (then it exits), each path
-   * enters its mapped step, one record each (reason `next`, as for plain succession; `end` ends the path). A
-   * path that waited at a step of the same kind keeps its timer (its wait is not restarted); otherwise the new
-   * step runs as on any entry. `exit.after` counts from the entry, under the new version's rule.
+   * The instance goes on under `j`, unless it leaves at once by the new version's rules: its `exit.after`
+   * (counted from the entry) already past, or its exit condition holding, in that order (timers before
+   * conditions, spec §3). Each path enters its mapped step, one record each (reason `next`, as for plain
+   * succession; `end` ends the path). Two paths mapped to one step join there: the later one ends. A path that
+   * waited at a step of the same kind keeps its timer (its wait is not restarted); otherwise the new step runs
+   * as on any entry. Steps passed before count as entered under their mapped ids (ids are persisted contracts,
+   * spec §4, so an unmapped id names the same step in both versions).
    */
   private migrateInstance(run: Run, j: Journey, from: Journey, js: JourneyState, inst: Instance, map: Record<string, string>): void {
     inst.version = j.version;
     inst.entered = [...new Set(inst.entered.map((id) => ownValue(map, id) ?? id))];
     run.state.timers = run.state.timers.filter((t) => !(t.kind === 'exit-after' && t.journey === j.id && t.instance === inst.seq));
-    if (j.exit.after !== null) this.schedule(run.state, 'exit-after', inst.enteredAt + j.exit.after, j.id, inst.seq, 0);
+    const exitAt = j.exit.after === null ? null : inst.enteredAt + j.exit.after;
+    if (exitAt !== null && exitAt <= run.now) {
+      this.exitInstance(run, j, js, inst, 'exit-after');
+      return;
+    }
+    if (exitAt !== null) this.schedule(run.state, 'exit-after', exitAt, j.id, inst.seq, 0);
     if (j.exit.condition !== null && evaluate(j.exit.condition, this.scope(run, null))) {
       this.exitInstance(run, j, js, inst, 'exit-condition');
       return;
     }
     const view: View = { ctx: inst.context };
+    const arrived = new Set<string>();
     for (const path of inst.paths.slice()) {
       if (!js.instances.includes(inst)) return;
       const target = ownValue(map, path.step) as Target;
-      if (target === END) {
+      if (target === END || arrived.has(target)) {
         this.endPath(run, j, js, inst, path);
         continue;
       }
+      arrived.add(target);
       const step = this.step(j, target);
       const keepsTimer = sameWait(this.step(from, path.step), step);
       if (!keepsTimer) this.cancelPathTimers(run.state, j, inst, path);
@@ -936,6 +946,14 @@ export class Engine {
       this.signaturesByEvent.set(info.event, list);
     }
   }
+}
+
+/**
+ * Whether the user's instances have had the `migrate` of this version, or of a later one (a rollback to a version
+ * does not move again what it left draining).
+ */
+function decided(js: JourneyState, j: Journey): boolean {
+  return js.migrated !== undefined && js.migrated >= j.version;
 }
 
 /** The latest kept version before `version`. */

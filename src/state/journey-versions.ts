@@ -36,8 +36,9 @@ export interface KeptVersions {
   /** Records to write (key, JSON): loaded versions not kept yet, or kept with other content (edited in place). */
   unwritten: [string, string][];
   /**
-   * Loaded versions new to the partition whose `migrate` has a version to move instances from (a version before
-   * theirs is kept): every user is to be brought to the instant they were loaded.
+   * Loaded versions whose `migrate` is new to the partition (the version is, or its map was edited in) and has a
+   * version to move instances from (one before theirs is kept): every user is to be brought to the instant they
+   * were loaded.
    */
   migrating: { journey: string; version: number; from: number }[];
 }
@@ -61,7 +62,10 @@ export function keptVersions(stored: ReadonlyMap<string, string>, loaded: readon
     const text = versionRecord(j);
     if (stored.get(key) === text) continue;
     unwritten.push([key, text]);
-    if (stored.has(key) || j.migrate === null) continue;
+    // A sweep when the version comes with a map it did not have before (new, or `migrate` added in place).
+    const kept = stored.get(key);
+    const keptMap = kept === undefined ? undefined : (JSON.parse(kept) as VersionRecord).journey.migrate;
+    if (j.migrate === null || (kept !== undefined && JSON.stringify(keptMap) === JSON.stringify(j.migrate))) continue;
     const from = earlier.filter((e) => e.id === j.id && e.version < j.version).reduce((v, e) => Math.max(v, e.version), Number.NEGATIVE_INFINITY);
     if (Number.isFinite(from)) migrating.push({ journey: j.id, version: j.version, from });
   }

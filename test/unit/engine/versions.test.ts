@@ -204,6 +204,51 @@ steps:
     expect(lines(v2.advance(reread(on.state), T('13:00')).transitions)).toEqual(['u1/dr/1 v1 second→$complete end 12:00']);
   });
 
+  test('two paths mapped to one step join there: one send, the later path ends', () => {
+    const forking = `journey: dr
+entry: { event: Go, reentry: always }
+steps:
+  - id: fork
+    branch:
+      branches:
+        - { when: { trait: a, exists: false }, next: left }
+        - { when: { trait: b, exists: false }, next: right }
+  - { id: left, wait: 1h, next: end }
+  - { id: right, wait: 2h, next: end }
+`;
+    const s = new Engine(loadYaml({ 'dr.journey.yaml': forking })).process(undefined, go('10:00'), T('10:00')).state;
+    const v2 = loaded(v2With('  - { id: nudge, send: { to: [sms] }, next: hold }\n  - { id: hold, wait: 1h }\n', '{ left: nudge, right: nudge }'), forking);
+    const moved = v2.advance(reread(s), T('10:30'));
+    expect(lines(moved.transitions)).toEqual(['u1/dr/1 v2 right→nudge next 10:30', 'u1/dr/1 v2 nudge→hold next 10:30', 'u1/dr/1 v2 left→$end end 10:30']);
+    expect(moved.transitions.filter((t) => t.send !== undefined)).toHaveLength(1);
+  });
+
+  test("an exit.after of the new version already past: the instance exits at the move, without entering the new step", () => {
+    const v1 = 'journey: dr\nentry: { event: Go, reentry: always }\nsteps:\n  - { id: long, wait: 5h }\n';
+    const s = new Engine(loadYaml({ 'dr.journey.yaml': v1 })).process(undefined, go('10:00'), T('10:00')).state;
+    const v2 = loaded(v2With('  - { id: nudge, send: { to: [sms] } }\n', '{ long: nudge }', 'exit: { after: 1h }\n'), v1);
+    expect(lines(v2.advance(reread(s), T('11:30')).transitions)).toEqual(['u1/dr/1 v2 long→$exit exit-after 11:30']);
+  });
+
+  test('a rollback to a version does not move what it left draining (a later version decided since)', () => {
+    const v1 = `journey: dr
+entry: { event: Go, reentry: always }
+steps:
+  - { id: first, wait: 1h, next: second }
+  - { id: second, wait: 1h }
+`;
+    const v2 = v2With('  - { id: later, wait: 1h }\n', '{ second: later }');
+    const v3 = v2With('  - { id: latest, wait: 1h }\n', '{ later: latest }').replace('version: 2', 'version: 3');
+    const s = new Engine(loadYaml({ 'dr.journey.yaml': v1 })).process(undefined, go('10:00'), T('10:00')).state;
+    // v2 leaves the instance draining (it waits at `first`), then v3 is loaded and decides for the user.
+    const under2 = loaded(v2, v1).advance(reread(s), T('10:30')).state;
+    const dr = under2.journeys.dr;
+    if (dr !== undefined) dr.migrated = 3;
+    // Back to v2, after v1 reached `second` (a step v2 maps): it stays on v1.
+    const back = loaded(v2, v1, v3);
+    expect(lines(back.advance(reread(under2), T('11:30')).transitions)).toEqual(['u1/dr/1 v1 first→second wait 11:00']);
+  });
+
   test('a forked instance moves only when every path is at a named step', () => {
     const forking = `journey: dr
 entry: { event: Go, reentry: always }

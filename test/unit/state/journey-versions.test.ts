@@ -47,11 +47,13 @@ describe('keptVersions', () => {
     expect(keptVersions(stored(journey('a', 4)), [v3]).migrating).toEqual([]);
   });
 
-  test('the loaded version edited in place is written again, without a migration', () => {
+  test('the loaded version edited in place is written again; it migrates only if the edit brought its map', () => {
     const v2 = journey('a', 2, 'migrate: { w1: w2 }\n');
-    const kept = keptVersions(stored(journey('a', 1), { ...v2, name: 'before the edit' }), [v2]);
-    expect(kept.unwritten.map(([k]) => k)).toEqual(['d/a/2']);
-    expect(kept.migrating).toEqual([]);
+    const renamed = keptVersions(stored(journey('a', 1), { ...v2, name: 'before the edit' }), [v2]);
+    expect(renamed.unwritten.map(([k]) => k)).toEqual(['d/a/2']);
+    expect(renamed.migrating).toEqual([]);
+    const mapAdded = keptVersions(stored(journey('a', 1), { ...v2, migrate: null }), [v2]);
+    expect(mapAdded.migrating).toEqual([{ journey: 'a', version: 2, from: 1 }]);
   });
 
   test('versions of journeys not loaded, and records of another format, are not used', () => {
