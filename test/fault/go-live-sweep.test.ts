@@ -23,6 +23,36 @@ async function waitFor(p: ProcessorProcess, what: string, done: (output: string)
 }
 
 const count = (text: string, of: string): number => text.split(of).length - 1;
+const resumes = (p: ProcessorProcess): string[] => [...p.output().matchAll(/"after":"([^"]+)","msg":"bringing users/g)].map((m) => m[1] as string);
+
+/**
+ * Runs the processor on `before` until it has read everything, then on `after` (whose loading sweeps the store),
+ * killed with SIGKILL during the sweep twice, then once more until every partition is ready. Returns where the
+ * runs resumed the sweep (information: whether the kills landed between two of its commits).
+ */
+async function sweepKilledTwice(env: ProcessorEnv, before: string, after: string, stateDir: string): Promise<string[]> {
+  const a = startProcessor(env, before, stateDir);
+  await waitCaughtUp(env);
+  a.child.kill('SIGTERM');
+  expect(await a.exited).toBe(0);
+  const resumedFrom: string[] = [];
+  for (let kill = 0; kill < 2; kill++) {
+    const b = startProcessor(env, after, stateDir, [], 'info');
+    // The first run starts the sweep (and may be killed before its first commit); a later one goes on with it
+    // only if it was cut short: then it logs where it resumes.
+    await waitFor(b, 'the sweep or both partitions ready', (out) => out.includes('bringing users to the go-live instant') || count(out, '"msg":"partition ready"') >= 2);
+    // The sweep takes about 0.5 s here (4 chunks of 500 users per partition): these land between its commits.
+    await sleep(150 - 50 * kill);
+    b.child.kill('SIGKILL');
+    await b.exited;
+    resumedFrom.push(...resumes(b));
+  }
+  const last = startProcessor(env, after, stateDir, [], 'info');
+  await waitFor(last, 'both partitions ready', (out) => count(out, '"msg":"partition ready"') >= 2);
+  last.child.kill('SIGTERM');
+  expect(await last.exited).toBe(0);
+  return [...resumedFrom, ...resumes(last)];
+}
 
 describe('going live on a store of users', () => {
   let env: ProcessorEnv | undefined;
@@ -38,35 +68,13 @@ describe('going live on a store of users', () => {
     env = await processorEnv(2, loadDefinitions(dirA));
     const at = (i: number) => new Date(Date.UTC(2026, 4, 1, 10, 0, i)).toISOString();
     await produceMessages(env, Array.from({ length: USERS }, (_, i) => ({ type: 'identify', userId: `s${i}`, traits: { plan: i % 2 === 0 ? 'pro' : 'free' }, timestamp: at(i % 3600), messageId: `i${i}` })));
-    const stateDir = join(env.stateRoot, 'sweep');
-    const a = startProcessor(env, dirA, stateDir);
-    await waitCaughtUp(env);
-    a.child.kill('SIGTERM');
-    expect(await a.exited).toBe(0);
-
-    const resumedFrom: string[] = [];
-    for (let kill = 0; kill < 2; kill++) {
-      const b = startProcessor(env, dirB, stateDir, [], 'info');
-      // The first run starts the sweep (and may be killed before its first commit); a later one goes on with it
-      // only if it was cut short: then it logs where it resumes.
-      await waitFor(b, 'the sweep or both partitions ready', (out) => out.includes('bringing users to the go-live instant') || count(out, '"msg":"partition ready"') >= 2);
-      // The sweep takes about 0.5 s here (4 chunks of 500 users per partition): these land between its commits.
-      await sleep(150 - 50 * kill);
-      b.child.kill('SIGKILL');
-      await b.exited;
-      for (const m of b.output().matchAll(/"after":"([^"]+)","msg":"bringing users/g)) resumedFrom.push(m[1] as string);
-    }
-    const last = startProcessor(env, dirB, stateDir, [], 'info');
-    await waitFor(last, 'both partitions ready', (out) => count(out, '"msg":"partition ready"') >= 2);
-    last.child.kill('SIGTERM');
-    expect(await last.exited).toBe(0);
+    const resumedFrom = await sweepKilledTwice(env, dirA, dirB, join(env.stateRoot, 'sweep'));
 
     const entries = (await readTransitions(env)).filter((t) => t.journey === 'pro' && t.from === null);
     const users = entries.map((t) => t.userId);
     expect(new Set(users).size).toBe(users.length);
     expect(users.sort()).toEqual(Array.from({ length: USERS / 2 }, (_, k) => `s${2 * k}`).sort());
     expect(entries.every((t) => t.cause === null)).toBe(true);
-    // Information for whoever reads the log: whether a kill landed between two of the sweep's commits.
     process.stdout.write(`go-live sweep resumed after: ${JSON.stringify(resumedFrom)}\n`);
   });
 
@@ -81,26 +89,7 @@ describe('going live on a store of users', () => {
     env = await processorEnv(2, loadDefinitions(dirA));
     const at = (i: number) => new Date(Date.UTC(2026, 4, 1, 10, 0, i)).toISOString();
     await produceMessages(env, Array.from({ length: USERS }, (_, i) => ({ type: 'track', userId: `m${i}`, event: 'Go', timestamp: at(i % 3600), messageId: `g${i}` })));
-    const stateDir = join(env.stateRoot, 'migrate');
-    const a = startProcessor(env, dirA, stateDir);
-    await waitCaughtUp(env);
-    a.child.kill('SIGTERM');
-    expect(await a.exited).toBe(0);
-
-    const resumedFrom: string[] = [];
-    for (let kill = 0; kill < 2; kill++) {
-      const b = startProcessor(env, dirB, stateDir, [], 'info');
-      await waitFor(b, 'the sweep or both partitions ready', (out) => out.includes('bringing users to the go-live instant') || count(out, '"msg":"partition ready"') >= 2);
-      await sleep(150 - 50 * kill);
-      b.child.kill('SIGKILL');
-      await b.exited;
-      for (const m of b.output().matchAll(/"after":"([^"]+)","msg":"bringing users/g)) resumedFrom.push(m[1] as string);
-    }
-    const last = startProcessor(env, dirB, stateDir, [], 'info');
-    await waitFor(last, 'both partitions ready', (out) => count(out, '"msg":"partition ready"') >= 2);
-    last.child.kill('SIGTERM');
-    expect(await last.exited).toBe(0);
-    for (const m of last.output().matchAll(/"after":"([^"]+)","msg":"bringing users/g)) resumedFrom.push(m[1] as string);
+    const resumedFrom = await sweepKilledTwice(env, dirA, dirB, join(env.stateRoot, 'migrate'));
     process.stdout.write(`migration sweep resumed after: ${JSON.stringify(resumedFrom)}\n`);
 
     const moves = (await readTransitions(env)).filter((t) => t.version === 2);

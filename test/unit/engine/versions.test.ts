@@ -123,6 +123,19 @@ describe('draining: live instances finish on the version they entered (spec §4.
   });
 });
 
+/** A journey whose instances wait on two paths at once (`right`, then `left`). */
+const FORKING = `journey: dr
+entry: { event: Go, reentry: always }
+steps:
+  - id: fork
+    branch:
+      branches:
+        - { when: { trait: a, exists: false }, next: left }
+        - { when: { trait: b, exists: false }, next: right }
+  - { id: left, wait: 1h, next: end }
+  - { id: right, wait: 2h, next: end }
+`;
+
 describe('migrate: instances of the previous version move to the new one (spec §4.6)', () => {
   const v2With = (body: string, migrate: string, extra = '') => `journey: dr
 version: 2
@@ -205,19 +218,8 @@ steps:
   });
 
   test('two paths mapped to one step join there: one send, the later path ends', () => {
-    const forking = `journey: dr
-entry: { event: Go, reentry: always }
-steps:
-  - id: fork
-    branch:
-      branches:
-        - { when: { trait: a, exists: false }, next: left }
-        - { when: { trait: b, exists: false }, next: right }
-  - { id: left, wait: 1h, next: end }
-  - { id: right, wait: 2h, next: end }
-`;
-    const s = new Engine(loadYaml({ 'dr.journey.yaml': forking })).process(undefined, go('10:00'), T('10:00')).state;
-    const v2 = loaded(v2With('  - { id: nudge, send: { to: [sms] }, next: hold }\n  - { id: hold, wait: 1h }\n', '{ left: nudge, right: nudge }'), forking);
+    const s = new Engine(loadYaml({ 'dr.journey.yaml': FORKING })).process(undefined, go('10:00'), T('10:00')).state;
+    const v2 = loaded(v2With('  - { id: nudge, send: { to: [sms] }, next: hold }\n  - { id: hold, wait: 1h }\n', '{ left: nudge, right: nudge }'), FORKING);
     const moved = v2.advance(reread(s), T('10:30'));
     expect(lines(moved.transitions)).toEqual(['u1/dr/1 v2 right→nudge next 10:30', 'u1/dr/1 v2 nudge→hold next 10:30', 'u1/dr/1 v2 left→$end end 10:30']);
     expect(moved.transitions.filter((t) => t.send !== undefined)).toHaveLength(1);
@@ -250,22 +252,11 @@ steps:
   });
 
   test('a forked instance moves only when every path is at a named step', () => {
-    const forking = `journey: dr
-entry: { event: Go, reentry: always }
-steps:
-  - id: fork
-    branch:
-      branches:
-        - { when: { trait: a, exists: false }, next: left }
-        - { when: { trait: b, exists: false }, next: right }
-  - { id: left, wait: 1h, next: end }
-  - { id: right, wait: 2h, next: end }
-`;
-    const s = new Engine(loadYaml({ 'dr.journey.yaml': forking })).process(undefined, go('10:00'), T('10:00')).state;
+    const s = new Engine(loadYaml({ 'dr.journey.yaml': FORKING })).process(undefined, go('10:00'), T('10:00')).state;
     expect(s.journeys.dr?.instances[0]?.paths.map((p) => p.step)).toEqual(['right', 'left']);
-    const partial = loaded(v2With('  - { id: l2, wait: 1h }\n', '{ left: l2 }'), forking).advance(reread(s), T('10:30'));
+    const partial = loaded(v2With('  - { id: l2, wait: 1h }\n', '{ left: l2 }'), FORKING).advance(reread(s), T('10:30'));
     expect(partial.transitions).toEqual([]);
-    const both = loaded(v2With('  - { id: l2, wait: 1h }\n  - { id: r2, wait: 1h }\n', '{ left: l2, right: end }'), forking).advance(reread(s), T('10:30'));
+    const both = loaded(v2With('  - { id: l2, wait: 1h }\n  - { id: r2, wait: 1h }\n', '{ left: l2, right: end }'), FORKING).advance(reread(s), T('10:30'));
     expect(lines(both.transitions)).toEqual(['u1/dr/1 v2 right→$end end 10:30', 'u1/dr/1 v2 left→l2 next 10:30']);
   });
 });
