@@ -155,7 +155,7 @@ export class Engine {
     this.fireDue(run, now);
     run.now = Math.max(run.now, now);
     state.now = run.now;
-    if (this.migrate(run)) this.fireDue(run, run.now);
+    if (this.migrate(run, run.now)) this.fireDue(run, run.now);
     run.cause = { messageId: msg.messageId, event: msg.event };
     const facts = this.recordFacts(state, msg, run.now);
     if (facts !== 'recorded') {
@@ -236,11 +236,8 @@ export class Engine {
     this.dropRetired(run);
     this.goLive(run, until);
     this.fireDue(run, until);
-    if (this.migrations.length > 0 && this.mustMigrate(state)) {
-      // A migration happens at `until` (a processor brings every user to the instant it loaded the new version).
-      run.now = Math.max(run.now, until);
-      state.now = run.now;
-      this.migrate(run);
+    // A migration happens at `until` (a processor brings every user to the instant it loaded the new version).
+    if (this.migrate(run, until)) {
       this.fireDue(run, run.now);
       state.flipAt = this.computeFlip(run);
     }
@@ -655,27 +652,22 @@ export class Engine {
     }
   }
 
-  /** Whether a loaded version's `migrate` has yet to move this user's instances of the version before it. */
-  private mustMigrate(state: UserState): boolean {
-    return this.migrations.some(({ j, from }) => {
-      const js = ownValue(state.journeys, j.id);
-      return js !== undefined && !decided(js, j) && js.instances.some((inst) => inst.version === from.version);
-    });
-  }
-
   /**
    * Spec §4.6: a version whose file says `migrate` moves the live instances of the previous version (the latest
    * kept before it) whose every path is at a step the map names; the others drain on their own version. Done
    * once per user and version, the first time the user is evaluated under it (a processor does it for all its
-   * users at the instant it loads the version). Returns whether any instance moved.
+   * users at the instant it loads the version), at `at`: the user's clock moves there when a decision is due.
+   * Returns whether any instance moved.
    */
-  private migrate(run: Run): boolean {
+  private migrate(run: Run, at: number): boolean {
     let moved = false;
     for (const { j, from, map } of this.migrations) {
       const js = ownValue(run.state.journeys, j.id);
       if (js === undefined || decided(js, j)) continue;
       const previous = js.instances.filter((inst) => inst.version === from.version);
       if (previous.length === 0) continue;
+      run.now = Math.max(run.now, at);
+      run.state.now = run.now;
       js.migrated = j.version;
       const movable = previous.filter((inst) => inst.paths.every((p) => ownValue(map, p.step) !== undefined));
       for (const inst of movable) this.migrateInstance(run, j, from, js, inst, map);

@@ -352,7 +352,7 @@ export class PartitionTask {
     const store = this.store as PartitionStore;
     const done = { users: 0, transitions: 0 };
     let after = this.meta.sweep?.after ?? null;
-    this.log.info({ after }, 'bringing users to the go-live instant');
+    this.log.info({ after }, 'bringing users to the go-live or migrate instant');
     for (let ids = await store.userIdsAfter(after, SWEEP_CHUNK); ids.length > 0; ids = await store.userIdsAfter(after, SWEEP_CHUNK)) {
       after = ids.at(-1) as string;
       const batch = await this.usersAtGoLive(ids, facts);
@@ -366,7 +366,7 @@ export class PartitionTask {
     delete finished.sweep;
     this.meta = finished;
     await this.commit(new Batch());
-    this.log.info(done, 'users brought to the go-live instant');
+    this.log.info(done, 'users brought to the go-live or migrate instant');
     return done;
   }
 
@@ -457,17 +457,14 @@ export class PartitionTask {
               if (value !== null) ({ clock, offsets, live, sweep } = JSON.parse(value.toString('utf8')) as ChangelogPosition);
               continue;
             }
-            if (isVersionKey(key)) {
-              ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value, valueEncoding: 'buffer' });
-              continue;
-            }
+            // User state pieces and kept journey versions; nothing else of the changelog goes to the store.
             const userId = userOfKey(key);
-            if (userId === null) continue;
+            if (userId === null && !isVersionKey(key)) continue;
             // Values go to LevelDB as the bytes read: no decoding to a string and encoding back.
             ops.push(value === null ? { type: 'del', key } : { type: 'put', key, value, valueEncoding: 'buffer' });
             // The timer index gets the user's new due instant. An entry for an older one stays behind and is
             // dropped when it comes due (fireDue): cheaper than reading the old core back for every record.
-            if (value !== null && isCoreKey(key)) {
+            if (userId !== null && value !== null && isCoreKey(key)) {
               const due = dueOfCoreRecord(m.headers?.[DUE_HEADER], value);
               if (due !== null) ops.push({ type: 'put', key: timerKey(due, userId), value: '' });
             }
@@ -731,20 +728,23 @@ export class PartitionTask {
     for (const [id, user] of await (this.store as PartitionStore).loadUsers(missing)) batch.prefetched.set(id, user);
   }
 
+  /** Whether `key` is logged for the first time by this task (then it is noted). */
+  private firstTime(key: string): boolean {
+    if (this.loggedOnce.has(key)) return false;
+    this.loggedOnce.add(key);
+    return true;
+  }
+
   /** Spec §4.6: a journey whose file is removed is treated as archived, with a warning in the log. */
   private warnDropped(d: NonNullable<EngineStats['dropped']>[number]): void {
-    const key = `${d.journey}:${d.why}`;
-    if (this.loggedOnce.has(key)) return;
-    this.loggedOnce.add(key);
+    if (!this.firstTime(`${d.journey}:${d.why}`)) return;
     const what = d.why === 'not-loaded' ? 'is not in the topologies (its file removed?): treated as archived'
       : d.why === 'archived' ? 'is archived' : 'no longer has a step its live instances wait at (the file edited in place, or a version not kept)';
     this.log.warn({ journey: d.journey, partition: this.partition, why: d.why, instances: d.instances }, `journey ${d.journey} ${what}; its users' live instances stop without transitions`);
   }
 
   private noteMigrated(m: NonNullable<EngineStats['migrated']>[number]): void {
-    const key = `${m.journey}:migrated:${m.to}`;
-    if (this.loggedOnce.has(key)) return;
-    this.loggedOnce.add(key);
+    if (!this.firstTime(`${m.journey}:migrated:${m.to}`)) return;
     this.log.info({ journey: m.journey, from: m.from, to: m.to }, `journey ${m.journey}: live instances of version ${m.from} move to version ${m.to} (migrate)`);
   }
 
@@ -813,8 +813,7 @@ export class PartitionTask {
     let timersDelta = 0;
     for (const key of batch.staleTimerKeys) storeOps.push({ type: 'del', key });
     // Versions before the instances that enter them: both in this transaction.
-    const versions = this.unwrittenVersions;
-    for (const [key, value] of versions) {
+    for (const [key, value] of this.unwrittenVersions) {
       storeOps.push({ type: 'put', key, value });
       changelog.push({ key, value, partition: this.partition });
     }
@@ -895,7 +894,7 @@ export class PartitionTask {
     this.meta = { ...this.meta, offsets: metaOffsets, changelogOffset: changelogOffset.toString(), clock };
     storeOps.push(store.metaOp(this.meta));
     await store.apply(storeOps);
-    if (this.unwrittenVersions === versions) this.unwrittenVersions = [];
+    this.unwrittenVersions = [];
     for (const [userId, user] of committedUsers) this.recent.set(userId, user);
     for (const userId of this.recent.keys()) {
       if (this.recent.size <= this.ctx.cachedUsers) break;

@@ -49,9 +49,9 @@ export interface KeptVersions {
  */
 export function keptVersions(stored: ReadonlyMap<string, string>, loaded: readonly Journey[]): KeptVersions {
   const byId = new Map(loaded.map((j) => [j.id, j]));
+  const records = new Map([...stored].map(([key, text]) => [key, JSON.parse(text) as VersionRecord]));
   const earlier: Journey[] = [];
-  for (const [key, text] of stored) {
-    const record = JSON.parse(text) as VersionRecord;
+  for (const [key, record] of records) {
     const j = record.format === VERSION_RECORD_FORMAT ? byId.get(record.journey.id) : undefined;
     if (j !== undefined && record.journey.version !== j.version && key === versionKey(j.id, record.journey.version)) earlier.push(record.journey);
   }
@@ -63,9 +63,8 @@ export function keptVersions(stored: ReadonlyMap<string, string>, loaded: readon
     if (stored.get(key) === text) continue;
     unwritten.push([key, text]);
     // A sweep when the version comes with a map it did not have before (new, or `migrate` added in place).
-    const kept = stored.get(key);
-    const keptMap = kept === undefined ? undefined : (JSON.parse(kept) as VersionRecord).journey.migrate;
-    if (j.migrate === null || (kept !== undefined && JSON.stringify(keptMap) === JSON.stringify(j.migrate))) continue;
+    const kept = records.get(key);
+    if (j.migrate === null || (kept !== undefined && JSON.stringify(kept.journey.migrate) === JSON.stringify(j.migrate))) continue;
     const from = earlier.filter((e) => e.id === j.id && e.version < j.version).reduce((v, e) => Math.max(v, e.version), Number.NEGATIVE_INFINITY);
     if (Number.isFinite(from)) migrating.push({ journey: j.id, version: j.version, from });
   }

@@ -40,7 +40,7 @@ async function sweepKilledTwice(env: ProcessorEnv, before: string, after: string
     const b = startProcessor(env, after, stateDir, [], 'info');
     // The first run starts the sweep (and may be killed before its first commit); a later one goes on with it
     // only if it was cut short: then it logs where it resumes.
-    await waitFor(b, 'the sweep or both partitions ready', (out) => out.includes('bringing users to the go-live instant') || count(out, '"msg":"partition ready"') >= 2);
+    await waitFor(b, 'the sweep or both partitions ready', (out) => out.includes('bringing users to the go-live') || count(out, '"msg":"partition ready"') >= 2);
     // The sweep takes about 0.5 s here (4 chunks of 500 users per partition): these land between its commits.
     await sleep(150 - 50 * kill);
     b.child.kill('SIGKILL');

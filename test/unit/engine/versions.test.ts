@@ -123,6 +123,14 @@ describe('draining: live instances finish on the version they entered (spec §4.
   });
 });
 
+/** A journey whose instances wait at `first`, then at `second`. */
+const TWO_WAITS = `journey: dr
+entry: { event: Go, reentry: always }
+steps:
+  - { id: first, wait: 1h, next: second }
+  - { id: second, wait: 1h }
+`;
+
 /** A journey whose instances wait on two paths at once (`right`, then `left`). */
 const FORKING = `journey: dr
 entry: { event: Go, reentry: always }
@@ -200,12 +208,7 @@ ${body}`;
   });
 
   test('an instance at a step the map does not name drains on its version; the move is decided once per user', () => {
-    const v1 = `journey: dr
-entry: { event: Go, reentry: always }
-steps:
-  - { id: first, wait: 1h, next: second }
-  - { id: second, wait: 1h }
-`;
+    const v1 = TWO_WAITS;
     const s = new Engine(loadYaml({ 'dr.journey.yaml': v1 })).process(undefined, go('10:00'), T('10:00')).state;
     const v2 = loaded(v2With('  - { id: later, wait: 1h }\n', '{ second: later }'), v1);
     const first = v2.advance(reread(s), T('10:30'));
@@ -233,12 +236,7 @@ steps:
   });
 
   test('a rollback to a version does not move what it left draining (a later version decided since)', () => {
-    const v1 = `journey: dr
-entry: { event: Go, reentry: always }
-steps:
-  - { id: first, wait: 1h, next: second }
-  - { id: second, wait: 1h }
-`;
+    const v1 = TWO_WAITS;
     const v2 = v2With('  - { id: later, wait: 1h }\n', '{ second: later }');
     const v3 = v2With('  - { id: latest, wait: 1h }\n', '{ later: latest }').replace('version: 2', 'version: 3');
     const s = new Engine(loadYaml({ 'dr.journey.yaml': v1 })).process(undefined, go('10:00'), T('10:00')).state;
