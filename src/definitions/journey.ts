@@ -104,7 +104,7 @@ function buildEntry(raw: RawEntry, rawExit: RawExit | undefined, cx: Context): E
   }
   const cond = condition(raw.condition, cx, 'entry.condition');
   if (raw.reentry === 'after-exit') {
-    const missing = [rawExit?.after === undefined ? 'exit.after' : null, raw.reentryAfter === undefined ? 'reentryAfter' : null].filter((m) => m !== null);
+    const missing = [rawExit?.$at.after === undefined ? 'exit.after' : null, raw.$at.reentryAfter === undefined ? 'reentryAfter' : null].filter((m) => m !== null);
     if (missing.length > 0) {
       report.add(
         raw.$at.reentry ?? raw.$line,

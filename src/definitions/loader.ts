@@ -222,6 +222,13 @@ function checkSet(set: FileSet): Checked {
       const raw = destinationsFile.parse(root, report, { label: DESTINATIONS_FILE, line: 1 });
       if (raw) destinations = buildDestinations(raw, report);
       destinationsKnown = raw !== undefined;
+      // A destination whose entry did not parse at all (a wrong `type`, say) is still written there: a journey
+      // that names it is told it cannot be used, not that it is unknown.
+      for (const [id, line] of idsWritten(root, 'destinations')) {
+        if (destinations.ids.has(id)) continue;
+        destinations.ids.add(id);
+        destinations.unusable.set(id, line);
+      }
     }
   }
 
@@ -284,4 +291,18 @@ function checkSet(set: FileSet): Checked {
     audiences,
     counts: { journeys: set.journeys.length, destinations: destinations.ids.size, audiences: audiences.ids.size },
   };
+}
+
+/** The `id`s written in a definitions file's list (`destinations:` or `audiences:`), with their lines. */
+function idsWritten(root: YNode, listKey: string): [string, number][] {
+  if (root.t !== 'map') return [];
+  const list = root.entries.find((e) => e.key === listKey)?.value;
+  if (list?.t !== 'seq') return [];
+  const ids: [string, number][] = [];
+  for (const item of list.items) {
+    if (item.t !== 'map') continue;
+    const id = item.entries.find((e) => e.key === 'id');
+    if (id?.value.t === 'scalar' && typeof id.value.value === 'string') ids.push([id.value.value, id.line]);
+  }
+  return ids;
 }

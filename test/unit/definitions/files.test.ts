@@ -187,6 +187,14 @@ describe('across files', () => {
     ]);
   });
 
+  test('a send to a destination whose entry does not parse (wrong type) is reported as unusable, not unknown', () => {
+    const dir = topology({ 'j.journey.yaml': JOURNEY, 'destinations.yaml': 'destinations:\n  - { id: crm, type: webhok, url: "https://x.example", format: segment-track }\n' });
+    expect(relative(dir, validatePaths([dir]))).toEqual([
+      "destinations.yaml:2: type must be one of webhook, kafka, got 'webhok' (did you mean 'webhook'?)",
+      "j.journey.yaml:4: destination 'crm' in send.to cannot be used: destinations.yaml:2 has a problem with it",
+    ]);
+  });
+
   test('a send to a destination that destinations.yaml gets wrong is reported at the send too', () => {
     const dir = topology({ 'j.journey.yaml': JOURNEY, 'destinations.yaml': 'destinations:\n  - { id: crm, type: kafka, format: transition }\n' });
     expect(relative(dir, validatePaths([dir]))).toEqual([

@@ -283,6 +283,14 @@ const invalid: [string, string][] = [
       reentry: after-exit  #<- (missing reentryAfter)
     exit: { after: 7d }
     steps: [{ id: a, wait: 1h }]`],
+  ['after-exit on a condition entry with reentryAfter out of range (present, so not also reported missing)', yaml`
+    journey: j
+    entry:
+      condition: { trait: x, exists: true }
+      reentry: after-exit
+      reentryAfter: 0s  #<- reentryAfter '0s' is out of range: use from 1s to 365d
+    exit: { after: 7d }
+    steps: [{ id: a, wait: 1h }]`],
   ['after-exit on a condition entry without either', yaml`
     journey: j
     entry:
