@@ -8,6 +8,7 @@ import { DAY, parseDuration } from '../lib/duration';
 import { parseDate } from '../lib/time';
 import { parseMessage } from '../ingest/message';
 import { Simulator } from '../engine/simulator';
+import { DEFAULT_OPTIONS } from '../engine/engine';
 import type { Transition } from '../engine/transition';
 import { ErrorCodes, JourneyError } from '../errors';
 import { BufferedWriter } from './output';
@@ -98,6 +99,11 @@ async function run(argv: string[]): Promise<number> {
   }
   if (until !== null) sim.advanceTo(until);
   await out.close();
+  // Spec §4.1: an entry over the instance limit is refused, counted and logged (the processor logs each batch's).
+  const refused = sim.stats.refusedEntries;
+  if (refused > 0) {
+    process.stderr.write(`${refused} ${refused === 1 ? 'entry' : 'entries'} refused over the per-user instance limit (--max-instances ${options.maxInstances ?? DEFAULT_OPTIONS.maxInstances})\n`);
+  }
   return 0;
 }
 

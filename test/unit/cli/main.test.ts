@@ -75,3 +75,20 @@ describe('journeys simulate --until', () => {
     expect(folder.stderr).toContain(`--events ${dir} is not a file`);
   });
 });
+
+describe('journeys simulate --max-instances', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'journeys-limit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'k.journey.yaml'), 'journey: k\nentry: { event: Go, key: n }\nsteps:\n  - { id: pause, wait: 1d }\n');
+  const events = join(dir, 'events.jsonl');
+  writeFileSync(events, [1, 2, 3].map((n) => JSON.stringify({ type: 'track', userId: 'u1', event: 'Go', messageId: `m${n}`, timestamp: `2026-01-01T10:0${n}:00Z`, properties: { n } })).join('\n'));
+
+  test('an entry over the limit is refused and logged on stderr (spec §4.1), exit 0', () => {
+    const r = journeys('simulate', '--topologies', dir, '--events', events, '--max-instances', '2');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { instance: string }).instance)).toEqual(['u1/k/1', 'u1/k/2']);
+    expect(r.stderr).toBe('1 entry refused over the per-user instance limit (--max-instances 2)\n');
+    const all = journeys('simulate', '--topologies', dir, '--events', events);
+    expect({ lines: all.stdout.trim().split('\n').length, stderr: all.stderr }).toEqual({ lines: 3, stderr: '' });
+  });
+});
