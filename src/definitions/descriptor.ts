@@ -104,7 +104,7 @@ export function int(options: { min?: number; max?: number } = {}): Type<number> 
   return {
     expected,
     parse(node, report, site) {
-      if (node.t !== 'scalar' || typeof node.value !== 'number' || !Number.isSafeInteger(node.value)) {
+      if (node.t !== 'scalar' || typeof node.value !== 'number' || !Number.isSafeInteger(node.value) || node.float === true) {
         const hint = node.t === 'scalar' && typeof node.value === 'string' && /^-?\d+$/.test(node.value) ? ' (remove the quotes)' : '';
         return mismatch(report, site, expected, node, hint);
       }

@@ -11,6 +11,8 @@ export interface YScalar {
   t: 'scalar';
   line: number;
   value: YScalarValue;
+  /** A number written as a float (`50.0`, `5e1`): YAML 1.2's core schema makes it !!float, not an integer. */
+  float?: true;
 }
 export interface YSeq {
   t: 'seq';
@@ -34,6 +36,7 @@ export type YNode = YMap | YSeq | YScalar;
 export function describeNode(node: YNode): string {
   if (node.t === 'map') return 'a mapping';
   if (node.t === 'seq') return 'a list';
+  if (node.float === true && typeof node.value === 'number' && Number.isInteger(node.value)) return `${node.value}.0 (a float)`;
   return show(node.value);
 }
 
@@ -47,6 +50,8 @@ export function toJson(node: YNode): Json {
 }
 
 const MAX_DEPTH = 200;
+/** The core schema's !!int forms: decimal, 0o octal, 0x hexadecimal. */
+const INT_LITERAL = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
 
 const BOOL_TAG = 'tag:yaml.org,2002:bool';
 
@@ -133,7 +138,7 @@ class Converter {
       if (v === null || typeof v === 'string' || typeof v === 'boolean') return { t: 'scalar', line, value: v };
       if (typeof v === 'number') {
         if (!Number.isFinite(v)) return this.fail(line, `${String(v)} is not allowed: numbers must be finite`);
-        return { t: 'scalar', line, value: v };
+        return INT_LITERAL.test(node.source ?? '') ? { t: 'scalar', line, value: v } : { t: 'scalar', line, value: v, float: true };
       }
       return this.fail(line, `unsupported value${node.tag ? ` (tag ${node.tag})` : ''}: use plain strings, numbers, true/false, lists and mappings`);
     }

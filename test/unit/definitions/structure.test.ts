@@ -346,6 +346,26 @@ const cases: [string, string][] = [
             - { percent: 50.5, next: end }  #<- percent must be an integer from 1 to 99
             - { percent: 49.5, next: end }  #<- percent must be an integer from 1 to 99
     `],
+  ['random percents written as floats (YAML 1.2 core: 50.0 and 5e1 are !!float, not integers)', yaml`
+    journey: j
+    entry: { event: A }
+    steps:
+      - id: a
+        random:
+          branches:
+            - { percent: 50.0, next: end }  #<- percent must be an integer from 1 to 99, got 50.0 (a float)
+            - { percent: 5e1, next: end }  #<- percent must be an integer from 1 to 99, got 50.0 (a float)
+    `],
+  ['random percents in the other integer forms of the core schema (0x32, 0o62) are integers', yaml`
+    journey: j
+    entry: { event: A }
+    steps:
+      - id: a
+        random:
+          branches:
+            - { percent: 0x32, next: end }
+            - { percent: 0o62, next: end }
+    `],
   ['random with one branch', yaml`
     journey: j
     entry: { event: A }
