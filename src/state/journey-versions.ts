@@ -30,6 +30,16 @@ export function versionRecord(j: Journey): string {
   return JSON.stringify(record);
 }
 
+/** The definition in a kept record; null for a record of another format (or not one at all). */
+export function parseVersionRecord(text: string): Journey | null {
+  try {
+    const record = JSON.parse(text) as Partial<VersionRecord> | null;
+    return record?.format === VERSION_RECORD_FORMAT && record.journey !== undefined ? record.journey : null;
+  } catch {
+    return null;
+  }
+}
+
 export interface KeptVersions {
   /** Kept versions other than the loaded ones, of the loaded journeys, for the engine. */
   earlier: Journey[];
@@ -49,11 +59,11 @@ export interface KeptVersions {
  */
 export function keptVersions(stored: ReadonlyMap<string, string>, loaded: readonly Journey[]): KeptVersions {
   const byId = new Map(loaded.map((j) => [j.id, j]));
-  const records = new Map([...stored].map(([key, text]) => [key, JSON.parse(text) as VersionRecord]));
+  const records = new Map([...stored].map(([key, text]) => [key, parseVersionRecord(text)]));
   const earlier: Journey[] = [];
-  for (const [key, record] of records) {
-    const j = record.format === VERSION_RECORD_FORMAT ? byId.get(record.journey.id) : undefined;
-    if (j !== undefined && record.journey.version !== j.version && key === versionKey(j.id, record.journey.version)) earlier.push(record.journey);
+  for (const [key, kept] of records) {
+    const j = kept === null ? undefined : byId.get(kept.id);
+    if (kept !== null && j !== undefined && kept.version !== j.version && key === versionKey(j.id, kept.version)) earlier.push(kept);
   }
   const unwritten: [string, string][] = [];
   const migrating: KeptVersions['migrating'] = [];
@@ -64,7 +74,7 @@ export function keptVersions(stored: ReadonlyMap<string, string>, loaded: readon
     unwritten.push([key, text]);
     // A sweep when the version comes with a map it did not have before (new, or `migrate` added in place).
     const kept = records.get(key);
-    if (j.migrate === null || (kept !== undefined && JSON.stringify(kept.journey.migrate) === JSON.stringify(j.migrate))) continue;
+    if (j.migrate === null || (kept !== undefined && kept !== null && JSON.stringify(kept.migrate) === JSON.stringify(j.migrate))) continue;
     const from = earlier.filter((e) => e.id === j.id && e.version < j.version).reduce((v, e) => Math.max(v, e.version), Number.NEGATIVE_INFINITY);
     if (Number.isFinite(from)) migrating.push({ journey: j.id, version: j.version, from });
   }

@@ -1,7 +1,7 @@
 // What a partition keeps of the journey versions it has run (spec §4.6), and when a new version's `migrate`
 // calls for bringing every user to the instant it is loaded.
 import type { Journey } from '../../../src/definitions/model';
-import { keptVersions, versionKey, versionRecord } from '../../../src/state/journey-versions';
+import { keptVersions, parseVersionRecord, versionKey, versionRecord } from '../../../src/state/journey-versions';
 import { fromPieces, toPieces } from '../../../src/state/pieces';
 import { newUserState } from '../../../src/engine/state';
 import { loadYaml } from '../../helpers/test-driver';
@@ -67,4 +67,13 @@ test("a user's state keeps the version whose migrate it has had (pieces)", () =>
   const state = newUserState('u1', 0);
   state.journeys.a = { entries: 1, lastEndAt: null, conditionTrue: false, instances: [], migrated: 3 };
   expect(fromPieces('u1', toPieces(state))?.journeys.a?.migrated).toBe(3);
+});
+
+test('parseVersionRecord reads a kept record (as the sink does from the versions topic) and refuses anything else', () => {
+  const a = journey('a', 3);
+  expect(parseVersionRecord(versionRecord(a))).toEqual({ ...a, file: 'a.journey.yaml' });
+  expect(parseVersionRecord(JSON.stringify({ format: 2, journey: a }))).toBeNull();
+  expect(parseVersionRecord(JSON.stringify({ format: 1 }))).toBeNull();
+  expect(parseVersionRecord('null')).toBeNull();
+  expect(parseVersionRecord('{not json')).toBeNull();
 });
