@@ -15,7 +15,7 @@ import { CONNECTION_FLAGS, resolveConnection } from './connection';
 import { listenForStop } from './signals';
 
 const USAGE = `usage: journeys sink [--topologies <dir>] [--destination <id> ...] [--bootstrap host:port] [--registry url]
-                    [--transitions-topic T] [--versions-topic T] [--group G] [--dlq-topic-prefix P] [--metrics-port N] [--metrics-host H]
+                    [--transitions-topic T] [--group G] [--dlq-topic-prefix P] [--metrics-port N] [--metrics-host H]
                     [--start earliest|latest] [--session-timeout-ms N] [--retry-initial-ms N] [--retry-max-ms N]
   Delivers the transitions topic to the destinations of <dir>/destinations.yaml (default: all of them), one
   consumer group per destination (<group>.sink.<destination>); failed deliveries go to <prefix><destination>.
@@ -107,7 +107,6 @@ async function run(argv: string[]): Promise<number> {
       brokers: conn.brokers,
       registryUrl: conn.registryUrl,
       transitionsTopic: values['transitions-topic'] ?? SINK_DEFAULTS.transitionsTopic,
-      ...(values['versions-topic'] === undefined ? {} : { versionsTopic: values['versions-topic'] }),
       group: values.group ?? SINK_DEFAULTS.group,
       dlqTopicPrefix: values['dlq-topic-prefix'] ?? SINK_DEFAULTS.dlqTopicPrefix,
       fromBeginning: values.start === 'earliest',

@@ -43,7 +43,6 @@ export function plannedTopics(topics: TopicNames, o: CreateTopicsOptions): ITopi
         ...(o.changelogSegmentBytes === undefined ? [] : [{ name: 'segment.bytes', value: String(o.changelogSegmentBytes) }]),
       ],
     },
-    versionsTopic(topics, rf),
   ];
   for (const d of o.definitions?.destinations.values() ?? []) {
     list.push({ topic: topics.destinationDlq(d.id), numPartitions: p, replicationFactor: rf, configEntries: [{ name: 'max.message.bytes', value: String(DLQ_MAX_MESSAGE_BYTES) }] });
@@ -51,11 +50,6 @@ export function plannedTopics(topics: TopicNames, o: CreateTopicsOptions): ITopi
   }
   const seen = new Set<string>();
   return list.filter((t) => (seen.has(t.topic) ? false : (seen.add(t.topic), true)));
-}
-
-/** The kept journey versions: a handful of records, read whole by every sink; one partition keeps them in order. */
-export function versionsTopic(topics: TopicNames, replicationFactor: number): ITopicConfig {
-  return { topic: topics.versions, numPartitions: 1, replicationFactor, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] };
 }
 
 export async function createTopics(admin: Admin, registry: SchemaRegistry | null, topics: TopicNames, o: CreateTopicsOptions): Promise<CreateTopicsResult> {

@@ -8,11 +8,6 @@ export interface TopicNames {
   dlq: string;
   /** The processor group's state changelog (compacted, partitioned like the inputs). */
   changelog: string;
-  /**
-   * The journey versions the processor group keeps (compacted, one partition, `<journey>/<version>` → definition):
-   * the sink reads a draining instance's send steps there (spec §4.6, §6).
-   */
-  versions: string;
   /** Failed deliveries of one destination. */
   destinationDlq: (destination: string) => string;
 }
@@ -26,7 +21,6 @@ export interface TopicOverrides {
   transitions?: string | undefined;
   dlq?: string | undefined;
   changelog?: string | undefined;
-  versions?: string | undefined;
   dlqPrefix?: string | undefined;
 }
 
@@ -39,7 +33,6 @@ export function topicNames(o: TopicOverrides = {}): TopicNames {
     transitions: o.transitions ?? 'journeys.transitions',
     dlq: o.dlq ?? 'journeys.dlq',
     changelog: o.changelog ?? `${group}.state-changelog`,
-    versions: o.versions ?? `${group}.journey-versions`,
     destinationDlq: (destination) => `${prefix}${destination}`,
   };
 }
@@ -52,13 +45,12 @@ export const TOPIC_FLAGS = {
   'transitions-topic': { type: 'string' },
   'dlq-topic': { type: 'string' },
   'changelog-topic': { type: 'string' },
-  'versions-topic': { type: 'string' },
   'dlq-topic-prefix': { type: 'string' },
 } as const;
 
 export function topicNamesFromFlags(values: Partial<Record<keyof typeof TOPIC_FLAGS, string | undefined>>): TopicNames {
   return topicNames({
     group: values.group, events: values['events-topic'], traits: values['traits-topic'], transitions: values['transitions-topic'],
-    dlq: values['dlq-topic'], changelog: values['changelog-topic'], versions: values['versions-topic'], dlqPrefix: values['dlq-topic-prefix'],
+    dlq: values['dlq-topic'], changelog: values['changelog-topic'], dlqPrefix: values['dlq-topic-prefix'],
   });
 }

@@ -9,7 +9,6 @@ import type { Definitions } from '../definitions/model';
 import { Engine, type EngineOptions } from '../engine/engine';
 import { ErrorCodes, JourneyError } from '../errors';
 import { MessageDecoder } from '../ingest/decode';
-import { versionsTopic } from '../kafka/admin-topics';
 import type { TopicNames } from '../kafka/topics';
 import { createLogger, kafkaLogCreator, type Logger } from '../observability/logger';
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
@@ -230,10 +229,7 @@ export async function codecsFor(o: Pick<ProcessorOptions, 'registryUrl' | 'trans
   };
 }
 
-/**
- * Events and traits must be co-partitioned, and the changelog partitioned like them; the versions topic is created
- * when missing. Returns the inputs' partition count.
- */
+/** Events and traits must be co-partitioned, and the changelog partitioned like them. Returns their partition count. */
 export async function checkTopics(admin: Admin, topics: TopicNames): Promise<number> {
   const names = [topics.events, topics.traits, topics.changelog, topics.transitions, topics.dlq];
   const existing = new Set(await admin.listTopics());
@@ -249,11 +245,6 @@ export async function checkTopics(admin: Admin, topics: TopicNames): Promise<num
   }
   if (c !== e) {
     throw new JourneyError(ErrorCodes.COPARTITION, `${topics.changelog} has ${c} partitions but the inputs have ${e}: the changelog must be partitioned like the inputs`);
-  }
-  // Topics made before the versions topic existed get it here, replicated as the changelog is.
-  if (!existing.has(topics.versions)) {
-    const replicas = meta.topics.find((m) => m.name === topics.changelog)?.partitions[0]?.replicas.length ?? 1;
-    await admin.createTopics({ topics: [versionsTopic(topics, replicas)], waitForLeaders: true });
   }
   return e;
 }

@@ -20,7 +20,7 @@ import { readPartition } from '../kafka/partition-reader';
 import { KeyPartitioner } from '../kafka/partitioner';
 import type { TopicNames } from '../kafka/topics';
 import type { ProcessorMetrics } from '../observability/processor-metrics';
-import { isVersionKey, keptVersions, VERSION_PREFIX } from '../state/journey-versions';
+import { isVersionKey, keptVersions } from '../state/journey-versions';
 import { isCoreKey, parseCore, toPieces, userOfKey } from '../state/pieces';
 import { UpcomingTimers } from '../state/upcoming-timers';
 import { bulkLoadBufferBytes, PartitionStore, timerKey, type LoadedUser, type StoreMeta, type StoreOp, type StoreOptions, type TimerEntry } from '../state/partition-store';
@@ -151,11 +151,6 @@ export class PartitionTask {
   protected earlier: Journey[] = [];
   /** Loaded versions to keep (key, JSON), written with the next commit. */
   private unwrittenVersions: [string, string][] = [];
-  /**
-   * Every version the partition keeps (`<journey>/<version>`, JSON), published to the versions topic with the next
-   * commit after loading: the sink reads a draining instance's send steps there. Compaction keeps one of each.
-   */
-  private unpublishedVersions: [string, string][] = [];
   private ready = false;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -312,11 +307,9 @@ export class PartitionTask {
    * whether a newly loaded version's `migrate` has instances of an earlier kept version to move.
    */
   protected async keepVersions(): Promise<boolean> {
-    const stored = await (this.store as PartitionStore).journeyVersions();
-    const kept = keptVersions(stored, this.ctx.definitions.journeys);
+    const kept = keptVersions(await (this.store as PartitionStore).journeyVersions(), this.ctx.definitions.journeys);
     this.earlier = kept.earlier;
     this.unwrittenVersions = kept.unwritten;
-    this.unpublishedVersions = [...new Map([...stored, ...kept.unwritten])].map(([key, value]) => [key.slice(VERSION_PREFIX.length), value]);
     for (const m of kept.migrating) this.log.info(m, `journey ${m.journey} version ${m.version} migrates the live instances of version ${m.from}`);
     return kept.migrating.length > 0;
   }
@@ -868,9 +861,6 @@ export class PartitionTask {
     changelog.push({ key: POSITION_KEY, value: JSON.stringify(position), partition: this.partition });
 
     const topicMessages: TopicMessages[] = [{ topic: topics.changelog, messages: changelog }];
-    if (this.unpublishedVersions.length > 0) {
-      topicMessages.push({ topic: topics.versions, messages: this.unpublishedVersions.map(([key, value]) => ({ key, value, partition: 0 })) });
-    }
     if (batch.transitions.length > 0) {
       topicMessages.push({ topic: topics.transitions, messages: batch.transitions });
     }
@@ -905,7 +895,6 @@ export class PartitionTask {
     storeOps.push(store.metaOp(this.meta));
     await store.apply(storeOps);
     this.unwrittenVersions = [];
-    this.unpublishedVersions = [];
     for (const [userId, user] of committedUsers) this.recent.set(userId, user);
     for (const userId of this.recent.keys()) {
       if (this.recent.size <= this.ctx.cachedUsers) break;

@@ -3,32 +3,23 @@
 //   `send.to` the formatted message, messageId = transition id;
 // - an `$exit` record gives each destination that a step in `sent` sent to one "user left" message,
 //   messageId = `<transition id>-exit`, naming those steps.
-// Which destinations a step sent to comes from the definition of the version the instance ran on (the step's
-// `send.to`): the loaded one, or a kept earlier one (src/sinks/kept-versions.ts).
-import type { Definitions, DestinationFormat, Journey } from '../definitions/model';
+// Which destinations a step sent to comes from the loaded definitions (the step's `send.to`).
+import type { Definitions, DestinationFormat } from '../definitions/model';
 import { EXIT, type SendPayload, type Transition } from '../engine/transition';
 import { exitMessageId, formatExit, formatSend } from '../destinations/formats';
 import type { OutMessage } from '../destinations/types';
 
-/** send step id → destination ids, of one journey version. */
-export type SendSteps = ReadonlyMap<string, readonly string[]>;
+/** journey id → send step id → destination ids. */
+export type SendIndex = ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
 
-/** The send steps of a journey version. */
-export interface SendIndex {
-  /** Those of `version`; when it is not known, those of the loaded version; undefined for an unknown journey. */
-  stepsOf(journey: string, version: number): SendSteps | undefined;
-}
-
-export function sendSteps(journey: Pick<Journey, 'steps'>): SendSteps {
-  const steps = new Map<string, readonly string[]>();
-  for (const step of journey.steps) if (step.type === 'send') steps.set(step.id, step.send.to);
-  return steps;
-}
-
-/** The loaded definitions' send steps (every version is taken for the loaded one). */
 export function buildSendIndex(defs: Pick<Definitions, 'journeys'>): SendIndex {
-  const index = new Map(defs.journeys.map((j) => [j.id, sendSteps(j)]));
-  return { stepsOf: (journey) => index.get(journey) };
+  const index = new Map<string, Map<string, readonly string[]>>();
+  for (const journey of defs.journeys) {
+    const steps = new Map<string, readonly string[]>();
+    for (const step of journey.steps) if (step.type === 'send') steps.set(step.id, step.send.to);
+    index.set(journey.id, steps);
+  }
+  return index;
 }
 
 export interface Routed {
@@ -49,7 +40,7 @@ export function route(t: Transition, destination: { id: string; format: Destinat
     messages.push({ id: t.id, userId: t.userId, body: formatSend(t, destination.format) });
   }
   if (t.to === EXIT && t.sent !== undefined && t.sent.length > 0) {
-    const steps = index.stepsOf(t.journey, t.version);
+    const steps = index.get(t.journey);
     const left: string[] = [];
     for (const step of t.sent) {
       const to = steps?.get(step);

@@ -3,7 +3,7 @@
 // dead-letter topics that are missing, connect, join. Stop (SIGTERM): finish the batches in flight, commit
 // their offsets, close.
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { TransitionDecoder } from '../codecs/transition-codec';
 import type { Definitions, Destination } from '../definitions/model';
 import { assertDestinationsUsable } from '../destinations/check';
@@ -14,7 +14,7 @@ import { kafkaLogCreator, silentLogger, type Logger } from '../observability/log
 import type { Health } from '../observability/metrics-server';
 import { DeadLetterWriter, ensureTopics } from './dead-letter';
 import { DestinationDelivery } from './delivery';
-import { KeptVersionIndex } from './kept-versions';
+import { buildSendIndex } from './router';
 import { noSensors, type SinkSensors } from './sensors';
 import { DestinationWorker } from './worker';
 
@@ -40,8 +40,6 @@ export interface SinkOptions {
   /** Needed to read Avro transition records; null: JSON records only. */
   registryUrl: string | null;
   transitionsTopic?: string;
-  /** The processor group's kept journey versions (default `<group>.journey-versions`). */
-  versionsTopic?: string;
   group?: string;
   dlqTopicPrefix?: string;
   /** A group without committed offsets starts at the earliest record (default) or the latest. */
@@ -77,7 +75,6 @@ export class Sink {
     private readonly workers: DestinationWorker[],
     private readonly connectors: Connector[],
     private readonly dlq: DeadLetterWriter,
-    private readonly versionsAdmin: Admin,
     private readonly logger: Logger,
   ) {}
 
@@ -119,19 +116,7 @@ export class Sink {
     };
     const connectors = destinations.map((d) => createConnector(d, deps));
     const decoder = new TransitionDecoder(o.registryUrl === null ? null : new SchemaRegistry({ host: o.registryUrl }));
-    // An admin of its own, for the sink's lifetime: the versions topic is read again when an `$exit` names a
-    // version not seen yet (loaded after the sink started).
-    const versionsAdmin = kafka.admin();
-    await versionsAdmin.connect();
-    const index = new KeptVersionIndex(o.definitions, {
-      kafka, admin: versionsAdmin, topic: o.versionsTopic ?? `${group}.journey-versions`, groupPrefix: `${group}.sink.versions`,
-    }, logger);
-    try {
-      await index.refresh();
-    } catch (err) {
-      await versionsAdmin.disconnect().catch(() => undefined);
-      throw err;
-    }
+    const index = buildSendIndex(o.definitions);
     const workers = connectors.map((connector) => {
       const d = connector.destination;
       return new DestinationWorker({
@@ -145,7 +130,7 @@ export class Sink {
         ...(o.onFatal === undefined ? {} : { onFatal: o.onFatal }),
       });
     });
-    const sink = new Sink(destinations, workers, connectors, dlq, versionsAdmin, logger);
+    const sink = new Sink(destinations, workers, connectors, dlq, logger);
     try {
       await dlq.connect();
       await Promise.all(connectors.map((c) => c.connect()));
@@ -172,7 +157,6 @@ export class Sink {
       await Promise.all(this.workers.map((w) => w.stop()));
       await Promise.all(this.connectors.map((c) => c.close()));
       await this.dlq.close();
-      await this.versionsAdmin.disconnect().catch(() => undefined);
       this.logger.info('sink stopped');
     })();
     return this.stopping;

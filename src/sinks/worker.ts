@@ -7,15 +7,14 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { TransitionDecoder } from '../codecs/transition-codec';
 import type { DestinationFormat } from '../definitions/model';
-import { EXIT, type Transition } from '../engine/transition';
+import type { Transition } from '../engine/transition';
 import { ErrorCodes } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { OutMessage } from '../destinations/types';
 import type { DeadLetterWriter, SourceRef } from './dead-letter';
 import { DLQ_HEADERS } from './dead-letter';
 import type { DestinationDelivery } from './delivery';
-import type { KeptVersionIndex } from './kept-versions';
-import { route } from './router';
+import { route, type SendIndex } from './router';
 import type { SinkSensors } from './sensors';
 
 export interface WorkerOptions {
@@ -24,7 +23,7 @@ export interface WorkerOptions {
   format: DestinationFormat;
   dlq: DeadLetterWriter;
   decoder: TransitionDecoder;
-  index: KeptVersionIndex;
+  index: SendIndex;
   topic: string;
   groupId: string;
   /** Where a group without committed offsets starts. */
@@ -118,8 +117,6 @@ export class DestinationWorker {
         work.push(this.deadLetterUndecodable(record.key, record.value, source, reason));
         continue;
       }
-      // An exit of a version the sink has not seen: the processor published it to the versions topic first.
-      if (t.to === EXIT && t.sent !== undefined && t.sent.length > 0) await this.o.index.learn(t.journey, t.version);
       const routed = route(t, { id: this.destination, format: this.o.format }, this.o.index);
       for (const step of routed.unknownSteps) this.warnUnknownStep(t.journey, step);
       for (const message of routed.messages) work.push(this.deliverInUserOrder(message, source, lastOfUser));

@@ -3,12 +3,8 @@
 // Retry-After, a hang past the timeout), 400 to the dead-letter topic then `dlq replay`, and a destination
 // that answers nothing not delaying another.
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadDefinitions } from '../../src/definitions';
 import type { JsonObject } from '../../src/definitions/model';
-import { formatExit } from '../../src/destinations/formats';
 import { createConnector } from '../../src/destinations/registry';
 import { TRANSITION_ID_HEADER } from '../../src/destinations/kafka/connector';
 import { batchIdempotencyKey } from '../../src/destinations/webhook/connector';
@@ -17,13 +13,11 @@ import { Simulator } from '../../src/engine/simulator';
 import type { Transition } from '../../src/engine/transition';
 import { parseMessage } from '../../src/ingest/message';
 import { brokerList } from '../../src/kafka/infra-state';
-import { sha256Hex } from '../../src/lib/hash';
 import { silentLogger } from '../../src/observability/logger';
 import { SinkMetrics } from '../../src/observability/sink-metrics';
 import { DLQ_HEADERS, readDeadLetter } from '../../src/sinks/dead-letter';
 import { replayDeadLetters, replayGroupId } from '../../src/sinks/replay';
 import { Sink, sinkGroupId } from '../../src/sinks/sink';
-import { versionRecord } from '../../src/state/journey-versions';
 import { consumeUntil, infra } from '../helpers/kafka';
 import { NEVER, OK, Receiver } from './destinations/receiver';
 import {
@@ -300,48 +294,4 @@ test('records the engine wrote (Simulator over Segment messages): sends, the exi
   expect(warehouse.map((r) => JSON.parse(r.message.value!.toString()) as JsonObject)).toEqual(expected.warehouse);
   expect(messagesOf('/crm').find((m) => m.userId === 'ann' && m.event === 'Cart Abandoned')?.properties).toMatchObject({ plan: 'pro', j_o_cart__nudge: true });
   expect(messagesOf('/ads').find((m) => m.messageId === `${bobExit.id}-exit`)?.traits).toEqual({ j_o_cart__nudge: false });
-});
-
-/** A version of the `cart` journey of writeTopologies, as the processor keeps it (its send steps differ). */
-function keptCart(version: number, steps: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'journeys-kept-'));
-  writeFileSync(join(dir, 'destinations.yaml'), 'destinations:\n  - { id: crm, type: kafka, topic: t, format: transition }\n  - { id: ads, type: kafka, topic: t, format: transition }\n');
-  writeFileSync(join(dir, 'cart.journey.yaml'), `journey: cart\nversion: ${version}\nentry: { event: Product Added }\nsteps:\n${steps}`);
-  const [journey] = loadDefinitions(dir).journeys;
-  return versionRecord(journey!);
-}
-
-/** The `$exit` of a draining instance of `version`, whose `sent` names those steps. */
-function drainingExit(userId: string, version: number, sent: string[]): Transition {
-  const instance = `${userId}/cart/1`;
-  return {
-    id: sha256Hex(`cart:${version}:${instance}:3`), journey: 'cart', version, instance, seq: 3, userId, from: 'hold', to: '$exit',
-    reason: 'exit-rule', at: '2026-01-01T10:30:00.000Z', cause: { messageId: `o-${userId}`, event: 'Order Completed' },
-    context: { 'Product Added': { cart_id: `c-${userId}` } }, send: { to: ['warehouse'], event: 'Journey Exited', traits: {} }, sent,
-  };
-}
-
-test("an $exit of a draining version tells the destinations that version's send steps went to, read from the versions topic (spec §4.6, §6)", async () => {
-  // Loaded: cart v2, nudge → crm and ads. Kept: v1, welcome → crm and nudge → ads only; v3 (published after the
-  // sink started), nudge → crm only. The loaded file alone would tell crm about v1's nudge and nothing of welcome.
-  const versions = `${env.group}.journey-versions`;
-  await env.admin.createTopics({ waitForLeaders: true, topics: [{ topic: versions, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
-  await env.producer.send({ topic: versions, acks: -1, messages: [{ key: 'cart/1', value: keptCart(1, '  - { id: welcome, send: { to: [crm] } }\n  - { id: nudge, send: { to: [ads] } }\n  - { id: hold, wait: 1h }\n') }] });
-  const v1 = drainingExit('d1', 1, ['welcome', 'nudge']);
-  await produceTransitions(env, [v1], 'json');
-  const topologies = writeTopologies({ base: receiver.url(''), warehouseTopic: env.warehouseTopic });
-  await startSink(topologies, { destinations: ['crm', 'ads'] });
-  await receiver.until(() => messagesOf('/crm').length >= 1 && messagesOf('/ads').length >= 1);
-
-  await env.producer.send({ topic: versions, acks: -1, messages: [{ key: 'cart/3', value: keptCart(3, '  - { id: nudge, send: { to: [crm] } }\n  - { id: hold, wait: 1h }\n') }] });
-  const v3 = drainingExit('d3', 3, ['nudge']);
-  await produceTransitions(env, [v3], 'json');
-  await receiver.until(() => messagesOf('/crm').length >= 2);
-  // The loaded version's own exits still follow the loaded file.
-  const [, , loaded] = userTransitions('d2', true);
-  await produceTransitions(env, [loaded!], 'json');
-  await receiver.until(() => messagesOf('/crm').length >= 3 && messagesOf('/ads').length >= 2);
-
-  expect(distinct('/crm')).toEqual([formatExit(v1, ['welcome'], 'segment-track'), formatExit(v3, ['nudge'], 'segment-track'), formatExit(loaded!, ['nudge'], 'segment-track')].sort(byMessageId));
-  expect(distinct('/ads')).toEqual([formatExit(v1, ['nudge'], 'segment-identify'), formatExit(loaded!, ['nudge'], 'segment-identify')].sort(byMessageId));
 });
