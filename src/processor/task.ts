@@ -12,7 +12,8 @@ import type { Logger } from '../observability/logger';
 import type { Definitions, Journey } from '../definitions/model';
 import type { Engine, EngineStats } from '../engine/engine';
 import { nextDue, type UserState } from '../engine/state';
-import type { Transition } from '../engine/transition';
+import { EXIT, type Transition } from '../engine/transition';
+import { SENT_TO_HEADER, sendSteps, sentToHeader, type SendSteps } from '../codecs/sent-to-header';
 import type { Decoded, MessageDecoder } from '../ingest/decode';
 import { eventsGoFirst, type Side } from '../ingest/message';
 import { chunkBySize, sendOffsetsWithRetry } from '../kafka/eos';
@@ -84,7 +85,7 @@ export class Batch {
    * The transition records made, encoded as they are made: the records themselves (context and all) then die
    * young instead of surviving every scavenge until the commit; the bytes live outside the V8 heap.
    */
-  readonly transitions: { key: string; value: Buffer }[] = [];
+  readonly transitions: { key: string; value: Buffer; headers?: Record<string, string> }[] = [];
   /** Transitions made, per journey (for the metric). */
   readonly perJourney = new Map<string, number>();
   readonly deadLetters: DeadLetter[] = [];
@@ -149,6 +150,11 @@ export class PartitionTask {
   private readonly loggedOnce = new Set<string>();
   /** Earlier versions of the loaded journeys that the partition keeps: their live instances finish on them. */
   protected earlier: Journey[] = [];
+  /**
+   * The send steps of the loaded and kept versions (`<journey>/<version>`), and of the loaded one by journey id
+   * alone (for a version not kept): for the `$exit` records' header.
+   */
+  private sendStepsOf = new Map<string, SendSteps>();
   /** Loaded versions to keep (key, JSON), written with the next commit. */
   private unwrittenVersions: [string, string][] = [];
   private ready = false;
@@ -309,6 +315,11 @@ export class PartitionTask {
   protected async keepVersions(): Promise<boolean> {
     const kept = keptVersions(await (this.store as PartitionStore).journeyVersions(), this.ctx.definitions.journeys);
     this.earlier = kept.earlier;
+    const loaded = this.ctx.definitions.journeys;
+    this.sendStepsOf = new Map([
+      ...[...kept.earlier, ...loaded].map((j): [string, SendSteps] => [`${j.id}/${j.version}`, sendSteps(j)]),
+      ...loaded.map((j): [string, SendSteps] => [j.id, sendSteps(j)]),
+    ]);
     this.unwrittenVersions = kept.unwritten;
     for (const m of kept.migrating) this.log.info(m, `journey ${m.journey} version ${m.version} migrates the live instances of version ${m.from}`);
     return kept.migrating.length > 0;
@@ -753,7 +764,9 @@ export class PartitionTask {
     for (const d of stats.dropped ?? []) this.warnDropped(d);
     for (const m of stats.migrated ?? []) this.noteMigrated(m);
     for (const t of transitions) {
-      batch.transitions.push({ key: t.userId, value: this.ctx.transitionEncoder.encode(t) });
+      const value = this.ctx.transitionEncoder.encode(t);
+      const headers = this.sentToHeaders(t);
+      batch.transitions.push(headers === undefined ? { key: t.userId, value } : { key: t.userId, value, headers });
       batch.perJourney.set(t.journey, (batch.perJourney.get(t.journey) ?? 0) + 1);
     }
     if (refused > 0) {
@@ -763,6 +776,17 @@ export class PartitionTask {
     if (drops > 0) this.ctx.metrics.contextDrops.inc(drops);
     const due = user.state === undefined ? null : nextDue(user.state);
     if (due !== null && user.state !== undefined) batch.dirtyDue.push(due, user.state.userId);
+  }
+
+  /**
+   * An `$exit` that undoes sends carries, in a header, the destinations its `sent` steps sent to, as its own version
+   * defines them (a draining version's may differ from the loaded file's): the sink tells those that the user left.
+   * An instance of a version not kept (a store older than kept versions) runs on the loaded file, and so does this.
+   */
+  private sentToHeaders(t: Transition): Record<string, string> | undefined {
+    if (t.to !== EXIT || t.sent === undefined || t.sent.length === 0) return undefined;
+    const steps = this.sendStepsOf.get(`${t.journey}/${t.version}`) ?? this.sendStepsOf.get(t.journey);
+    return steps === undefined ? undefined : { [SENT_TO_HEADER]: sentToHeader(t.sent, steps) };
   }
 
   /** Fires every timer due at or before `now`: users of this batch first, then those in the store. */

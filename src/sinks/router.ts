@@ -3,28 +3,24 @@
 //   `send.to` the formatted message, messageId = transition id;
 // - an `$exit` record gives each destination that a step in `sent` sent to one "user left" message,
 //   messageId = `<transition id>-exit`, naming those steps.
-// Which destinations a step sent to comes from the loaded definitions (the step's `send.to`).
+// Which destinations a step sent to comes from the record's `journeys-sent-to` header, written by the processor
+// from the instance's own version (src/codecs/sent-to-header.ts); without it, from the loaded definitions.
 import type { Definitions, DestinationFormat } from '../definitions/model';
+import { sendSteps, type SendSteps } from '../codecs/sent-to-header';
 import { EXIT, type SendPayload, type Transition } from '../engine/transition';
 import { exitMessageId, formatExit, formatSend } from '../destinations/formats';
 import type { OutMessage } from '../destinations/types';
 
-/** journey id → send step id → destination ids. */
-export type SendIndex = ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
+/** journey id → send step id → destination ids, of the loaded definitions. */
+export type SendIndex = ReadonlyMap<string, SendSteps>;
 
 export function buildSendIndex(defs: Pick<Definitions, 'journeys'>): SendIndex {
-  const index = new Map<string, Map<string, readonly string[]>>();
-  for (const journey of defs.journeys) {
-    const steps = new Map<string, readonly string[]>();
-    for (const step of journey.steps) if (step.type === 'send') steps.set(step.id, step.send.to);
-    index.set(journey.id, steps);
-  }
-  return index;
+  return new Map(defs.journeys.map((j) => [j.id, sendSteps(j)]));
 }
 
 export interface Routed {
   messages: OutMessage[];
-  /** `sent` steps the definitions do not know (journey or step removed since): their exit is not announced. */
+  /** `sent` steps neither the header nor the definitions know (journey or step removed since): not announced. */
   unknownSteps: string[];
 }
 
@@ -32,15 +28,18 @@ function hasSend(t: Transition): t is Transition & { send: SendPayload } {
   return t.send !== undefined;
 }
 
-/** The messages for `destination` (in order: the send, then the "user left" message). */
-export function route(t: Transition, destination: { id: string; format: DestinationFormat }, index: SendIndex): Routed {
+/**
+ * The messages for `destination` (in order: the send, then the "user left" message). `sentTo`: the record's
+ * `journeys-sent-to` header, when it has one.
+ */
+export function route(t: Transition, destination: { id: string; format: DestinationFormat }, index: SendIndex, sentTo: SendSteps | null = null): Routed {
   const messages: OutMessage[] = [];
   const unknownSteps: string[] = [];
   if (hasSend(t) && t.send.to.includes(destination.id)) {
     messages.push({ id: t.id, userId: t.userId, body: formatSend(t, destination.format) });
   }
   if (t.to === EXIT && t.sent !== undefined && t.sent.length > 0) {
-    const steps = index.get(t.journey);
+    const steps = sentTo ?? index.get(t.journey);
     const left: string[] = [];
     for (const step of t.sent) {
       const to = steps?.get(step);

@@ -5,6 +5,7 @@
 // resolves the batch's last offset, which kafkajs commits. A crash replays at most the unfinished batches:
 // delivery is at least once, and every message keeps its id (the Idempotency-Key) on redelivery.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { parseSentToHeader, SENT_TO_HEADER } from '../codecs/sent-to-header';
 import type { TransitionDecoder } from '../codecs/transition-codec';
 import type { DestinationFormat } from '../definitions/model';
 import type { Transition } from '../engine/transition';
@@ -117,7 +118,7 @@ export class DestinationWorker {
         work.push(this.deadLetterUndecodable(record.key, record.value, source, reason));
         continue;
       }
-      const routed = route(t, { id: this.destination, format: this.o.format }, this.o.index);
+      const routed = route(t, { id: this.destination, format: this.o.format }, this.o.index, parseSentToHeader(record.headers?.[SENT_TO_HEADER]));
       for (const step of routed.unknownSteps) this.warnUnknownStep(t.journey, step);
       for (const message of routed.messages) work.push(this.deliverInUserOrder(message, source, lastOfUser));
     }
@@ -173,6 +174,6 @@ export class DestinationWorker {
     const key = `${journey}/${step}`;
     if (this.unknownSteps.has(key)) return;
     this.unknownSteps.add(key);
-    this.logger.warn({ journey, step }, 'an $exit record names a send step the loaded definitions do not have: its destinations are not told the user left');
+    this.logger.warn({ journey, step }, 'an $exit record names a send step neither its journeys-sent-to header nor the loaded definitions have: its destinations are not told the user left');
   }
 }

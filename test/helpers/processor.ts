@@ -220,9 +220,10 @@ export async function waitCaughtUp(env: ProcessorEnv, onProgress?: (lag: number)
 
 /**
  * Everything committed on the transitions topic: a sentinel record is written to every partition, then the
- * topic is read (read_committed) until every partition's sentinel has been seen.
+ * topic is read (read_committed) until every partition's sentinel has been seen. `headers` (optional) gets each
+ * record's headers, by transition id.
  */
-export async function readTransitions(env: ProcessorEnv): Promise<Transition[]> {
+export async function readTransitions(env: ProcessorEnv, headers?: Map<string, Record<string, string>>): Promise<Transition[]> {
   const topic = env.topics.transitions;
   const sentinel = uniqueName('sentinel');
   await env.producer.send({ topic, messages: Array.from({ length: env.partitions }, (_, partition) => ({ partition, key: 'sentinel', value: sentinel })) });
@@ -241,7 +242,11 @@ export async function readTransitions(env: ProcessorEnv): Promise<Transition[]> 
             // Sentinels of earlier reads are skipped: the topic may be read more than once.
             if (m.key?.toString() === 'sentinel') {
               if (m.value.toString() === sentinel) seen.add(batch.partition);
-            } else out.push(await decoder.decode(m.value));
+            } else {
+              const t = await decoder.decode(m.value);
+              out.push(t);
+              headers?.set(t.id, Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])));
+            }
           }
           if (seen.size === env.partitions) res();
         },

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { decodeDeadLetter } from '../../src/codecs/dead-letter-codec';
 import { loadAvroSchema } from '../../src/codecs/avro-schemas';
+import { SENT_TO_HEADER } from '../../src/codecs/sent-to-header';
 import { loadDefinitions } from '../../src/definitions';
 import { Processor } from '../../src/processor/processor';
 import { infra, schemaRegistry, uniqueName } from '../helpers/kafka';
@@ -185,6 +186,36 @@ describe('journeys process', () => {
         // Loaded at the partition's clock (11:00): u3 moves to v3's hold, whose 2 h timeout counts from there.
         'u3/dr/1 v3 new-wait→hold next 11:00', 'u3/dr/1 v3 hold→$complete end 13:00',
       ]);
+    } finally {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("an $exit that undoes sends carries, in the journeys-sent-to header, its own version's destinations of them (a draining version's differ from the loaded file's)", async () => {
+    const v1 = 'journey: hx\nversion: 1\nentry: { event: Go }\nexit: { events: [{ event: Stop }] }\nsteps:\n  - { id: hi, send: { to: [crm] } }\n  - { id: hold, wait: 1d }\n';
+    const v2 = 'journey: hx\nversion: 2\nentry: { event: Go }\nexit: { events: [{ event: Stop }] }\nsteps:\n  - { id: hi, send: { to: [email, ads] } }\n  - { id: hold2, wait: 1d }\n';
+    const dirs = [v1, v2].map((text) => writeTopologies({ 'hx.journey.yaml': text }));
+    const msg = (userId: string, event: string, hhmm: string) => ({ type: 'track', userId, event, timestamp: `2026-05-01T${hhmm}:00.000Z`, messageId: `${event}-${userId}` });
+    try {
+      env = await processorEnv(1, loadDefinitions(dirs[0] as string));
+      const stateDir = join(env.stateRoot, 'sent-to');
+      const run = async (dir: string, messages: Record<string, string>[]) => {
+        const p = startProcessor(env, dir, stateDir);
+        await produceMessages(env, messages);
+        await waitCaughtUp(env);
+        p.child.kill('SIGTERM');
+        expect(await p.exited).toBe(0);
+      };
+      await run(dirs[0] as string, [msg('u1', 'Go', '10:00')]);
+      await run(dirs[1] as string, [msg('u2', 'Go', '10:05'), msg('u1', 'Stop', '10:10'), msg('u2', 'Stop', '10:15')]);
+      const headers = new Map<string, Record<string, string>>();
+      const exits = (await readTransitions(env, headers)).filter((t) => t.to === '$exit');
+      expect(exits.map((t) => [t.instance, t.version, t.sent, headers.get(t.id)?.[SENT_TO_HEADER]])).toEqual([
+        ['u1/hx/1', 1, ['hi'], '{"hi":["crm"]}'],
+        ['u2/hx/1', 2, ['hi'], '{"hi":["email","ads"]}'],
+      ]);
+      // Other records carry no such header.
+      expect([...headers.values()].filter((h) => SENT_TO_HEADER in h)).toHaveLength(2);
     } finally {
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     }

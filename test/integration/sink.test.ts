@@ -5,6 +5,9 @@
 import { createHmac } from 'node:crypto';
 import { loadDefinitions } from '../../src/definitions';
 import type { JsonObject } from '../../src/definitions/model';
+import { SENT_TO_HEADER, sentToHeader } from '../../src/codecs/sent-to-header';
+import { jsonTransitionEncoder } from '../../src/codecs/transition-codec';
+import { formatExit } from '../../src/destinations/formats';
 import { createConnector } from '../../src/destinations/registry';
 import { TRANSITION_ID_HEADER } from '../../src/destinations/kafka/connector';
 import { batchIdempotencyKey } from '../../src/destinations/webhook/connector';
@@ -13,6 +16,7 @@ import { Simulator } from '../../src/engine/simulator';
 import type { Transition } from '../../src/engine/transition';
 import { parseMessage } from '../../src/ingest/message';
 import { brokerList } from '../../src/kafka/infra-state';
+import { sha256Hex } from '../../src/lib/hash';
 import { silentLogger } from '../../src/observability/logger';
 import { SinkMetrics } from '../../src/observability/sink-metrics';
 import { DLQ_HEADERS, readDeadLetter } from '../../src/sinks/dead-letter';
@@ -294,4 +298,28 @@ test('records the engine wrote (Simulator over Segment messages): sends, the exi
   expect(warehouse.map((r) => JSON.parse(r.message.value!.toString()) as JsonObject)).toEqual(expected.warehouse);
   expect(messagesOf('/crm').find((m) => m.userId === 'ann' && m.event === 'Cart Abandoned')?.properties).toMatchObject({ plan: 'pro', j_o_cart__nudge: true });
   expect(messagesOf('/ads').find((m) => m.messageId === `${bobExit.id}-exit`)?.traits).toEqual({ j_o_cart__nudge: false });
+});
+
+test("an $exit's journeys-sent-to header (the instance's own version) says which destinations were sent to; without it, the loaded file does", async () => {
+  // Loaded: cart v2, nudge → crm and ads. A v1 instance draining had sent from `welcome` (crm; v2 has no such
+  // step) and `nudge` (ads only in v1). The loaded file alone would tell crm about nudge and nothing of welcome.
+  const instance = 'd1/cart/1';
+  const draining: Transition = {
+    id: sha256Hex(`cart:1:${instance}:4`), journey: 'cart', version: 1, instance, seq: 4, userId: 'd1', from: 'hold', to: '$exit',
+    reason: 'exit-rule', at: '2026-01-01T10:30:00.000Z', cause: { messageId: 'o-d1', event: 'Order Completed' },
+    context: { 'Product Added': { cart_id: 'c-d1' } }, send: { to: ['warehouse'], event: 'Journey Exited', traits: {} }, sent: ['welcome', 'nudge'],
+  };
+  const [, , loaded] = userTransitions('d2', true);
+  await env.producer.send({
+    topic: env.transitionsTopic, acks: -1,
+    messages: [
+      { key: 'd1', value: jsonTransitionEncoder.encode(draining), headers: { [SENT_TO_HEADER]: sentToHeader(draining.sent!, new Map([['welcome', ['crm']], ['nudge', ['ads']]])) } },
+      { key: 'd2', value: jsonTransitionEncoder.encode(loaded!) },
+    ],
+  });
+  const topologies = writeTopologies({ base: receiver.url(''), warehouseTopic: env.warehouseTopic });
+  await startSink(topologies, { destinations: ['crm', 'ads'] });
+  await receiver.until(() => messagesOf('/crm').length >= 2 && messagesOf('/ads').length >= 2);
+  expect(distinct('/crm')).toEqual([formatExit(draining, ['welcome'], 'segment-track'), formatExit(loaded!, ['nudge'], 'segment-track')].sort(byMessageId));
+  expect(distinct('/ads')).toEqual([formatExit(draining, ['nudge'], 'segment-identify'), formatExit(loaded!, ['nudge'], 'segment-identify')].sort(byMessageId));
 });

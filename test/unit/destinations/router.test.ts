@@ -1,5 +1,6 @@
 // Which messages a transition record gives one destination (spec §6).
 import { buildSendIndex, route } from '../../../src/sinks/router';
+import { parseSentToHeader, sendSteps, sentToHeader } from '../../../src/codecs/sent-to-header';
 import type { Journey } from '../../../src/definitions/model';
 import type { Transition } from '../../../src/engine/transition';
 
@@ -70,5 +71,31 @@ describe('route', () => {
   test('a step named twice in sent is named once', () => {
     const t: Transition = { ...base, to: '$exit', reason: 'exit-rule', sent: ['first', 'first'] };
     expect(route(t, ads, index).messages[0]!.body.traits).toEqual({ j_o_j__first: false });
+  });
+
+  test("$exit with the processor's journeys-sent-to header: its destinations, not the loaded file's (a draining version)", () => {
+    // The instance's version sent `first` to ads only and had a step `gone` to crm; the loaded file sends `first` to both.
+    const header = parseSentToHeader(Buffer.from(JSON.stringify({ first: ['ads'], gone: ['crm'] })));
+    const t: Transition = { ...base, to: '$exit', reason: 'exit-rule', sent: ['gone', 'first'] };
+    expect(route(t, crm, index, header)).toEqual({ messages: [expect.objectContaining({ id: `${t.id}-exit` })], unknownSteps: [] });
+    expect(route(t, crm, index, header).messages[0]!.body.properties).toMatchObject({ j_o_j__gone: false });
+    expect(route(t, crm, index, header).messages[0]!.body.properties).not.toHaveProperty('j_o_j__first');
+    expect(route(t, ads, index, header).messages.map((m) => m.body.traits)).toEqual([{ j_o_j__first: false }]);
+    // A step the header leaves out (not a send step of that version) is not announced, whatever the loaded file says.
+    expect(route({ ...t, sent: ['second'] }, crm, index, parseSentToHeader('{}'))).toEqual({ messages: [], unknownSteps: ['second'] });
+  });
+});
+
+describe('the journeys-sent-to header', () => {
+  test('names the destinations of the sent steps the version has, and reads back', () => {
+    const value = sentToHeader(['second', 'wait', 'first', 'nope'], sendSteps(journey));
+    expect(JSON.parse(value)).toEqual({ second: ['crm'], first: ['crm', 'ads'] });
+    expect(parseSentToHeader(Buffer.from(value))).toEqual(new Map([['second', ['crm']], ['first', ['crm', 'ads']]]));
+  });
+
+  test('a missing or unreadable header is none (the loaded definitions route the record)', () => {
+    for (const bad of [undefined, 'not json', '[]', 'null', '{"a": "crm"}', '{"a": [1]}', [Buffer.from('{}'), Buffer.from('{}')]]) {
+      expect(parseSentToHeader(bad)).toBeNull();
+    }
   });
 });
