@@ -61,6 +61,11 @@ export interface EngineStats {
   dropped?: { journey: string; why: 'not-loaded' | 'archived' | 'step-gone'; instances: number }[];
   /** Journeys whose `migrate` moved live instances of the previous version to the loaded one; absent when none. */
   migrated?: { journey: string; from: number; to: number; instances: number }[];
+  /**
+   * `$exit` records of migrated instances (by transition id) whose `sent` steps were entered under an earlier
+   * version, with the destinations they sent to then (the processor tells the sink, spec §6); absent when none.
+   */
+  sentEarlier?: { transition: string; steps: [string, string[]][] }[];
 }
 
 export interface EngineResult {
@@ -608,6 +613,8 @@ export class Engine {
     const from = inst.paths[0]?.step ?? null;
     const send = j.exit.send === null ? undefined : this.sendPayload(run, j.exit.send);
     this.record(run, j, inst, from, EXIT, reason, send, inst.sent.slice());
+    const exit = run.out[run.out.length - 1];
+    if (inst.sentEarlier !== undefined && exit !== undefined) (run.stats.sentEarlier ??= []).push({ transition: exit.id, steps: inst.sentEarlier });
     this.close(run, j, js, inst);
   }
 
@@ -689,6 +696,12 @@ export class Engine {
    * spec §4, so an unmapped id names the same step in both versions).
    */
   private migrateInstance(run: Run, j: Journey, from: Journey, js: JourneyState, inst: Instance, map: Record<string, string>): void {
+    // What the sends so far went to, by the version they were made under (the first one, over several migrations).
+    for (const id of inst.sent) {
+      const step = from.steps.find((s) => s.id === id);
+      if (step?.type !== 'send' || inst.sentEarlier?.some(([sent]) => sent === id) === true) continue;
+      (inst.sentEarlier ??= []).push([id, step.send.to.slice()]);
+    }
     inst.version = j.version;
     inst.entered = [...new Set(inst.entered.map((id) => ownValue(map, id) ?? id))];
     run.state.timers = run.state.timers.filter((t) => !(t.kind === 'exit-after' && t.journey === j.id && t.instance === inst.seq));

@@ -75,6 +75,11 @@ export interface Instance {
   entered: string[];
   /** Send steps entered, in the order first entered. */
   sent: string[];
+  /**
+   * Send steps entered under an earlier version, with that version's destinations (kept by a migration, spec §4.6):
+   * an `$exit` tells those destinations, whatever the instance's version says now. Absent when none.
+   */
+  sentEarlier?: [string, string[]][];
 }
 
 export interface Path {

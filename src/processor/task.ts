@@ -763,9 +763,10 @@ export class PartitionTask {
     const { refusedEntries: refused, contextDrops: drops } = stats;
     for (const d of stats.dropped ?? []) this.warnDropped(d);
     for (const m of stats.migrated ?? []) this.noteMigrated(m);
+    const earlier = stats.sentEarlier === undefined ? undefined : new Map(stats.sentEarlier.map((e) => [e.transition, new Map(e.steps)]));
     for (const t of transitions) {
       const value = this.ctx.transitionEncoder.encode(t);
-      const headers = this.sentToHeaders(t);
+      const headers = this.sentToHeaders(t, earlier?.get(t.id));
       batch.transitions.push(headers === undefined ? { key: t.userId, value } : { key: t.userId, value, headers });
       batch.perJourney.set(t.journey, (batch.perJourney.get(t.journey) ?? 0) + 1);
     }
@@ -781,12 +782,14 @@ export class PartitionTask {
   /**
    * An `$exit` that undoes sends carries, in a header, the destinations its `sent` steps sent to, as its own version
    * defines them (a draining version's may differ from the loaded file's): the sink tells those that the user left.
-   * An instance of a version not kept (a store older than kept versions) runs on the loaded file, and so does this.
+   * An instance of a version not kept (a store older than kept versions) runs on the loaded file, and so does this;
+   * a migrated instance's sends before the move went where its earlier version said (`earlier`, from the engine).
    */
-  private sentToHeaders(t: Transition): Record<string, string> | undefined {
+  private sentToHeaders(t: Transition, earlier: SendSteps | undefined): Record<string, string> | undefined {
     if (t.to !== EXIT || t.sent === undefined || t.sent.length === 0) return undefined;
     const steps = this.sendStepsOf.get(`${t.journey}/${t.version}`) ?? this.sendStepsOf.get(t.journey);
-    return steps === undefined ? undefined : { [SENT_TO_HEADER]: sentToHeader(t.sent, steps) };
+    const all = earlier === undefined ? steps : new Map([...(steps ?? []), ...earlier]);
+    return all === undefined ? undefined : { [SENT_TO_HEADER]: sentToHeader(t.sent, all) };
   }
 
   /** Fires every timer due at or before `now`: users of this batch first, then those in the store. */

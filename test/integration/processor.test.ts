@@ -191,10 +191,9 @@ describe('journeys process', () => {
     }
   });
 
-  test("an $exit that undoes sends carries, in the journeys-sent-to header, its own version's destinations of them (a draining version's differ from the loaded file's)", async () => {
-    const v1 = 'journey: hx\nversion: 1\nentry: { event: Go }\nexit: { events: [{ event: Stop }] }\nsteps:\n  - { id: hi, send: { to: [crm] } }\n  - { id: hold, wait: 1d }\n';
-    const v2 = 'journey: hx\nversion: 2\nentry: { event: Go }\nexit: { events: [{ event: Stop }] }\nsteps:\n  - { id: hi, send: { to: [email, ads] } }\n  - { id: hold2, wait: 1d }\n';
-    const dirs = [v1, v2].map((text) => writeTopologies({ 'hx.journey.yaml': text }));
+  test("an $exit that undoes sends carries, in the journeys-sent-to header, the destinations its sends went to: a draining or migrated instance's differ from the loaded file's", async () => {
+    const version = (n: number, to: string, extra = '') => `journey: hx\nversion: ${n}\nentry: { event: Go }\n${extra}exit: { events: [{ event: Stop }] }\nsteps:\n  - { id: hi, send: { to: [${to}] } }\n  - { id: hold${n}, wait: 1d }\n`;
+    const dirs = [version(1, 'crm'), version(2, 'email, ads'), version(3, 'sms', 'migrate: { hold2: hold3 }\n')].map((text) => writeTopologies({ 'hx.journey.yaml': text }));
     const msg = (userId: string, event: string, hhmm: string) => ({ type: 'track', userId, event, timestamp: `2026-05-01T${hhmm}:00.000Z`, messageId: `${event}-${userId}` });
     try {
       env = await processorEnv(1, loadDefinitions(dirs[0] as string));
@@ -207,15 +206,18 @@ describe('journeys process', () => {
         expect(await p.exited).toBe(0);
       };
       await run(dirs[0] as string, [msg('u1', 'Go', '10:00')]);
-      await run(dirs[1] as string, [msg('u2', 'Go', '10:05'), msg('u1', 'Stop', '10:10'), msg('u2', 'Stop', '10:15')]);
+      // u1 drains on v1; u2 enters v2, then moves to v3 when it is loaded; u3 enters v3.
+      await run(dirs[1] as string, [msg('u2', 'Go', '10:05'), msg('u1', 'Stop', '10:10')]);
+      await run(dirs[2] as string, [msg('u2', 'Stop', '10:15'), msg('u3', 'Go', '10:20'), msg('u3', 'Stop', '10:25')]);
       const headers = new Map<string, Record<string, string>>();
       const exits = (await readTransitions(env, headers)).filter((t) => t.to === '$exit');
       expect(exits.map((t) => [t.instance, t.version, t.sent, headers.get(t.id)?.[SENT_TO_HEADER]])).toEqual([
         ['u1/hx/1', 1, ['hi'], '{"hi":["crm"]}'],
-        ['u2/hx/1', 2, ['hi'], '{"hi":["email","ads"]}'],
+        ['u2/hx/1', 3, ['hi'], '{"hi":["email","ads"]}'],
+        ['u3/hx/1', 3, ['hi'], '{"hi":["sms"]}'],
       ]);
       // Other records carry no such header.
-      expect([...headers.values()].filter((h) => SENT_TO_HEADER in h)).toHaveLength(2);
+      expect([...headers.values()].filter((h) => SENT_TO_HEADER in h)).toHaveLength(3);
     } finally {
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     }

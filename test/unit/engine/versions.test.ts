@@ -249,6 +249,25 @@ ${body}`;
     expect(lines(back.advance(reread(under2), T('11:30')).transitions)).toEqual(['u1/dr/1 v1 first→second wait 11:00']);
   });
 
+  test("a migrated instance's $exit: the sends made before the move keep their version's destinations (for the sink, spec §6)", () => {
+    const v1 = 'journey: dr\nversion: 1\nentry: { event: Go }\nsteps:\n  - { id: hi, send: { to: [crm] } }\n  - { id: hold, wait: 1h }\n';
+    const entered = new Engine(loadYaml({ 'dr.journey.yaml': v1 })).process(undefined, go('10:00'), T('10:00'));
+    for (const map of ['{ hold: hold2 }', '{ hold: hold2, hi: hello }']) {
+      const v2 = loaded(v2With('  - { id: hello, send: { to: [email] } }\n  - { id: hi, send: { to: [email] } }\n  - { id: hold2, wait: 3h }\n', map, 'exit: { events: [{ event: Stop }] }\n'), v1);
+      const moved = v2.advance(reread(entered.state), T('10:30'));
+      expect(lines(moved.transitions)).toEqual(['u1/dr/1 v2 hold→hold2 next 10:30']);
+      const exit = v2.process(reread(moved.state), stop('10:40'), T('10:40'));
+      expect(lines(exit.transitions)).toEqual(['u1/dr/1 v2 hold2→$exit exit-rule 10:40']);
+      expect(exit.transitions[0]?.sent).toEqual(['hi']);
+      expect(exit.stats.sentEarlier).toEqual([{ transition: exit.transitions[0]?.id, steps: [['hi', ['crm']]] }]);
+    }
+    // An instance that never migrated reports nothing of the kind.
+    const plain = loaded(v1.replace('steps:', 'exit: { events: [{ event: Stop }] }\nsteps:'));
+    const exit = plain.process(reread(entered.state), stop('10:40'), T('10:40'));
+    expect(lines(exit.transitions)).toEqual(['u1/dr/1 v1 hold→$exit exit-rule 10:40']);
+    expect(exit.stats.sentEarlier).toBeUndefined();
+  });
+
   test('a forked instance moves only when every path is at a named step', () => {
     const s = new Engine(loadYaml({ 'dr.journey.yaml': FORKING })).process(undefined, go('10:00'), T('10:00')).state;
     expect(s.journeys.dr?.instances[0]?.paths.map((p) => p.step)).toEqual(['right', 'left']);
