@@ -4,7 +4,7 @@
 // commit, while the broker still writes the previous transaction's markers, the call can fail with
 // CONCURRENT_TRANSACTIONS (or a coordinator that is loading or moved). Trying the whole `sendOffsets` again is
 // safe: adding the same group to the same transaction twice is a no-op for the broker.
-import type { Offsets, TopicMessages, Transaction } from 'kafkajs';
+import type { IHeaders, Offsets, TopicMessages, Transaction } from 'kafkajs';
 
 export interface RetryOptions {
   /** Attempts after the first (default 20). */
@@ -61,7 +61,7 @@ export function chunkBySize(topicMessages: TopicMessages[], limit = MAX_REQUEST_
   let size = 0;
   for (const { topic, messages } of topicMessages) {
     for (const m of messages) {
-      const bytes = byteLength(m.key) + byteLength(m.value) + 64;
+      const bytes = byteLength(m.key) + byteLength(m.value) + headersLength(m.headers) + 64;
       if (size > 0 && size + bytes > limit) {
         chunks.push([...current.values()]);
         current = new Map();
@@ -78,6 +78,15 @@ export function chunkBySize(topicMessages: TopicMessages[], limit = MAX_REQUEST_
   }
   if (current.size > 0) chunks.push([...current.values()]);
   return chunks;
+}
+
+function headersLength(headers: IHeaders | undefined): number {
+  let n = 0;
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    n += Buffer.byteLength(key);
+    for (const v of Array.isArray(value) ? value : [value]) n += byteLength(v);
+  }
+  return n;
 }
 
 function byteLength(v: Buffer | string | null | undefined): number {

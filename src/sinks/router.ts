@@ -20,7 +20,7 @@ export function buildSendIndex(defs: Pick<Definitions, 'journeys'>): SendIndex {
 
 export interface Routed {
   messages: OutMessage[];
-  /** `sent` steps neither the header nor the definitions know (journey or step removed since): not announced. */
+  /** `sent` steps the header (or, without one, the loaded definitions) lacks: their exit is not announced. */
   unknownSteps: string[];
 }
 

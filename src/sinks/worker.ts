@@ -174,6 +174,6 @@ export class DestinationWorker {
     const key = `${journey}/${step}`;
     if (this.unknownSteps.has(key)) return;
     this.unknownSteps.add(key);
-    this.logger.warn({ journey, step }, 'an $exit record names a send step neither its journeys-sent-to header nor the loaded definitions have: its destinations are not told the user left');
+    this.logger.warn({ journey, step }, 'an $exit record names a send step its journeys-sent-to header (or, without one, the loaded definitions) lacks: its destinations are not told the user left');
   }
 }

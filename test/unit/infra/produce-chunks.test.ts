@@ -25,6 +25,12 @@ describe('chunkBySize', () => {
     ]);
   });
 
+  test("headers count toward a request's size (the $exit records' journeys-sent-to)", () => {
+    const withHeader = { key: 'k', value: 'v', headers: { 'journeys-sent-to': 'h'.repeat(150) } };
+    expect(chunkBySize([{ topic: 'a', messages: [withHeader, withHeader] }], 200).map((c) => c[0]?.messages.length)).toEqual([1, 1]);
+    expect(chunkBySize([{ topic: 'a', messages: [msg(10), msg(10)] }], 200).map((c) => c[0]?.messages.length)).toEqual([2]);
+  });
+
   test('nothing to send: no request', () => {
     expect(chunkBySize([{ topic: 'a', messages: [] }])).toEqual([]);
   });
