@@ -26,6 +26,8 @@ export function buildAudiences(raw: RawAudiencesFile, report: Reporter): BuiltAu
     const first = firstLine.get(a.id);
     if (first !== undefined) {
       report.add(line, `duplicate audience id '${a.id}' (first at line ${first})`);
+      // Which of the two a journey means is unclear: it is told at its reference too.
+      if (!unusable.has(a.id)) unusable.set(a.id, line);
       continue;
     }
     firstLine.set(a.id, line);

@@ -34,6 +34,8 @@ export function buildDestinations(raw: RawDestinationsFile, report: Reporter): B
     const first = firstLine.get(d.id);
     if (first !== undefined) {
       report.add(line, `duplicate destination id '${d.id}' (first at line ${first})`);
+      // Which of the two a journey means is unclear: it is told at its reference too.
+      if (!unusable.has(d.id)) unusable.set(d.id, line);
       continue;
     }
     firstLine.set(d.id, line);

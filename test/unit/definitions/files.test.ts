@@ -187,6 +187,20 @@ describe('across files', () => {
     ]);
   });
 
+  test('a reference to a duplicated destination or audience id is reported at the reference too (which one is meant is unclear)', () => {
+    const dir = topology({
+      'j.journey.yaml': 'journey: j\nentry:\n  event: A\n  when: { audience: vip }\nsteps:\n  - { id: a, send: { to: [crm] } }\n',
+      'destinations.yaml': 'destinations:\n  - { id: crm, type: kafka, topic: a, format: transition }\n  - { id: crm, type: kafka, topic: b, format: transition }\n',
+      'audiences.yaml': 'audiences:\n  - { id: vip, condition: { trait: x, exists: true } }\n  - { id: vip, condition: { trait: y, exists: true } }\n',
+    });
+    expect(relative(dir, validatePaths([dir])).sort()).toEqual([
+      "audiences.yaml:3: duplicate audience id 'vip' (first at line 2)",
+      "destinations.yaml:3: duplicate destination id 'crm' (first at line 2)",
+      "j.journey.yaml:4: audience 'vip' cannot be used: audiences.yaml:3 has a problem with it",
+      "j.journey.yaml:6: destination 'crm' in send.to cannot be used: destinations.yaml:3 has a problem with it",
+    ]);
+  });
+
   test('a send to a destination whose entry does not parse (wrong type) is reported as unusable, not unknown', () => {
     const dir = topology({ 'j.journey.yaml': JOURNEY, 'destinations.yaml': 'destinations:\n  - { id: crm, type: webhok, url: "https://x.example", format: segment-track }\n' });
     expect(relative(dir, validatePaths([dir]))).toEqual([
