@@ -62,10 +62,11 @@ export interface EngineStats {
   /** Journeys whose `migrate` moved live instances of the previous version to the loaded one; absent when none. */
   migrated?: { journey: string; from: number; to: number; instances: number }[];
   /**
-   * `$exit` records of migrated instances (by transition id) whose `sent` steps were entered under an earlier
-   * version, with the destinations they sent to then (the processor tells the sink, spec §6); absent when none.
+   * `$exit` records that undo sends (by transition id), with the destinations each `sent` step sent to, as the
+   * version it was sent under defines it: the instance's own, or an earlier one before a migration (the processor
+   * tells the sink, spec §6: a draining version's steps may be gone from the loaded file); absent when none.
    */
-  sentEarlier?: { transition: string; steps: [string, string[]][] }[];
+  sentTo?: { transition: string; steps: [string, readonly string[]][] }[];
 }
 
 export interface EngineResult {
@@ -128,13 +129,13 @@ export class Engine {
     for (const j of defs.journeys) {
       this.journeyById.set(j.id, j);
       this.versions.set(j.id, new Map([[j.version, j]]));
-      this.stepsOf.set(j, new Map(j.steps.map((s) => [s.id, s])));
+      this.indexSteps(j);
     }
     for (const e of earlier) {
       const kept = this.versions.get(e.id);
       if (kept === undefined || kept.has(e.version)) continue;
       kept.set(e.version, e);
-      this.stepsOf.set(e, new Map(e.steps.map((s) => [s.id, s])));
+      this.indexSteps(e);
     }
     for (const j of defs.journeys) {
       const from = j.migrate === null ? undefined : previousVersion(this.versions.get(j.id), j.version);
@@ -614,7 +615,7 @@ export class Engine {
     const send = j.exit.send === null ? undefined : this.sendPayload(run, j.exit.send);
     this.record(run, j, inst, from, EXIT, reason, send, inst.sent.slice());
     const exit = run.out[run.out.length - 1];
-    if (inst.sentEarlier !== undefined && exit !== undefined) (run.stats.sentEarlier ??= []).push({ transition: exit.id, steps: inst.sentEarlier });
+    if (exit !== undefined && inst.sent.length > 0) (run.stats.sentTo ??= []).push({ transition: exit.id, steps: this.sentTo(j, inst) });
     this.close(run, j, js, inst);
   }
 
@@ -698,7 +699,7 @@ export class Engine {
   private migrateInstance(run: Run, j: Journey, from: Journey, js: JourneyState, inst: Instance, map: Record<string, string>): void {
     // What the sends so far went to, by the version they were made under (the first one, over several migrations).
     for (const id of inst.sent) {
-      const step = from.steps.find((s) => s.id === id);
+      const step = this.stepsOf.get(from)?.get(id);
       if (step?.type !== 'send' || inst.sentEarlier?.some(([sent]) => sent === id) === true) continue;
       (inst.sentEarlier ??= []).push([id, step.send.to.slice()]);
     }
@@ -828,12 +829,27 @@ export class Engine {
     return { state: run.state, now: run.now, context, audiences: this.defs.audiences };
   }
 
+  private indexSteps(j: Journey): void {
+    this.stepsOf.set(j, new Map(j.steps.map((s) => [s.id, s])));
+  }
+
   /**
    * The version an instance runs on: the one it entered (spec §4.6), or the loaded one when that version is not
    * kept (state written before the processor kept versions).
    */
   private versionOf(j: Journey, inst: Instance): Journey {
     return inst.version === j.version ? j : this.versions.get(j.id)?.get(inst.version) ?? j;
+  }
+
+  /** Where each `sent` step of the instance sent to: by its version `j`, or the earlier one it was sent under. */
+  private sentTo(j: Journey, inst: Instance): [string, readonly string[]][] {
+    const out: [string, readonly string[]][] = [];
+    for (const id of inst.sent) {
+      const step = this.stepsOf.get(j)?.get(id);
+      const to = inst.sentEarlier?.find(([sent]) => sent === id)?.[1] ?? (step?.type === 'send' ? step.send.to : undefined);
+      if (to !== undefined) out.push([id, to]);
+    }
+    return out;
   }
 
   private step(j: Journey, id: string): Step {

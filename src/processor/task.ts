@@ -12,8 +12,8 @@ import type { Logger } from '../observability/logger';
 import type { Definitions, Journey } from '../definitions/model';
 import type { Engine, EngineStats } from '../engine/engine';
 import { nextDue, type UserState } from '../engine/state';
-import { EXIT, type Transition } from '../engine/transition';
-import { SENT_TO_HEADER, sendSteps, sentToHeader, type SendSteps } from '../codecs/sent-to-header';
+import type { Transition } from '../engine/transition';
+import { SENT_TO_HEADER, sentToHeader } from '../codecs/sent-to-header';
 import type { Decoded, MessageDecoder } from '../ingest/decode';
 import { eventsGoFirst, type Side } from '../ingest/message';
 import { chunkBySize, sendOffsetsWithRetry } from '../kafka/eos';
@@ -150,11 +150,6 @@ export class PartitionTask {
   private readonly loggedOnce = new Set<string>();
   /** Earlier versions of the loaded journeys that the partition keeps: their live instances finish on them. */
   protected earlier: Journey[] = [];
-  /**
-   * The send steps of the loaded and kept versions (`<journey>/<version>`), and of the loaded one by journey id
-   * alone (for a version not kept): for the `$exit` records' header.
-   */
-  private sendStepsOf = new Map<string, SendSteps>();
   /** Loaded versions to keep (key, JSON), written with the next commit. */
   private unwrittenVersions: [string, string][] = [];
   private ready = false;
@@ -315,11 +310,6 @@ export class PartitionTask {
   protected async keepVersions(): Promise<boolean> {
     const kept = keptVersions(await (this.store as PartitionStore).journeyVersions(), this.ctx.definitions.journeys);
     this.earlier = kept.earlier;
-    const loaded = this.ctx.definitions.journeys;
-    this.sendStepsOf = new Map([
-      ...[...kept.earlier, ...loaded].map((j): [string, SendSteps] => [`${j.id}/${j.version}`, sendSteps(j)]),
-      ...loaded.map((j): [string, SendSteps] => [j.id, sendSteps(j)]),
-    ]);
     this.unwrittenVersions = kept.unwritten;
     for (const m of kept.migrating) this.log.info(m, `journey ${m.journey} version ${m.version} migrates the live instances of version ${m.from}`);
     return kept.migrating.length > 0;
@@ -763,11 +753,13 @@ export class PartitionTask {
     const { refusedEntries: refused, contextDrops: drops } = stats;
     for (const d of stats.dropped ?? []) this.warnDropped(d);
     for (const m of stats.migrated ?? []) this.noteMigrated(m);
-    const earlier = stats.sentEarlier === undefined ? undefined : new Map(stats.sentEarlier.map((e) => [e.transition, new Map(e.steps)]));
+    // An `$exit` that undoes sends carries where they went (the engine knows the instance's version): the sink
+    // tells those destinations that the user left.
+    const sentTo = stats.sentTo === undefined ? undefined : new Map(stats.sentTo.map((e) => [e.transition, e.steps]));
     for (const t of transitions) {
       const value = this.ctx.transitionEncoder.encode(t);
-      const headers = this.sentToHeaders(t, earlier?.get(t.id));
-      batch.transitions.push(headers === undefined ? { key: t.userId, value } : { key: t.userId, value, headers });
+      const steps = sentTo?.get(t.id);
+      batch.transitions.push(steps === undefined ? { key: t.userId, value } : { key: t.userId, value, headers: { [SENT_TO_HEADER]: sentToHeader(t.sent ?? [], new Map(steps)) } });
       batch.perJourney.set(t.journey, (batch.perJourney.get(t.journey) ?? 0) + 1);
     }
     if (refused > 0) {
@@ -777,19 +769,6 @@ export class PartitionTask {
     if (drops > 0) this.ctx.metrics.contextDrops.inc(drops);
     const due = user.state === undefined ? null : nextDue(user.state);
     if (due !== null && user.state !== undefined) batch.dirtyDue.push(due, user.state.userId);
-  }
-
-  /**
-   * An `$exit` that undoes sends carries, in a header, the destinations its `sent` steps sent to, as its own version
-   * defines them (a draining version's may differ from the loaded file's): the sink tells those that the user left.
-   * An instance of a version not kept (a store older than kept versions) runs on the loaded file, and so does this;
-   * a migrated instance's sends before the move went where its earlier version said (`earlier`, from the engine).
-   */
-  private sentToHeaders(t: Transition, earlier: SendSteps | undefined): Record<string, string> | undefined {
-    if (t.to !== EXIT || t.sent === undefined || t.sent.length === 0) return undefined;
-    const steps = this.sendStepsOf.get(`${t.journey}/${t.version}`) ?? this.sendStepsOf.get(t.journey);
-    const all = earlier === undefined ? steps : new Map([...(steps ?? []), ...earlier]);
-    return all === undefined ? undefined : { [SENT_TO_HEADER]: sentToHeader(t.sent, all) };
   }
 
   /** Fires every timer due at or before `now`: users of this batch first, then those in the store. */

@@ -259,13 +259,19 @@ ${body}`;
       const exit = v2.process(reread(moved.state), stop('10:40'), T('10:40'));
       expect(lines(exit.transitions)).toEqual(['u1/dr/1 v2 hold2→$exit exit-rule 10:40']);
       expect(exit.transitions[0]?.sent).toEqual(['hi']);
-      expect(exit.stats.sentEarlier).toEqual([{ transition: exit.transitions[0]?.id, steps: [['hi', ['crm']]] }]);
+      expect(exit.stats.sentTo).toEqual([{ transition: exit.transitions[0]?.id, steps: [['hi', ['crm']]] }]);
     }
-    // An instance that never migrated reports nothing of the kind.
-    const plain = loaded(v1.replace('steps:', 'exit: { events: [{ event: Stop }] }\nsteps:'));
-    const exit = plain.process(reread(entered.state), stop('10:40'), T('10:40'));
+    // An instance that never migrated keeps nothing of the kind; its exit reports its own version's destinations.
+    const withStop = v1.replace('steps:', 'exit: { events: [{ event: Stop }] }\nsteps:');
+    const exit = loaded(withStop).process(reread(entered.state), stop('10:40'), T('10:40'));
     expect(lines(exit.transitions)).toEqual(['u1/dr/1 v1 hold→$exit exit-rule 10:40']);
-    expect(exit.stats.sentEarlier).toBeUndefined();
+    expect(entered.state.journeys.dr?.instances[0]?.sentEarlier).toBeUndefined();
+    expect(exit.stats.sentTo).toEqual([{ transition: exit.transitions[0]?.id, steps: [['hi', ['crm']]] }]);
+    // Draining under a loaded v2 whose `hi` sends elsewhere: still v1's destinations.
+    const v2 = loaded(withStop.replace('version: 1', 'version: 2').replace('[crm]', '[email]').replace('id: hold,', 'id: hold2,'), withStop);
+    const drained = v2.process(reread(entered.state), stop('10:40'), T('10:40'));
+    expect(lines(drained.transitions)).toEqual(['u1/dr/1 v1 hold→$exit exit-rule 10:40']);
+    expect(drained.stats.sentTo).toEqual([{ transition: drained.transitions[0]?.id, steps: [['hi', ['crm']]] }]);
   });
 
   test('a forked instance moves only when every path is at a named step', () => {
