@@ -1,20 +1,12 @@
 // The `journeys-sent-to` header of an `$exit` record on the transitions topic: for each step of its `sent`, the
-// destinations that step sent to, as the instance's own version defines it. Spec §6 tells every destination a
+// destinations that step sent to, as the version it was sent under defines it (the engine knows). Spec §6 tells every destination a
 // step in `sent` sent to that the user left; an instance draining on an earlier version (spec §4.6) may have sent
 // from a step the loaded file removed or sends elsewhere, and only the processor keeps that version. The record's
 // fields stay exactly those of spec §5; a record without the header is routed by the loaded definitions.
-import type { Journey } from '../definitions/model';
-
 export const SENT_TO_HEADER = 'journeys-sent-to';
 
 /** send step id → destination ids, of one journey version. */
 export type SendSteps = ReadonlyMap<string, readonly string[]>;
-
-export function sendSteps(journey: Pick<Journey, 'steps'>): SendSteps {
-  const steps = new Map<string, readonly string[]>();
-  for (const step of journey.steps) if (step.type === 'send') steps.set(step.id, step.send.to);
-  return steps;
-}
 
 /** The header's value: `{ "<step>": ["<destination>", ...] }` for the steps of `sent` that the version has. */
 export function sentToHeader(sent: readonly string[], steps: SendSteps): string {

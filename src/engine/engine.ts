@@ -138,7 +138,7 @@ export class Engine {
       this.indexSteps(e);
     }
     for (const j of defs.journeys) {
-      const from = j.migrate === null ? undefined : previousVersion(this.versions.get(j.id), j.version);
+      const from = j.migrate === null ? undefined : previousVersion(this.versions.get(j.id)?.values() ?? [], j.version);
       if (from !== undefined && j.migrate !== null) this.migrations.push({ j, from, map: j.migrate });
       const at = liveSince.get(j.id);
       if (j.entry.kind === 'condition' && at !== undefined) {
@@ -977,10 +977,10 @@ function decided(js: JourneyState, j: Journey): boolean {
   return js.migrated !== undefined && js.migrated >= j.version;
 }
 
-/** The latest kept version before `version`. */
-function previousVersion(kept: ReadonlyMap<number, Journey> | undefined, version: number): Journey | undefined {
+/** Spec §4.6's "previous version" of `version`: the latest of `kept` (versions of one journey) before it. */
+export function previousVersion(kept: Iterable<Journey>, version: number): Journey | undefined {
   let best: Journey | undefined;
-  for (const [v, j] of kept ?? []) if (v < version && (best === undefined || v > best.version)) best = j;
+  for (const j of kept) if (j.version < version && (best === undefined || j.version > best.version)) best = j;
   return best;
 }
 

@@ -5,8 +5,8 @@
 //   messageId = `<transition id>-exit`, naming those steps.
 // Which destinations a step sent to comes from the record's `journeys-sent-to` header, written by the processor
 // from the instance's own version (src/codecs/sent-to-header.ts); without it, from the loaded definitions.
-import type { Definitions, DestinationFormat } from '../definitions/model';
-import { sendSteps, type SendSteps } from '../codecs/sent-to-header';
+import type { Definitions, DestinationFormat, Journey } from '../definitions/model';
+import type { SendSteps } from '../codecs/sent-to-header';
 import { EXIT, type SendPayload, type Transition } from '../engine/transition';
 import { exitMessageId, formatExit, formatSend } from '../destinations/formats';
 import type { OutMessage } from '../destinations/types';
@@ -16,6 +16,13 @@ export type SendIndex = ReadonlyMap<string, SendSteps>;
 
 export function buildSendIndex(defs: Pick<Definitions, 'journeys'>): SendIndex {
   return new Map(defs.journeys.map((j) => [j.id, sendSteps(j)]));
+}
+
+/** A journey's send steps and their destinations. */
+export function sendSteps(journey: Pick<Journey, 'steps'>): SendSteps {
+  const steps = new Map<string, readonly string[]>();
+  for (const step of journey.steps) if (step.type === 'send') steps.set(step.id, step.send.to);
+  return steps;
 }
 
 export interface Routed {

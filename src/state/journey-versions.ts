@@ -4,6 +4,7 @@
 // own steps after a new version is loaded, after a restart, and after a restore on another machine.
 import { basename } from 'node:path';
 import type { Journey } from '../definitions/model';
+import { previousVersion } from '../engine/engine';
 
 /** Everything of the kept versions shares this prefix. */
 export const VERSION_PREFIX = 'd/';
@@ -75,8 +76,8 @@ export function keptVersions(stored: ReadonlyMap<string, string>, loaded: readon
     // A sweep when the version comes with a map it did not have before (new, or `migrate` added in place).
     const kept = records.get(key);
     if (j.migrate === null || (kept !== undefined && kept !== null && JSON.stringify(kept.migrate) === JSON.stringify(j.migrate))) continue;
-    const from = earlier.filter((e) => e.id === j.id && e.version < j.version).reduce((v, e) => Math.max(v, e.version), Number.NEGATIVE_INFINITY);
-    if (Number.isFinite(from)) migrating.push({ journey: j.id, version: j.version, from });
+    const from = previousVersion(earlier.filter((e) => e.id === j.id), j.version);
+    if (from !== undefined) migrating.push({ journey: j.id, version: j.version, from: from.version });
   }
   return { earlier, unwritten, migrating };
 }

@@ -1,6 +1,6 @@
 // Which messages a transition record gives one destination (spec §6).
-import { buildSendIndex, route } from '../../../src/sinks/router';
-import { parseSentToHeader, sendSteps, sentToHeader } from '../../../src/codecs/sent-to-header';
+import { buildSendIndex, route, sendSteps } from '../../../src/sinks/router';
+import { parseSentToHeader, sentToHeader } from '../../../src/codecs/sent-to-header';
 import type { Journey } from '../../../src/definitions/model';
 import type { Transition } from '../../../src/engine/transition';
 
