@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDefinitions } from '../../src/definitions';
 import { writeTopologies } from '../helpers/test-driver';
-import { produceMessages, processorEnv, readTransitions, sleep, startProcessor, waitCaughtUp, type ProcessorEnv, type ProcessorProcess } from '../helpers/processor';
+import { produceMessages, processorEnv, readTransitions, runCaughtUp, sleep, startProcessor, type ProcessorEnv, type ProcessorProcess } from '../helpers/processor';
 
 const faultTest = process.env.JOURNEYS_FAULT_TESTS === '0' ? test.skip : test;
 const PING = { 'ping.journey.yaml': 'journey: ping\nentry: { event: Ping }\nsteps:\n  - { id: p, wait: 1h }\n' };
@@ -31,10 +31,7 @@ const resumes = (p: ProcessorProcess): string[] => [...p.output().matchAll(/"aft
  * runs resumed the sweep (information: whether the kills landed between two of its commits).
  */
 async function sweepKilledTwice(env: ProcessorEnv, before: string, after: string, stateDir: string): Promise<string[]> {
-  const a = startProcessor(env, before, stateDir);
-  await waitCaughtUp(env);
-  a.child.kill('SIGTERM');
-  expect(await a.exited).toBe(0);
+  await runCaughtUp(env, before, stateDir);
   const resumedFrom: string[] = [];
   for (let kill = 0; kill < 2; kill++) {
     const b = startProcessor(env, after, stateDir, [], 'info');

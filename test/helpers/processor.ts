@@ -196,6 +196,20 @@ export async function waitMembers(env: ProcessorEnv, members: number): Promise<v
 }
 
 /**
+ * Runs a processor on `topologies` until it has read everything (after `produce`, which may write more input),
+ * then stops it with SIGTERM; fails unless it exits 0. Returns its output.
+ */
+export async function runCaughtUp(env: ProcessorEnv, topologies: string, stateDir: string, produce: () => Promise<void> = () => Promise.resolve(), logLevel?: string): Promise<string> {
+  const p = startProcessor(env, topologies, stateDir, [], logLevel);
+  await produce();
+  await waitCaughtUp(env);
+  p.child.kill('SIGTERM');
+  const code = await p.exited;
+  if (code !== 0) throw new Error(`the processor exited with ${String(code)}, not 0:\n${p.output()}`);
+  return p.output();
+}
+
+/**
  * Waits until this processor is a member of its group (its client id carries its pid): it has started, and a
  * SIGTERM now stops it cleanly rather than killing it before its handler is installed.
  */

@@ -12,7 +12,7 @@ import { Processor } from '../../src/processor/processor';
 import { infra, schemaRegistry, uniqueName } from '../helpers/kafka';
 import { writeTopologies } from '../helpers/test-driver';
 import {
-  ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, remakeTopics, simulate, sleep, startProcessor, waitCaughtUp,
+  ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, remakeTopics, runCaughtUp, simulate, sleep, startProcessor, waitCaughtUp,
   type ProcessorEnv,
 } from '../helpers/processor';
 import { generateWorkload } from '../../src/demo/workload';
@@ -159,14 +159,7 @@ describe('journeys process', () => {
     try {
       env = await processorEnv(1, loadDefinitions(dirs[0] as string));
       const stateDir = join(env.stateRoot, 'versions');
-      const run = async (dir: string, produce: () => Promise<void>) => {
-        const p = startProcessor(env, dir, stateDir, [], 'info');
-        await produce();
-        await waitCaughtUp(env);
-        p.child.kill('SIGTERM');
-        expect(await p.exited).toBe(0);
-        return p.output();
-      };
+      const run = (dir: string, produce: () => Promise<void>) => runCaughtUp(env, dir, stateDir, produce, 'info');
       await run(dirs[0] as string, () => produceMessages(env, [go('u1', '10:00'), go('u2', '10:00')]));
       // The disk lost: the store, versions included, comes back from the changelog.
       rmSync(stateDir, { recursive: true, force: true });
@@ -198,13 +191,7 @@ describe('journeys process', () => {
     try {
       env = await processorEnv(1, loadDefinitions(dirs[0] as string));
       const stateDir = join(env.stateRoot, 'sent-to');
-      const run = async (dir: string, messages: Record<string, string>[]) => {
-        const p = startProcessor(env, dir, stateDir);
-        await produceMessages(env, messages);
-        await waitCaughtUp(env);
-        p.child.kill('SIGTERM');
-        expect(await p.exited).toBe(0);
-      };
+      const run = (dir: string, messages: Record<string, string>[]) => runCaughtUp(env, dir, stateDir, () => produceMessages(env, messages));
       await run(dirs[0] as string, [msg('u1', 'Go', '10:00')]);
       // u1 drains on v1; u2 enters v2, then moves to v3 when it is loaded; u3 enters v3.
       await run(dirs[1] as string, [msg('u2', 'Go', '10:05'), msg('u1', 'Stop', '10:10')]);
