@@ -22,6 +22,8 @@ export const ErrorCodes = {
   DELIVERY_REFUSED: 'JRN_ERR_DELIVERY_REFUSED',
   /** A delivery failed every attempt (network error, timeout, 5xx, 429, retriable Kafka error): dead-lettered. */
   DELIVERY_EXHAUSTED: 'JRN_ERR_DELIVERY_EXHAUSTED',
+  /** A batch of a partition this processor no longer owns was not committed: its new owner processes those records. */
+  PARTITION_REVOKED: 'JRN_ERR_PARTITION_REVOKED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

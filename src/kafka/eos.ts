@@ -30,8 +30,14 @@ export function isRetriableTxnError(err: unknown): boolean {
   return cause !== undefined && cause !== err && isRetriableTxnError(cause);
 }
 
+/**
+ * What `transaction.sendOffsets` takes; with the consumer's member id and generation (kafkajs patched, KIP-447) the
+ * group coordinator refuses the commit once the group has moved on.
+ */
+export type TransactionOffsets = Offsets & { consumerGroupId: string; memberId?: string; generationId?: number };
+
 /** `transaction.sendOffsets(...)`, tried again on transient coordinator errors. */
-export async function sendOffsetsWithRetry(transaction: Transaction, offsets: Offsets & { consumerGroupId: string }, options: RetryOptions = {}): Promise<void> {
+export async function sendOffsetsWithRetry(transaction: Transaction, offsets: TransactionOffsets, options: RetryOptions = {}): Promise<void> {
   const retries = options.retries ?? 20;
   let delay = options.initialDelayMs ?? 50;
   const maxDelay = options.maxDelayMs ?? 1000;

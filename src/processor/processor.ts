@@ -1,6 +1,10 @@
 // `journeys process`: one consumer group over the events and traits topics, partition numbers assigned
 // whole (events-p with traits-p) to members, and a PartitionTask per assigned partition number. Tasks come
-// and go with rebalances; each fences its predecessor through its transactional id.
+// and go with rebalances; their batches are committed by the process's one transactional producer, fenced by
+// the group's generation (src/kafka/shared-transactions.ts).
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { avroDeadLetterEncoder, jsonDeadLetterEncoder } from '../codecs/dead-letter-codec';
@@ -9,6 +13,7 @@ import type { Definitions } from '../definitions/model';
 import { Engine, type EngineOptions } from '../engine/engine';
 import { ErrorCodes, JourneyError } from '../errors';
 import { MessageDecoder } from '../ingest/decode';
+import { SharedTransactions, type GroupMember } from '../kafka/shared-transactions';
 import type { TopicNames } from '../kafka/topics';
 import { createLogger, kafkaLogCreator, type Logger } from '../observability/logger';
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
@@ -45,6 +50,8 @@ export class Processor {
   private readonly stopping = new Map<number, Promise<void>>();
   private metricsServer: MetricsServer | undefined;
   private stopped = false;
+  /** The consumer's member id and generation since its last join: every transaction's offsets commit carries them. */
+  private member: GroupMember | null = null;
 
   private constructor(
     private consumer: Consumer,
@@ -74,8 +81,13 @@ export class Processor {
       };
       const consumer = kafka.consumer(consumerOptions);
       const metrics = new ProcessorMetrics();
+      const transactions = new SharedTransactions({
+        kafka, group: o.group, log, transactionalId: `${o.group}.processor.${await processInstanceId(o.stateDir)}`,
+        member: () => (processor as Processor).member,
+        owns: (owner) => owner instanceof PartitionTask && (processor as Processor).tasks.get(owner.partition) === owner,
+      });
       const ctx: TaskContext = {
-        kafka, admin, consumer, group: o.group, topics: o.topics, engineFor: (liveSince, earlier) => new Engine(o.definitions, o.engine ?? {}, liveSince, earlier), definitions: o.definitions,
+        kafka, admin, consumer, transactions, group: o.group, topics: o.topics, engineFor: (liveSince, earlier) => new Engine(o.definitions, o.engine ?? {}, liveSince, earlier), definitions: o.definitions,
         decoder, transitionEncoder, encodeDeadLetter,
         stateDir: o.stateDir, clock: o.clock, metrics, log, maxBatch: o.maxBatch ?? 2000, cachedUsers: o.cachedUsers ?? 2000, maxIdleMs: o.maxIdleMs ?? 0, lagWaitMs: o.lagWaitMs ?? 10_000,
         wallNow: () => Date.now(),
@@ -108,7 +120,13 @@ export class Processor {
     const topics = this.topicsOf;
     this.consumer = consumer;
     this.ctx.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (e) => this.reconcile(e.payload.memberAssignment[topics.events] ?? []));
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      // The generation is in the payload with kafkajs as patched here (patches/); without it, no fencing by generation.
+      const { memberId, generationId } = e.payload as typeof e.payload & { generationId?: number };
+      if (typeof generationId !== 'number') this.log.error('the consumer did not tell its group generation (kafkajs not patched?): transactions are not fenced by it');
+      this.member = typeof generationId === 'number' ? { memberId, generationId } : null;
+      this.reconcile(e.payload.memberAssignment[topics.events] ?? []);
+    });
     // Batches of only transaction markers (or aborted records) never reach eachBatch: move the position anyway.
     consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
       const b = e.payload;
@@ -195,7 +213,7 @@ export class Processor {
     await this.consumer.stop();
     // Tasks finish and commit their batch in progress; one stuck on an unreachable broker is left behind after
     // 30 s (its open transaction is aborted by the next owner, so nothing is lost or repeated).
-    const stopped = Promise.all([...[...this.tasks.values()].map((t) => t.stop()), ...this.stopping.values()]);
+    const stopped = Promise.all([...[...this.tasks.values()].map((t) => t.stop()), ...this.stopping.values()]).then(() => this.ctx.transactions.close());
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((res) => (timer = setTimeout(() => res('late'), 30_000)));
     if ((await Promise.race([stopped, late])) === 'late') this.log.warn('partition tasks did not stop within 30 s; leaving them');
@@ -206,6 +224,24 @@ export class Processor {
     await this.metricsServer?.close();
     this.log.info('processor stopped');
   }
+}
+
+/**
+ * The process's own id, kept in its state dir: its transactional id, so that a process restarted on the same state
+ * dir after a crash aborts the transaction it left open at once (another waits for the broker's transaction timeout).
+ */
+async function processInstanceId(stateDir: string): Promise<string> {
+  const file = join(stateDir, 'processor-id');
+  try {
+    const id = (await readFile(file, 'utf8')).trim();
+    if (/^[0-9a-f-]{36}$/.test(id)) return id;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const id = randomUUID();
+  await mkdir(stateDir, { recursive: true });
+  await writeFile(file, `${id}\n`);
+  return id;
 }
 
 /** The Kafka client of partition tasks (a processor's, a replay's): transactions back to back. */

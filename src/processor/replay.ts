@@ -22,6 +22,7 @@ import { newUserState, type UserState } from '../engine/state';
 import { ErrorCodes, JourneyError } from '../errors';
 import type { Message, Side } from '../ingest/message';
 import { readPartition } from '../kafka/partition-reader';
+import { SharedTransactions } from '../kafka/shared-transactions';
 import { createLogger } from '../observability/logger';
 import { ProcessorMetrics } from '../observability/processor-metrics';
 import { InputSpill } from '../state/input-spill';
@@ -69,8 +70,10 @@ export async function replay(o: ReplayOptions): Promise<PartitionReplaySummary[]
     if (members > 0) {
       throw new JourneyError(ErrorCodes.INVALID_CONFIG, `group ${o.group} has ${members} active member(s): stop its processors before replaying (they would fence each other)`);
     }
+    // No member to fence with: the group has none (checked above), and a replay's partitions are its own.
+    const transactions = new SharedTransactions({ kafka, group: o.group, log, transactionalId: `${o.group}.replay`, member: () => null, owns: () => true });
     const ctx: TaskContext = {
-      kafka, admin, group: o.group, topics: o.topics, definitions: o.definitions,
+      kafka, admin, transactions, group: o.group, topics: o.topics, definitions: o.definitions,
       engineFor: (liveSince, earlier) => new Engine(o.definitions, o.engine ?? {}, liveSince, earlier),
       ...(await codecsFor(o)),
       // A replay reads with readers of its own: it never joins the group.
@@ -82,7 +85,11 @@ export async function replay(o: ReplayOptions): Promise<PartitionReplaySummary[]
     log.info({ from: o.from === 'earliest' ? 'earliest' : new Date(o.from).toISOString(), partitions }, 'replay starting');
     const out: PartitionReplaySummary[] = [];
     // One partition at a time: a partition's replay holds up to LEARNING_CACHE users in memory.
-    for (let p = 0; p < partitions; p++) out.push(await new PartitionReplay(p, ctx).replay(o.from));
+    try {
+      for (let p = 0; p < partitions; p++) out.push(await new PartitionReplay(p, ctx).replay(o.from));
+    } finally {
+      await transactions.close();
+    }
     return out;
   } finally {
     await admin.disconnect();
