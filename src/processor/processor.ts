@@ -3,8 +3,9 @@
 // and go with rebalances; their batches are committed by the process's one transactional producer, fenced by
 // the group's generation (src/kafka/shared-transactions.ts).
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { avroDeadLetterEncoder, jsonDeadLetterEncoder } from '../codecs/dead-letter-codec';
@@ -64,6 +65,7 @@ export class Processor {
   static async start(o: ProcessorOptions): Promise<Processor> {
     const log = createLogger({ bindings: { component: 'processor', group: o.group } });
     log.info({ brokers: o.brokers, stateDir: o.stateDir, clock: o.clock }, 'processor starting');
+    requireGroupFencing();
     const kafka = partitionTaskKafka(o.brokers, o.clientId ?? `journeys-processor-${process.pid}`, log);
     const admin = kafka.admin();
     await admin.connect();
@@ -124,7 +126,16 @@ export class Processor {
       // The generation is in the payload with kafkajs as patched here (patches/); without it, no fencing by generation.
       const { memberId, generationId } = e.payload as typeof e.payload & { generationId?: number };
       if (typeof generationId !== 'number') this.log.error('the consumer did not tell its group generation (kafkajs not patched?): transactions are not fenced by it');
+      const previous = this.member;
       this.member = typeof generationId === 'number' ? { memberId, generationId } : null;
+      // A task is kept only from the generation right before, as the same member: then nobody else can have owned its
+      // partition meanwhile. After a gap (this member was dropped, or a new consumer joined) another member may have
+      // committed batches of it since: every task starts again from the changelog.
+      const continuous = previous !== null && this.member !== null && previous.memberId === memberId && this.member.generationId === previous.generationId + 1;
+      if (!continuous && this.tasks.size > 0) {
+        this.log.info({ previous, member: this.member }, 'group generations were missed: partition tasks start again from the changelog');
+        this.reconcile([]);
+      }
       this.reconcile(e.payload.memberAssignment[topics.events] ?? []);
     });
     // Batches of only transaction markers (or aborted records) never reach eachBatch: move the position anyway.
@@ -210,15 +221,18 @@ export class Processor {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await this.consumer.stop();
+    // Fetching stops but the member stays in the group until the tasks have committed: a commit after leaving would
+    // be refused (its member is unknown), and the batch done again by the next owner.
+    this.consumer.pause([{ topic: this.topicsOf.events }, { topic: this.topicsOf.traits }]);
     // Tasks finish and commit their batch in progress; one stuck on an unreachable broker is left behind after
-    // 30 s (its open transaction is aborted by the next owner, so nothing is lost or repeated).
+    // 30 s (its open transaction is aborted by the broker, so nothing is lost or repeated).
     const stopped = Promise.all([...[...this.tasks.values()].map((t) => t.stop()), ...this.stopping.values()]).then(() => this.ctx.transactions.close());
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((res) => (timer = setTimeout(() => res('late'), 30_000)));
     if ((await Promise.race([stopped, late])) === 'late') this.log.warn('partition tasks did not stop within 30 s; leaving them');
     clearTimeout(timer);
     this.tasks.clear();
+    await this.consumer.stop();
     await this.consumer.disconnect();
     await this.admin.disconnect();
     await this.metricsServer?.close();
@@ -242,6 +256,17 @@ async function processInstanceId(stateDir: string): Promise<string> {
   await mkdir(stateDir, { recursive: true });
   await writeFile(file, `${id}\n`);
   return id;
+}
+
+/**
+ * The processors' exactly-once rests on kafkajs as patched at install (patches/): TxnOffsetCommit v3, which carries the
+ * member and generation the group coordinator fences with. Without it, refuse to start rather than run unfenced.
+ */
+function requireGroupFencing(): void {
+  const v3 = join(dirname(require.resolve('kafkajs/package.json')), 'src', 'protocol', 'requests', 'txnOffsetCommit', 'v3', 'request.js');
+  if (!existsSync(v3)) {
+    throw new JourneyError(ErrorCodes.INVALID_CONFIG, 'kafkajs is not patched (TxnOffsetCommit v3 missing): run `npm ci` or `npx patch-package` in the project before starting a processor');
+  }
 }
 
 /** The Kafka client of partition tasks (a processor's, a replay's): transactions back to back. */

@@ -17,6 +17,7 @@
 // history is taken only where longer and a user enters a journey once, so nothing is repeated.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Admin } from 'kafkajs';
 import { Engine } from '../engine/engine';
 import { newUserState, type UserState } from '../engine/state';
 import { ErrorCodes, JourneyError } from '../errors';
@@ -65,11 +66,7 @@ export async function replay(o: ReplayOptions): Promise<PartitionReplaySummary[]
   await admin.connect();
   try {
     const partitions = await checkTopics(admin, o.topics);
-    const { groups } = await admin.describeGroups([o.group]);
-    const members = groups[0]?.members.length ?? 0;
-    if (members > 0) {
-      throw new JourneyError(ErrorCodes.INVALID_CONFIG, `group ${o.group} has ${members} active member(s): stop its processors before replaying (they would fence each other)`);
-    }
+    await refuseWhileGroupHasMembers(admin, o.group);
     // No member to fence with: the group has none (checked above), and a replay's partitions are its own.
     const transactions = new SharedTransactions({ kafka, group: o.group, log, transactionalId: `${o.group}.replay`, member: () => null, owns: () => true });
     const ctx: TaskContext = {
@@ -96,7 +93,26 @@ export async function replay(o: ReplayOptions): Promise<PartitionReplaySummary[]
   }
 }
 
+/**
+ * A replay and the group's processors must not write a partition's state at the same time, and nothing fences one
+ * from the other (the processors' transactions are fenced by the group's generation; a replay is not a member): it
+ * refuses to start, and to commit, while the group has members.
+ */
+async function refuseWhileGroupHasMembers(admin: Admin, group: string): Promise<void> {
+  const { groups } = await admin.describeGroups([group]);
+  const members = groups[0]?.members.length ?? 0;
+  if (members > 0) {
+    throw new JourneyError(ErrorCodes.INVALID_CONFIG, `group ${group} has ${members} active member(s): stop its processors before replaying (both would write its partitions' state)`);
+  }
+}
+
 class PartitionReplay extends PartitionTask {
+  /** Each chunk's commit checks again that no processor has joined the group since the replay started. */
+  protected override async commit(batch: Batch): Promise<void> {
+    await refuseWhileGroupHasMembers(this.ctx.admin, this.ctx.group);
+    await super.commit(batch);
+  }
+
   private records = 0;
   private replayClock = Number.NEGATIVE_INFINITY;
 

@@ -110,6 +110,25 @@ faultTest('rebalance: a second and a third processor join, then leave, mid-run: 
 });
 
 
+faultTest('zombie: a processor frozen (SIGSTOP) past its session while another takes its partitions, then thawed: still equal', async () => {
+  const env = await freshEnv();
+  const frozen = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'frozen'));
+  await waitProgress(env, total(), 0.15);
+  const other = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'other'));
+  await waitMembers(env, 2);
+  await waitProgress(env, total(), 0.3);
+  // Frozen wherever it is (mid-batch, mid-transaction): the group drops it after its session (10 s), the other
+  // processor takes every partition and goes on, once the frozen one's open transaction is aborted by the broker.
+  frozen.child.kill('SIGSTOP');
+  await waitMembers(env, 1);
+  await waitProgress(env, total(), 0.6);
+  // Thawed, it finds it was dropped and joins again as a new member: nothing it had in flight may be committed,
+  // and the partitions it gets back must not run on the state it had before (the other has moved them on since).
+  frozen.child.kill('SIGCONT');
+  await waitMembers(env, 2);
+  await finish(env, [frozen, other]);
+});
+
 faultTest('disk loss: the state dir deleted between runs is restored from the changelog: still equal', async () => {
   const env = await freshEnv();
   const stateDir = join(env.stateRoot, 'disk');

@@ -58,7 +58,7 @@ describe('journeys replay', () => {
     await produceClockTicks(env, END);
     const a = startProcessor(env, dirA, stateDir);
     await waitCaughtUp(env);
-    // Not while the group's processors run: they would fence each other's transactions.
+    // Not while the group's processors run: both would write the partitions' state.
     await waitMembers(env, 1);
     const refused = startJourneys('replay', env, dirB, join(env.stateRoot, 'elsewhere'), ['--from', 'earliest']);
     expect(await refused.exited).toBe(1);
