@@ -95,7 +95,15 @@ export class SharedTransactions {
     this.doneBuilding(work.owner);
     return new Promise<LastOffsets>((resolve, reject) => {
       this.pending.push({ work, resolve, reject });
-      this.running ??= this.drain().finally(() => (this.running = undefined));
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+      // Submitted after the loop found nothing pending, before this ran: not left waiting for another submission.
+      if (this.pending.length > 0) this.kick();
     });
   }
 
@@ -172,7 +180,12 @@ export class SharedTransactions {
       transactionalId: this.o.transactionalId, idempotent: true, maxInFlightRequests: 1,
       createPartitioner: KeyPartitioner, transactionTimeout: this.o.transactionTimeout ?? 10_000,
     });
-    await producer.connect();
+    try {
+      await producer.connect();
+    } catch (err) {
+      await producer.disconnect().catch(() => undefined);
+      throw err;
+    }
     this.producer = producer;
     return producer;
   }

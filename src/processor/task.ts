@@ -270,6 +270,8 @@ export class PartitionTask {
     if (this.meta.sweep !== undefined) await this.sweepToGoLive(null);
     this.ctx.metrics.timersPending.set({ partition: String(this.partition) }, await (this.store as PartitionStore).timersPending());
     this.ready = true;
+    // The sweep's commits asked the next transaction to wait for this task; its batches come from the loop now.
+    this.ctx.transactions.doneBuilding(this);
     this.log.info({ offsets: position, restored }, 'partition ready');
   }
 
