@@ -3,7 +3,9 @@
 // for each fetched batch, in slices of at most --max-batch records, one transaction that produces one output
 // record per input record (same key and value) and commits the consumed offsets (sendOffsetsWithRetry);
 // one transactional producer per partition number (transactionalId `<group>.passthrough.<p>`, fenced at
-// start, as the processor does). No decoding, no state, no changelog.
+// start), the simplest exactly-once loop kafkajs offers: the processor now shares one producer among its
+// partitions (src/kafka/shared-transactions.ts), which this baseline does not (its latency with the fetched
+// partitions' batches merged into one transaction, measured once: README). No decoding, no state, no changelog.
 //
 //   node dist/bench/bench/passthrough.js --brokers host:port --group G --events T --traits T --output T [--max-batch 2000]
 //     [--initial-retry-ms 20]   (the processor's kafkajs retry settings: the same client behaviour on both sides)
