@@ -43,6 +43,13 @@ export interface TransactionWork {
  */
 export type LastOffsets = ReadonlyMap<string, bigint>;
 
+const partitionKey = (topic: string, partition: number): string => `${topic}:${partition}`;
+
+/** The last offset a transaction wrote to `topic`'s `partition` (for messages that named it), if any. */
+export function lastOffsetOf(last: LastOffsets, topic: string, partition: number): bigint | undefined {
+  return last.get(partitionKey(topic, partition));
+}
+
 interface Pending {
   work: TransactionWork;
   resolve: (last: LastOffsets) => void;
@@ -73,7 +80,7 @@ export class SharedTransactions {
   /** Tasks building a batch now: the next transaction waits for them (at most buildWaitMs), to take theirs too. */
   private readonly building = new Set<object>();
   private built: (() => void) | undefined;
-  /** Transactions committed and the tasks' batches they held, for the metrics. */
+  /** Transactions committed and the tasks' batches they held (what the tests and benchmark notes read). */
   readonly counts = { transactions: 0, batches: 0 };
 
   constructor(private readonly o: SharedTransactionsOptions) {}
@@ -231,12 +238,12 @@ function noteLastOffsets(chunk: TopicMessages[], sent: RecordMetadata[], last: M
   for (const t of chunk) {
     for (const m of t.messages) {
       if (m.partition === undefined) continue;
-      const key = `${t.topic}:${m.partition}`;
+      const key = partitionKey(t.topic, m.partition);
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
   }
   for (const r of sent) {
-    const key = `${r.topicName}:${r.partition}`;
+    const key = partitionKey(r.topicName, r.partition);
     const n = counts.get(key);
     if (n === undefined || r.baseOffset === undefined) continue;
     const end = BigInt(r.baseOffset) + BigInt(n) - 1n;

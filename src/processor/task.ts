@@ -18,7 +18,7 @@ import { SENT_TO_HEADER, sentToHeader } from '../codecs/sent-to-header';
 import type { Decoded, MessageDecoder } from '../ingest/decode';
 import { eventsGoFirst, type Side } from '../ingest/message';
 import { readPartition } from '../kafka/partition-reader';
-import type { SharedTransactions } from '../kafka/shared-transactions';
+import { lastOffsetOf, type LastOffsets, type SharedTransactions } from '../kafka/shared-transactions';
 import type { TopicNames } from '../kafka/topics';
 import type { ProcessorMetrics } from '../observability/processor-metrics';
 import { isVersionKey, keptVersions } from '../state/journey-versions';
@@ -417,9 +417,7 @@ export class PartitionTask {
       owner: this, offsets: [], more: false,
       topicMessages: [{ topic: topics.changelog, messages: [{ key: 'm/restore-marker', value: nonce, partition: this.partition }] }],
     });
-    const markerOffset = written.get(`${topics.changelog}:${this.partition}`);
-    if (markerOffset === undefined) throw new Error('changelog marker offset unknown');
-    const marker = markerOffset.toString();
+    const marker = this.changelogOffsetIn(written).toString();
 
     const logStart = (await admin.fetchTopicOffsets(topics.changelog)).find((o) => o.partition === this.partition)?.low ?? '0';
     const next = BigInt(this.meta.changelogOffset) + 1n;
@@ -820,6 +818,13 @@ export class PartitionTask {
 
   // ---- commit ------------------------------------------------------------------------------------
 
+  /** Where this partition's changelog records of a committed transaction ended. */
+  private changelogOffsetIn(written: LastOffsets): bigint {
+    const offset = lastOffsetOf(written, this.ctx.topics.changelog, this.partition);
+    if (offset === undefined) throw new Error('changelog offset unknown after the commit');
+    return offset;
+  }
+
   protected async commit(batch: Batch): Promise<void> {
     const { topics, metrics } = this.ctx;
     const store = this.store as PartitionStore;
@@ -889,8 +894,7 @@ export class PartitionTask {
     }));
 
     const written = await this.ctx.transactions.commit({ owner: this, topicMessages, offsets, more: true });
-    const changelogOffset = written.get(`${topics.changelog}:${this.partition}`);
-    if (changelogOffset === undefined) throw new Error('changelog offset unknown after send');
+    const changelogOffset = this.changelogOffsetIn(written);
     this.meta = { ...this.meta, offsets: metaOffsets, changelogOffset: changelogOffset.toString(), clock };
     storeOps.push(store.metaOp(this.meta));
     await store.apply(storeOps);

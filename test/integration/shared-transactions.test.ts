@@ -4,7 +4,7 @@
 // batch whose task no longer owns its partition is refused before anything is sent.
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { ErrorCodes, JourneyError } from '../../src/errors';
-import { SharedTransactions, type GroupMember } from '../../src/kafka/shared-transactions';
+import { lastOffsetOf, SharedTransactions, type GroupMember } from '../../src/kafka/shared-transactions';
 import { silentLogger } from '../../src/observability/logger';
 import { connectedAdmin, connectedProducer, consumeUntil, createTopics, kafkaClient, testConsumer, uniqueName } from '../helpers/kafka';
 
@@ -54,11 +54,11 @@ describe('shared transactions', () => {
 
     const records = await readAll(out, 6);
     const lastOf = (partition: number, value: string) => BigInt(records.find((r) => r.partition === partition && r.value === value)?.offset ?? -1);
-    expect(w1.get(`${out}:0`)).toBe(lastOf(0, 'a2'));
-    expect(w2.get(`${out}:1`)).toBe(lastOf(1, 'b3'));
+    expect(lastOffsetOf(w1, out, 0)).toBe(lastOf(0, 'a2'));
+    expect(lastOffsetOf(w2, out, 1)).toBe(lastOf(1, 'b3'));
     // The second transaction's answer is shared by the batches in it.
-    expect(w3.get(`${out}:0`)).toBe(lastOf(0, 'c1'));
-    expect(w3.get(`${out}:1`)).toBe(lastOf(1, 'b3'));
+    expect(lastOffsetOf(w3, out, 0)).toBe(lastOf(0, 'c1'));
+    expect(lastOffsetOf(w3, out, 1)).toBe(lastOf(1, 'b3'));
     expect(records.map((r) => r.value).sort()).toEqual(['a1', 'a2', 'b1', 'b2', 'b3', 'c1']);
   });
 
