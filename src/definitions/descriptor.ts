@@ -85,15 +85,26 @@ export function patterned(pattern: RegExp, expected: string, fix?: (text: string
 
 export const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
-/** Ids: lowercase slugs, spec §4. */
+/**
+ * Ids: lowercase slugs, spec §4. An unquoted id of digits (`id: 2`) is YAML's integer 2 but the slug `2` its
+ * author wrote: it is taken as written.
+ */
 export function slug(): Type<string> {
-  return patterned(SLUG, 'a lowercase slug (letters a-z, digits and single inner hyphens)', (text) => {
+  const text = patterned(SLUG, 'a lowercase slug (letters a-z, digits and single inner hyphens)', (text) => {
     const s = text
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-+|-+$/g, '');
     return s.length > 0 && s !== text ? s : null;
   });
+  return {
+    ...text,
+    parse(node, report, site) {
+      if (node.t === 'scalar' && typeof node.value === 'number' && node.source !== undefined && SLUG.test(node.source)) return node.source;
+      return text.parse(node, report, site);
+    },
+    schema: (sb) => sb.ref('slug', () => ({ anyOf: [text.schema(sb), { type: 'integer', minimum: 0 }] })),
+  };
 }
 
 export function int(options: { min?: number; max?: number } = {}): Type<number> {

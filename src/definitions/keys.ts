@@ -393,7 +393,7 @@ const stepOrBroken = salvage(step, (node, site): BrokenStep => {
 
 const journeyFileFields = {
   journey: req(slug(), 'journey id (lowercase slug, unique across files; a persisted contract)'),
-  name: opt(str(), 'display name'),
+  name: opt(str({ minLength: 0 }), 'display name'),
   description: opt(str({ minLength: 0 }), 'free text'),
   version: opt(int({ min: 1 }), 'positive integer (default 1); a new version drains the old one'),
   status: opt(oneOf(['draft', 'live', 'paused', 'archived']), 'draft | live (default) | paused (no new entries) | archived (everything stops)'),

@@ -13,6 +13,8 @@ export interface YScalar {
   value: YScalarValue;
   /** A number written as a float (`50.0`, `5e1`): YAML 1.2's core schema makes it !!float, not an integer. */
   float?: true;
+  /** An integer's text as written (`7`, `007`): an unquoted id of digits is an id, not a number. */
+  source?: string;
 }
 export interface YSeq {
   t: 'seq';
@@ -138,7 +140,8 @@ class Converter {
       if (v === null || typeof v === 'string' || typeof v === 'boolean') return { t: 'scalar', line, value: v };
       if (typeof v === 'number') {
         if (!Number.isFinite(v)) return this.fail(line, `${String(v)} is not allowed: numbers must be finite`);
-        return INT_LITERAL.test(node.source ?? '') ? { t: 'scalar', line, value: v } : { t: 'scalar', line, value: v, float: true };
+        const source = node.source ?? '';
+        return INT_LITERAL.test(source) ? { t: 'scalar', line, value: v, source } : { t: 'scalar', line, value: v, float: true };
       }
       return this.fail(line, `unsupported value${node.tag ? ` (tag ${node.tag})` : ''}: use plain strings, numbers, true/false, lists and mappings`);
     }
@@ -154,7 +157,8 @@ class Converter {
           this.fail(keyLine, 'keys must be plain strings');
           continue;
         }
-        const key = String(rawKey);
+        // A number key as written (`007:` is the key '007', as a quoted one would be).
+        const key = typeof rawKey === 'number' && isScalar(keyNode) && keyNode.source !== undefined ? keyNode.source : String(rawKey);
         const seen = firstLine.get(key);
         if (seen !== undefined) {
           this.fail(keyLine, `duplicate key '${key}' (first at line ${seen}): keep one`);

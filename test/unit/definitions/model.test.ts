@@ -2,7 +2,7 @@
 // epoch milliseconds, defaults filled in (spec §4.1-§4.3, §6), `next` resolved, stable signatures.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { loadDefinitions, type Condition, type Definitions, type Journey, type Step } from '../../../src/definitions';
+import { loadDefinitions, validatePaths, type Condition, type Definitions, type Journey, type Step } from '../../../src/definitions';
 import { DESTINATIONS, FIXTURES, topology, yaml } from './helpers';
 
 const S = 1000;
@@ -309,6 +309,31 @@ describe('defaults and resolution', () => {
         - { id: w, wait: 2w }`);
     expect(r).toMatchObject({ type: 'random', sticky: true });
     expect(waits.map((w) => (w.type === 'wait' ? w.duration : null))).toEqual([45 * S, 15 * 60 * S, 2 * H, 7 * D, 14 * D]);
+  });
+
+  test('ids written as unquoted digits are the slugs written (YAML reads them as integers); an empty name is a name', () => {
+    const defs = loadDefinitions(topology({
+      'j.journey.yaml': yaml`
+        journey: 2024
+        name: ''
+        entry: { event: A }
+        migrate: { 01: 2 }
+        steps:
+          - { id: 01, wait: 1h, next: 2 }
+          - { id: 2, send: { to: [7] } }
+          - { id: 3, send: { to: [7] } }`,
+      'destinations.yaml': 'destinations:\n  - { id: 7, type: kafka, topic: t, format: transition }\n',
+    }));
+    const j = only(defs);
+    expect([j.id, j.name, j.migrate]).toEqual(['2024', '', { '01': '2' }]);
+    expect(j.steps.map((s) => [s.id, 'next' in s ? s.next : null])).toEqual([['01', '2'], ['2', '3'], ['3', 'end']]);
+    expect([...defs.destinations.keys()]).toEqual(['7']);
+    // Numbers that are no slugs stay refused: a sign, a float.
+    const bad = validatePaths([topology({ 'k.journey.yaml': 'journey: -1\nentry: { event: A }\nsteps: [{ id: 1.5, wait: 1h }]\n' })]);
+    expect(bad.map((p) => [p.line, p.message])).toEqual([
+      [1, expect.stringContaining('journey must be a lowercase slug')],
+      [3, expect.stringContaining('id must be a lowercase slug')],
+    ]);
   });
 
   test('version defaults to 1 and status to live; a date without zone is UTC', () => {

@@ -68,7 +68,7 @@ const cases: [string, string][] = [
     steps: [{ id: a, wait: 1h }]`],
   ['name not a string', yaml`
     journey: j
-    name: 42  #<- name must be a non-empty string, got 42 (quote it)
+    name: 42  #<- name must be a string, got 42 (quote it)
     entry: { event: A }
     steps: [{ id: a, wait: 1h }]`],
   ['migrate key not a slug', yaml`
