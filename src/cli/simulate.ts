@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { loadDefinitions } from '../definitions';
 import { DAY, parseDuration } from '../lib/duration';
 import { parseDate } from '../lib/time';
+import { MAX_MESSAGE_BYTES, oversized } from '../ingest/decode';
 import { parseMessage } from '../ingest/message';
 import { Simulator } from '../engine/simulator';
 import { DEFAULT_OPTIONS } from '../engine/engine';
@@ -83,6 +84,12 @@ async function run(argv: string[]): Promise<number> {
   for await (const line of lines) {
     lineNo++;
     if (line.trim() === '') continue;
+    // The processor's limit, so both take the same messages.
+    const tooLarge = oversized(Buffer.byteLength(line, 'utf8'), MAX_MESSAGE_BYTES);
+    if (tooLarge !== null) {
+      process.stderr.write(`line ${lineNo}: ${tooLarge}, skipped\n`);
+      continue;
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(line);

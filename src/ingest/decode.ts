@@ -13,6 +13,18 @@ const AVRO_MAGIC = 0;
 /** Free-form objects travel as JSON text in the Avro envelope. */
 const JSON_TEXT_FIELDS = ['properties', 'traits', 'context'] as const;
 
+/**
+ * The largest input message taken, in bytes (of the record value; of the line in `journeys simulate`): a
+ * Segment's API takes messages of at most 32 KB, so a larger one is a producer's mistake, dead-lettered rather than kept
+ * in a user's state and context.
+ */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+
+/** Why a message of `bytes` is refused, or null when it is within `max`. */
+export function oversized(bytes: number, max: number): string | null {
+  return bytes > max ? `message of ${bytes} bytes is over the ${max}-byte limit` : null;
+}
+
 function undecodable(reason: string): Decoded {
   return { ok: false, code: ErrorCodes.UNDECODABLE_MESSAGE, reason };
 }
@@ -29,9 +41,8 @@ export class MessageDecoder {
 
   async decode(value: Buffer | null): Promise<Decoded> {
     if (value === null || value.length === 0) return undecodable('empty value (a tombstone is not a message)');
-    if (value.length > this.maxBytes) {
-      return { ok: false, code: ErrorCodes.INVALID_MESSAGE, reason: `message of ${value.length} bytes is over the ${this.maxBytes}-byte limit` };
-    }
+    const tooLarge = oversized(value.length, this.maxBytes);
+    if (tooLarge !== null) return { ok: false, code: ErrorCodes.INVALID_MESSAGE, reason: tooLarge };
     let raw: unknown;
     if (value[0] === AVRO_MAGIC) {
       const r = await this.decodeAvro(value);

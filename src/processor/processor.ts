@@ -13,7 +13,7 @@ import { avroTransitionEncoder, jsonTransitionEncoder, type TransitionsFormat } 
 import type { Definitions } from '../definitions/model';
 import { Engine, type EngineOptions } from '../engine/engine';
 import { ErrorCodes, JourneyError } from '../errors';
-import { MessageDecoder } from '../ingest/decode';
+import { MAX_MESSAGE_BYTES, MessageDecoder } from '../ingest/decode';
 import { SharedTransactions, type GroupMember } from '../kafka/shared-transactions';
 import type { TopicNames } from '../kafka/topics';
 import { createLogger, kafkaLogCreator, type Logger } from '../observability/logger';
@@ -284,7 +284,7 @@ export async function codecsFor(o: Pick<ProcessorOptions, 'registryUrl' | 'trans
   const registry = o.registryUrl === null ? null : new SchemaRegistry({ host: o.registryUrl });
   if (o.transitionsFormat === 'avro' && registry === null) throw new JourneyError(ErrorCodes.INVALID_CONFIG, '--transitions-format avro needs a schema registry (--registry)');
   return {
-    decoder: new MessageDecoder(registry, o.maxMessageBytes ?? 256 * 1024),
+    decoder: new MessageDecoder(registry, o.maxMessageBytes ?? MAX_MESSAGE_BYTES),
     transitionEncoder: o.transitionsFormat === 'avro' && registry !== null ? await avroTransitionEncoder(registry, `${o.topics.transitions}-value`) : jsonTransitionEncoder,
     encodeDeadLetter: registry === null ? jsonDeadLetterEncoder : await avroDeadLetterEncoder(registry, `${o.topics.dlq}-value`),
   };

@@ -92,3 +92,24 @@ describe('journeys simulate --max-instances', () => {
     expect({ lines: all.stdout.trim().split('\n').length, stderr: all.stderr }).toEqual({ lines: 3, stderr: '' });
   });
 });
+
+describe('journeys simulate: input lines it skips', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'journeys-skip-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'k.journey.yaml'), 'journey: k\nentry: { event: Go, key: n }\nsteps:\n  - { id: pause, wait: 1d }\n');
+  const go = (n: number, extra: Record<string, unknown> = {}): string =>
+    JSON.stringify({ type: 'track', userId: 'u1', event: 'Go', messageId: `m${n}`, timestamp: `2026-01-01T10:0${n}:00Z`, properties: { n, ...extra } });
+  // 262,144 bytes is the processor's limit (a larger record goes to the dead-letter topic).
+  const pad = (line: string, bytes: number): string => go(2, { pad: 'x'.repeat(bytes - line.length) });
+  const atLimit = pad(go(2, { pad: '' }), 256 * 1024);
+  const events = join(dir, 'events.jsonl');
+  writeFileSync(events, [go(1), 'not json', atLimit, atLimit.replace('"m2"', '"m3"').replace('"n":2', '"n":3').replace('x"', 'xx"')].join('\n'));
+
+  test('not JSON and over 256 KiB: each skipped with its line and reason on stderr, the rest processed, exit 0', () => {
+    expect(Buffer.byteLength(atLimit)).toBe(256 * 1024);
+    const r = journeys('simulate', '--topologies', dir, '--events', events);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { instance: string }).instance)).toEqual(['u1/k/1', 'u1/k/2']);
+    expect(r.stderr).toBe('line 2: not valid JSON, skipped\nline 4: message of 262145 bytes is over the 262144-byte limit, skipped\n');
+  });
+});
