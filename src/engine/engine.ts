@@ -311,7 +311,9 @@ export class Engine {
       if (found) this.exitInstance(run, found.j, found.js, found.inst, timer.kind === 'expiry' ? 'expired' : 'exit-after');
     }
     // A waitUntil whose condition time has made true at its timeout goes on by the condition, where conditions
-    // that time turned true are re-evaluated: after this instant's timers (spec §3).
+    // that time turned true are re-evaluated: after this instant's timers (spec §3). Made true by time: false a
+    // millisecond before with the same state. One already true then was made true by a change of context the path
+    // has not seen (another path's match: seen from the next message or flip on), and the timeout wins.
     let conditionAtTimeout = false;
     for (const timer of others) {
       if (!this.unschedule(state, timer)) continue;
@@ -328,7 +330,8 @@ export class Engine {
       if (step.type === 'wait') this.move(run, j, js, inst, path, step.next, 'wait', view);
       else if (step.type === 'waitFor') this.move(run, j, js, inst, path, step.onTimeout, 'timeout', view);
       else if (step.type === 'waitUntil') {
-        if (evaluate(step.condition, this.scope(run, view.ctx))) conditionAtTimeout = true;
+        const scope = this.scope(run, view.ctx);
+        if (evaluate(step.condition, scope) && !evaluate(step.condition, { ...scope, now: t - 1 })) conditionAtTimeout = true;
         else this.move(run, j, js, inst, path, step.onTimeout, 'timeout', view);
       }
     }

@@ -240,6 +240,44 @@ ${other}`;
     e.track('w', 'Start', T('10:00'), { total: 5 });
     expect(e.lines()).toEqual([`w/j/1 null→route entry ${T('10:00')}`, `w/j/1 route→$complete end ${T('10:00')}`]);
   });
+  test('waitUntil: a condition made true at its timeout by another path\'s context change, not by time, times out', () => {
+    // The forked path at `hold` takes X (context `got`) at 10:10; the path at `quiet` sees that context from the
+    // next message or flip on (§3). None comes before its timeout at 11:00: time made nothing true there, so the
+    // timeout wins, and `still` (no timeout) keeps waiting until the message at 11:30.
+    const d = TestDriver.fromYaml(`journey: j
+entry:
+  event: Start
+steps:
+  - id: fork
+    branch:
+      branches:
+        - { when: { performed: Start }, next: quiet }
+        - { when: { performed: Start }, next: still }
+        - { when: { performed: Start }, next: hold }
+  - id: quiet
+    waitUntil: { condition: { context: got.v, equals: 1 }, timeout: 1h, onTimeout: loud }
+    next: end
+  - id: still
+    waitUntil: { condition: { context: got.v, equals: 1 } }
+    next: end
+  - id: hold
+    waitFor: { events: [{ event: X, alias: got, next: end }], timeout: 1d }
+  - id: loud
+    send: { to: [sms] }
+`);
+    d.track('u1', 'Start', T('10:00')).track('u1', 'X', T('10:10'), { v: 1 }).advanceTo(T('11:15'));
+    d.track('u1', 'Other', T('11:30'));
+    expect(d.lines()).toEqual([
+      `u1/j/1 null→fork entry ${T('10:00')}`,
+      `u1/j/1 fork→quiet branch ${T('10:00')}`,
+      `u1/j/1 fork→still branch ${T('10:00')}`,
+      `u1/j/1 fork→hold branch ${T('10:00')}`,
+      `u1/j/1 hold→$end end ${T('10:10')}`,
+      `u1/j/1 quiet→loud timeout ${T('11:00')}`,
+      `u1/j/1 loud→$end end ${T('11:00')}`,
+      `u1/j/1 still→$complete end ${T('11:30')}`,
+    ]);
+  });
 });
 
 describe('branch: forks and joins', () => {
