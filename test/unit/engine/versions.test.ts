@@ -274,6 +274,18 @@ ${body}`;
     expect(drained.stats.sentTo).toEqual([{ transition: drained.transitions[0]?.id, steps: [['hi', ['crm']]] }]);
   });
 
+  test("a send step sent under v1 and entered again by the move: the $exit names both versions' destinations", () => {
+    const v1 = 'journey: dr\nversion: 1\nentry: { event: Go }\nsteps:\n  - { id: hi, send: { to: [crm] } }\n  - { id: hold, wait: 1h }\n';
+    const entered = new Engine(loadYaml({ 'dr.journey.yaml': v1 })).process(undefined, go('10:00'), T('10:00'));
+    const v2 = loaded(v2With('  - { id: hi, send: { to: [email, crm] } }\n  - { id: hold2, wait: 3h }\n', '{ hold: hi }', 'exit: { events: [{ event: Stop }] }\n'), v1);
+    const moved = v2.advance(reread(entered.state), T('10:30'));
+    expect(lines(moved.transitions)).toEqual(['u1/dr/1 v2 hold→hi next 10:30', 'u1/dr/1 v2 hi→hold2 next 10:30']);
+    expect(moved.transitions[0]?.send?.to).toEqual(['email', 'crm']);
+    const exit = v2.process(reread(moved.state), stop('10:40'), T('10:40'));
+    expect(exit.transitions[0]?.sent).toEqual(['hi']);
+    expect(exit.stats.sentTo).toEqual([{ transition: exit.transitions[0]?.id, steps: [['hi', ['crm', 'email']]] }]);
+  });
+
   test('a forked instance moves only when every path is at a named step', () => {
     const s = new Engine(loadYaml({ 'dr.journey.yaml': FORKING })).process(undefined, go('10:00'), T('10:00')).state;
     expect(s.journeys.dr?.instances[0]?.paths.map((p) => p.step)).toEqual(['right', 'left']);
