@@ -28,7 +28,8 @@ interface AvroDeadLetter {
 function headerList(headers: IHeaders | undefined): { key: string; value: Buffer | null }[] {
   const out: { key: string; value: Buffer | null }[] = [];
   for (const [key, v] of Object.entries(headers ?? {})) {
-    for (const one of Array.isArray(v) ? v : [v]) out.push({ key, value: one === undefined ? null : Buffer.from(one) });
+    // A header written with a null value (Java's RecordHeader(key, null)) reads back as null: kept as null.
+    for (const one of Array.isArray(v) ? v : [v]) out.push({ key, value: one === undefined || one === null ? null : Buffer.from(one) });
   }
   return out;
 }

@@ -63,7 +63,7 @@ export class MessageDecoder {
     if (value.length < 5) return { ok: false, code: ErrorCodes.UNDECODABLE_MESSAGE, reason: 'truncated Confluent Avro header' };
     const id = value.readUInt32BE(1);
     const type = await this.writerType(id);
-    if (type === null) return { ok: false, code: ErrorCodes.UNDECODABLE_MESSAGE, reason: `unknown Avro schema id ${id}` };
+    if (type === null) return { ok: false, code: ErrorCodes.UNDECODABLE_MESSAGE, reason: `unknown Avro schema id ${id} (not in the registry, or not an Avro schema)` };
     let record: unknown;
     try {
       record = type.fromBuffer(value.subarray(5));
@@ -96,10 +96,20 @@ export class MessageDecoder {
       type = registry === null
         ? Promise.resolve(null)
         : registry.getSchema(id).then(
-          (schema) => avro.Type.forSchema(schema as avro.Schema),
+          (schema) => {
+            // An id of a JSON Schema or Protobuf subject: no Avro type, so no way to read the message.
+            try {
+              return avro.Type.forSchema(schema as avro.Schema);
+            } catch {
+              return null;
+            }
+          },
           (err: unknown) => {
-            // Unknown id: the message's fault. Anything else (registry down): not cached, thrown.
-            if (statusOf(err) === 404) return null;
+            // Unknown id: the message's fault; so is a schema the client could not build (a JSON Schema or Protobuf
+            // one it fails on: an error without an HTTP status). Anything else (the registry down, which the client
+            // reports with a status too): not cached, thrown.
+            const status = statusOf(err);
+            if (status === 404 || status === undefined) return null;
             this.writerTypes.delete(id);
             throw err;
           },

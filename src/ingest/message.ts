@@ -33,6 +33,36 @@ function invalid(reason: string): ParseResult {
   return { ok: false, reason };
 }
 
+/** Deeper property or trait values are refused: the state's JSON (and V8's JSON.stringify) must hold them. */
+export const MAX_NESTING = 100;
+
+/**
+ * Why a property or trait value would not come back the same from the user's state (JSON, in LevelDB and the
+ * changelog), or null: a number JSON cannot write (`1e400` parses to Infinity, written back as null), or nesting
+ * so deep that writing it would overflow the stack. The processor would otherwise diverge from `simulate` after
+ * a restart, or fail the partition's every batch.
+ */
+function unkeepable(value: Json, depth: number): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : `holds a number out of range (${String(value)})`;
+  if (typeof value !== 'object' || value === null) return null;
+  if (depth > MAX_NESTING) return `is nested deeper than ${MAX_NESTING} levels`;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const why = unkeepable(item, depth + 1);
+      if (why !== null) return why;
+    }
+    return null;
+  }
+  for (const key in value) {
+    const why = unkeepable(value[key] as Json, depth + 1);
+    if (why !== null) return why;
+  }
+  return null;
+}
+
+/** A lone surrogate (half of a UTF-16 pair): such a string has no UTF-8 form to key the user's state by. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 /** Validates a decoded JSON value as a Segment message. */
 export function parseMessage(raw: unknown): ParseResult {
   if (!isObject(raw)) return invalid('not a JSON object');
@@ -62,8 +92,13 @@ export function parseMessage(raw: unknown): ParseResult {
     }
   }
   const userId = typeof raw.userId === 'string' && raw.userId !== '' ? raw.userId : null;
+  if (userId !== null && LONE_SURROGATE.test(userId)) return invalid('userId is not well-formed Unicode (a lone surrogate)');
   const messageId = typeof raw.messageId === 'string' ? raw.messageId : null;
   const traits = type === 'identify' ? ((raw.traits) ?? {}) : null;
+  const propertiesWhy = unkeepable(properties, 1);
+  if (propertiesWhy !== null) return invalid(`properties ${propertiesWhy}`);
+  const traitsWhy = traits === null ? null : unkeepable(traits, 1);
+  if (traitsWhy !== null) return invalid(`traits ${traitsWhy}`);
   return { ok: true, message: { type: type as MessageType, userId, messageId, timestamp, event, properties, traits } };
 }
 

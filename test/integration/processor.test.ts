@@ -361,6 +361,14 @@ describe('journeys process', () => {
     for (let i = 0; i < 25; i++) bad.push({ key: `bad-${i}`, value: Buffer.from(JSON.stringify({ type: 'track', userId: `bad-${i}`, event: 42, properties: 'x', timestamp: '2026-05-01T10:00:00Z' })) });
     for (let i = 0; i < 10; i++) bad.push({ key: `bad-${i}`, value: Buffer.from(JSON.stringify({ type: 'track', userId: `bad-${i}`, event: 'X', timestamp: '2026-05-01T10:00:00Z', properties: { blob: 'x'.repeat(300_000) } })) });
     for (let i = 0; i < 5; i++) bad.push({ key: `bad-${i}`, value: Buffer.from(JSON.stringify({ type: 'click', userId: `bad-${i}`, timestamp: '2026-05-01T10:00:00Z' })) });
+    // Values the state could not keep (a number JSON cannot write, nesting that overflows JSON.stringify's stack), a
+    // userId with no UTF-8 form, and an id of a registry subject that is no Avro schema: each failed every batch of
+    // its partition before, a processor stuck for good.
+    for (let i = 0; i < 5; i++) bad.push({ key: `bad-${i}`, value: Buffer.from(`{"type":"track","userId":"bad-${i}","event":"Product Added","timestamp":"2026-05-01T10:00:00Z","properties":{"cart_id":1e400}}`) });
+    for (let i = 0; i < 5; i++) bad.push({ key: `bad-${i}`, value: Buffer.from(`{"type":"identify","userId":"bad-${i}","timestamp":"2026-05-01T10:00:00Z","traits":{"a":${'['.repeat(5000)}${']'.repeat(5000)}}}`) });
+    for (let i = 0; i < 5; i++) bad.push({ key: `bad-${i}`, value: Buffer.from(`{"type":"track","userId":"bad-${i}\\ud800","event":"Product Added","timestamp":"2026-05-01T10:00:00Z"}`) });
+    const { id: jsonSchemaId } = await registry.register({ type: SchemaType.JSON, schema: JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' }) }, { subject: `${env.topics.events}-json-value` });
+    for (let i = 0; i < 5; i++) bad.push({ key: `bad-${i}`, value: framed(jsonSchemaId, Buffer.from(JSON.stringify(good(`bad-${i}`, i)))) });
 
     const goodJson = Array.from({ length: 20 }, (_, i) => good(`json-${i}`, i));
     const goodAvro = Array.from({ length: 20 }, (_, i) => good(`avro-${i}`, i));
@@ -385,8 +393,8 @@ describe('journeys process', () => {
       // Every record once (records fetched before the partition was ready are fetched again: not counted twice).
       expect(metrics).toContain(`journeys_records_consumed_total{topic="${env.topics.events}"} ${goodJson.length + bad.length + goodAvro.length + noUser.length}`);
       expect(metrics).toMatch(/journeys_records_dropped_total\{reason="no_user_id"\} 7/);
-      expect(metrics).toMatch(/journeys_records_dropped_total\{reason="undecodable"\} 50/);
-      expect(metrics).toMatch(/journeys_records_dropped_total\{reason="invalid"\} 65/);
+      expect(metrics).toMatch(/journeys_records_dropped_total\{reason="undecodable"\} 55/);
+      expect(metrics).toMatch(/journeys_records_dropped_total\{reason="invalid"\} 80/);
       expect(metrics).toContain('journeys_transitions_total{journey=');
       expect((await fetch(`http://127.0.0.1:${processor.metricsPort}/healthz`)).status).toBe(200);
     } finally {
@@ -409,7 +417,10 @@ describe('journeys process', () => {
     expect(dlq).toHaveLength(bad.length);
     const reasons = dlq.map((d) => d.reason);
     expect(reasons.filter((r) => r.includes('neither JSON nor Confluent Avro'))).toHaveLength(25);
-    expect(reasons.filter((r) => r.includes('unknown Avro schema id'))).toHaveLength(25);
+    expect(reasons.filter((r) => r.includes('unknown Avro schema id'))).toHaveLength(30);
+    expect(reasons.filter((r) => r.includes('properties holds a number out of range (Infinity)'))).toHaveLength(5);
+    expect(reasons.filter((r) => r.includes('traits is nested deeper than 100 levels'))).toHaveLength(5);
+    expect(reasons.filter((r) => r.includes('userId is not well-formed Unicode'))).toHaveLength(5);
     expect(reasons.filter((r) => r.includes('is not ISO-8601 with Z or an offset'))).toHaveLength(25);
     expect(reasons.filter((r) => r.includes('track without a string event') || r.includes('properties is not an object'))).toHaveLength(25);
     expect(reasons.filter((r) => r.includes('over the 262144-byte limit'))).toHaveLength(10);

@@ -6,6 +6,8 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import * as avro from 'avsc';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { AVRO_SCHEMA_FILES, SCHEMAS_DIR, loadAvroSchema } from '../../src/codecs/avro-schemas';
+import { SchemaRegistry as Registry } from '@kafkajs/confluent-schema-registry';
+import { MessageDecoder } from '../../src/ingest/decode';
 import type { AvroSchemaName } from '../../src/codecs/avro-schemas';
 import { AVRO_SAMPLES } from '../fixtures/avro-samples';
 import { connectedAdmin, connectedProducer, consumeUntil, createTopics, infra, kafkaClient, schemaRegistry, uniqueName } from '../helpers/kafka';
@@ -86,5 +88,22 @@ describe('schema registry', () => {
       expect(r.message.value).toEqual(encoded[i]);
       expectSame(await registry.decode(r.message.value!), samples[i]!);
     }
+  });
+
+  it('input decoding: an id of a JSON Schema subject or an unknown id is the message\'s fault (dead-lettered); an unreachable registry is not', async () => {
+    const subject = `${uniqueName('it-json-schema')}-value`;
+    const { id } = await registry.register({ type: SchemaType.JSON, schema: JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' }) }, { subject });
+    const decoder = new MessageDecoder(registry, 256 * 1024);
+    const body = Buffer.from('{"type":"track"}');
+    for (const schemaId of [id, 987_654_321]) {
+      // Twice: the outcome is remembered, not an error the next message meets.
+      for (let i = 0; i < 2; i++) {
+        expect(await decoder.decode(wire(schemaId, body))).toEqual({
+          ok: false, code: 'JRN_ERR_UNDECODABLE_MESSAGE', reason: `unknown Avro schema id ${schemaId} (not in the registry, or not an Avro schema)`,
+        });
+      }
+    }
+    const down = new MessageDecoder(new Registry({ host: 'http://127.0.0.1:1' }), 256 * 1024);
+    await expect(down.decode(wire(id, body))).rejects.toThrow(/ECONNREFUSED/);
   });
 });

@@ -15,6 +15,13 @@ steps:
     wait: 1h
 `;
 
+/** `{ a: { a: ... { a: 1 } } }`: an object `levels + 1` deep. */
+function nested(levels: number): Record<string, unknown> {
+  let v: Record<string, unknown> = { a: 1 };
+  for (let i = 0; i < levels; i++) v = { a: v };
+  return v;
+}
+
 describe('message validity', () => {
   test.each<[string, unknown, string | null]>([
     ['a track', { type: 'track', event: 'E', timestamp: '2026-01-01T00:00:00Z' }, null],
@@ -28,6 +35,15 @@ describe('message validity', () => {
     ['a numeric event', { type: 'track', event: 5, timestamp: '2026-01-01T00:00:00Z' }, 'event'],
     ['properties not an object', { type: 'track', event: 'E', properties: [], timestamp: '2026-01-01T00:00:00Z' }, 'properties'],
     ['traits not an object', { type: 'identify', traits: 'x', timestamp: '2026-01-01T00:00:00Z' }, 'traits'],
+    // Values the user's state (JSON) could not give back: refused, as the processor's every restart would differ.
+    ['a number JSON cannot hold (1e400)', JSON.parse('{"type":"track","event":"E","timestamp":"2026-01-01T00:00:00Z","properties":{"a":[1e400]}}'), 'properties holds a number out of range (Infinity)'],
+    ['a trait -1e400', JSON.parse('{"type":"identify","timestamp":"2026-01-01T00:00:00Z","traits":{"score":-1e400}}'), 'traits holds a number out of range (-Infinity)'],
+    ['a page name NaN (as Avro may give)', { type: 'page', name: Number.NaN, timestamp: '2026-01-01T00:00:00Z' }, 'properties holds a number out of range (NaN)'],
+    ['properties nested 101 deep', { type: 'track', event: 'E', properties: nested(100), timestamp: '2026-01-01T00:00:00Z' }, 'properties is nested deeper than 100 levels'],
+    ['properties nested 100 deep', { type: 'track', event: 'E', properties: nested(99), timestamp: '2026-01-01T00:00:00Z' }, null],
+    ['traits nested 5,000 deep', JSON.parse(`{"type":"identify","timestamp":"2026-01-01T00:00:00Z","traits":{"a":${'['.repeat(5000)}${']'.repeat(5000)}}}`), 'traits is nested deeper'],
+    ['a userId with a lone surrogate', { type: 'track', event: 'E', userId: 'u\ud800', timestamp: '2026-01-01T00:00:00Z' }, 'userId is not well-formed Unicode'],
+    ['a userId with a surrogate pair', { type: 'track', event: 'E', userId: 'u\ud83d\ude00', timestamp: '2026-01-01T00:00:00Z' }, null],
   ])('%s', (_name, raw, reason) => {
     const r = parseMessage(raw);
     if (reason === null) expect(r.ok).toBe(true);
