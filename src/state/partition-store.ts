@@ -45,8 +45,23 @@ const BUFFER_VALUE = { valueEncoding: 'buffer' } as const;
 const TIMER_PREFIX = 't/';
 const USER_PREFIX = 'u/';
 
+/**
+ * Sixteen characters that sort as the instants do: an instant since 1970 as 16 digits; one before (event time
+ * lets a message be from 1969) as '-' and 15 digits of 10^15 + due ('-' sorts before every digit). ISO years from
+ * 0000 keep both within their width.
+ */
+const BEFORE_1970 = 1e15;
+
+function dueText(due: number): string {
+  return due >= 0 ? String(due).padStart(16, '0') : `-${String(BEFORE_1970 + due).padStart(15, '0')}`;
+}
+
+function dueOfText(text: string): number {
+  return text.startsWith('-') ? Number(text.slice(1)) - BEFORE_1970 : Number(text);
+}
+
 export function timerKey(due: number, userId: string): string {
-  return `${TIMER_PREFIX}${String(due).padStart(16, '0')}/${encodeURIComponent(userId)}`;
+  return `${TIMER_PREFIX}${dueText(due)}/${encodeURIComponent(userId)}`;
 }
 
 export interface TimerEntry {
@@ -56,7 +71,7 @@ export interface TimerEntry {
 }
 
 function timerEntry(key: string): TimerEntry {
-  return { key, due: Number(key.slice(2, 18)), userId: decodeURIComponent(key.slice(19)) };
+  return { key, due: dueOfText(key.slice(2, 18)), userId: decodeURIComponent(key.slice(19)) };
 }
 
 export function emptyMeta(): StoreMeta {

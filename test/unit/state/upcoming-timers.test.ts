@@ -41,3 +41,12 @@ test('entries added after the page was read are not missed, wherever they fall',
   const late = await takeAll(t, 4000);
   expect(late).toEqual(Array.from({ length: 20 }, (_, i) => `${3000 + i}:late${i}`));
 });
+
+test('instants before 1970 (event time may be that old) come first and in order, their due read back exactly', async () => {
+  const dues = [Date.UTC(1969, 11, 31, 21), Date.UTC(1969, 11, 31, 20), Date.UTC(1, 0, 1), -1, 0, 1, Date.UTC(9999, 11, 31), Date.UTC(1970, 0, 1, 1)];
+  for (const [i, due] of dues.entries()) await put(due, `u${i}`);
+  const taken = await takeAll(new UpcomingTimers(store(), 3), Date.UTC(9999, 11, 31));
+  expect(taken).toEqual([...dues.entries()].sort(([, a], [, b]) => a - b).map(([i, due]) => `${due}:u${i}`));
+  // The key keeps its width, so the user id after it reads back whole.
+  expect(timerKey(-1, 'a/b').length).toBe(timerKey(1, 'a/b').length);
+});
