@@ -1,7 +1,7 @@
 // Creates the product's topics (idempotently) and registers the Avro schemas: what `journeys topics create`
 // does, also used by tests and `npm run dev`.
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import type { Admin, ITopicConfig } from 'kafkajs';
+import { ConfigResourceTypes, type Admin, type ITopicConfig } from 'kafkajs';
 import { loadAvroSchema, type AvroSchemaName } from '../codecs/avro-schemas';
 import type { Definitions } from '../definitions/model';
 import { ErrorCodes, JourneyError } from '../errors';
@@ -52,23 +52,37 @@ export function plannedTopics(topics: TopicNames, o: CreateTopicsOptions): ITopi
   return list.filter((t) => (seen.has(t.topic) ? false : (seen.add(t.topic), true)));
 }
 
+/**
+ * Refuses a changelog that is not compacted: with `delete`, a partition's old state records would go with the
+ * retention period, and a restore from it would lose users (Kafka Streams refuses such a changelog too).
+ */
+export async function checkChangelogCompacted(admin: Admin, changelog: string): Promise<void> {
+  const { resources } = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: changelog, configNames: ['cleanup.policy'] }], includeSynonyms: false });
+  const policy = resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? '';
+  if (!policy.split(',').map((p) => p.trim()).includes('compact')) {
+    throw new JourneyError(ErrorCodes.INVALID_CONFIG, `${changelog} exists with cleanup.policy=${policy === '' ? '(none)' : policy}: the state changelog must be compacted (kafka-configs.sh --alter --entity-type topics --entity-name ${changelog} --add-config cleanup.policy=compact)`);
+  }
+}
+
 export async function createTopics(admin: Admin, registry: SchemaRegistry | null, topics: TopicNames, o: CreateTopicsOptions): Promise<CreateTopicsResult> {
   const planned = plannedTopics(topics, o);
   const existingNames = new Set(await admin.listTopics());
   const toCreate = planned.filter((t) => !existingNames.has(t.topic));
-  if (toCreate.length > 0) await admin.createTopics({ topics: toCreate, waitForLeaders: true });
   const existing = planned.filter((t) => existingNames.has(t.topic)).map((t) => t.topic);
 
-  // Existing inputs must still be co-partitioned with what was asked for.
+  // Before anything is created: existing inputs and changelog must have the count asked for (else the command
+  // would leave the other topics made with a count no later run could match), and the changelog be compacted.
   if (existing.length > 0) {
     const meta = await admin.fetchTopicMetadata({ topics: existing });
     for (const name of [topics.events, topics.traits, topics.changelog]) {
       const m = meta.topics.find((t) => t.name === name);
       if (m !== undefined && m.partitions.length !== o.partitions) {
-        throw new JourneyError(ErrorCodes.COPARTITION, `${name} exists with ${m.partitions.length} partitions, not ${o.partitions}: events, traits and the changelog must have the same count`);
+        throw new JourneyError(ErrorCodes.COPARTITION, `${name} exists with ${m.partitions.length} partitions, not ${o.partitions}: events, traits and the changelog must have the same count (run again with --partitions ${m.partitions.length}, or delete the topic)`);
       }
     }
+    if (existingNames.has(topics.changelog)) await checkChangelogCompacted(admin, topics.changelog);
   }
+  if (toCreate.length > 0) await admin.createTopics({ topics: toCreate, waitForLeaders: true });
 
   const subjects: string[] = [];
   if (registry !== null) {

@@ -14,6 +14,7 @@ import type { Definitions } from '../definitions/model';
 import { Engine, type EngineOptions } from '../engine/engine';
 import { ErrorCodes, JourneyError } from '../errors';
 import { MAX_MESSAGE_BYTES, MessageDecoder } from '../ingest/decode';
+import { checkChangelogCompacted } from '../kafka/admin-topics';
 import { SharedTransactions, type GroupMember } from '../kafka/shared-transactions';
 import type { TopicNames } from '../kafka/topics';
 import { createLogger, kafkaLogCreator, type Logger } from '../observability/logger';
@@ -307,5 +308,6 @@ export async function checkTopics(admin: Admin, topics: TopicNames): Promise<num
   if (c !== e) {
     throw new JourneyError(ErrorCodes.COPARTITION, `${topics.changelog} has ${c} partitions but the inputs have ${e}: the changelog must be partitioned like the inputs`);
   }
+  await checkChangelogCompacted(admin, topics.changelog);
   return e;
 }
