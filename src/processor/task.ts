@@ -97,6 +97,8 @@ export class Batch {
   /** Timer-index entries found out of date. */
   readonly staleTimerKeys: string[] = [];
   records = 0;
+  /** Entries of the timer index taken (at most about `maxBatch`: the rest go in the next batch). */
+  timersFromIndex = 0;
 
   get empty(): boolean {
     return this.records === 0 && this.users.size === 0;
@@ -155,6 +157,8 @@ export class PartitionTask {
   private unwrittenVersions: [string, string][] = [];
   private ready = false;
   private stopping = false;
+  /** The last batch left due timers for the next (wall clock): it runs without waiting for a tick. */
+  private timersBehind = false;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   protected readonly log: Logger;
@@ -529,7 +533,7 @@ export class PartitionTask {
 
   /** Waits for input (or, on the wall clock, the next scheduler tick); `blocked`: records wait for the other input. */
   private async waitForWork(blocked: boolean): Promise<void> {
-    if (this.stopping || (!blocked && this.hasRecordReady())) return;
+    if (this.stopping || this.timersBehind || (!blocked && this.hasRecordReady())) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.wake = undefined;
@@ -576,10 +580,17 @@ export class PartitionTask {
       await this.prefetchInputUsers(batch, more - batch.records);
       limit = more;
       let record: BufferedRecord | null = null;
-      while (batch.records < limit && (record = await this.nextRecord()) !== null) await this.processRecord(batch, record);
-      if (record === null) break; // the merge waits for the other input
+      let full = false;
+      while (batch.records < limit && (record = await this.nextRecord()) !== null) {
+        if (!(await this.processRecord(batch, record))) {
+          full = true;
+          break;
+        }
+      }
+      if (record === null || full) break; // the merge waits for the other input, or timers filled the batch
     }
-    if (this.ctx.clock === 'wall') await this.fireDue(batch, this.tick(this.ctx.wallNow()));
+    this.timersBehind = false;
+    if (this.ctx.clock === 'wall' && !(await this.fireDue(batch, this.tick(this.ctx.wallNow())))) this.timersBehind = true;
     if (batch.empty) return false;
     await this.commit(batch);
     const now = this.ctx.wallNow();
@@ -602,9 +613,9 @@ export class PartitionTask {
   }
 
   /**
-   * The next record in merged order: the head with the earlier timestamp, traits first on ties (an
-   * undecodable head goes first: it has no time). With one input empty, waits for it while it is known to
-   * have more data, at most `maxIdleMs`.
+   * The next record in merged order, left at the head of its input (`processRecord` takes it): the head with the
+   * earlier timestamp, traits first on ties (an undecodable head goes first: it has no time). With one input
+   * empty, waits for it while it is known to have more data, at most `maxIdleMs`.
    */
   private async nextRecord(): Promise<BufferedRecord | null> {
     const heads: BufferedRecord[] = [];
@@ -623,9 +634,7 @@ export class PartitionTask {
       const other: Side = only.side === 'events' ? 'traits' : 'events';
       if (await this.mayGoOnWithout(other)) pick = only;
     }
-    if (pick === undefined) return null;
-    this.buffers[pick.side].shift();
-    return pick;
+    return pick ?? null;
   }
 
   /**
@@ -669,32 +678,46 @@ export class PartitionTask {
     return BigInt(end.high);
   }
 
-  private async processRecord(batch: Batch, record: BufferedRecord): Promise<void> {
-    batch.records++;
-    batch.taken[record.side]++;
-    batch.arrivals.push(record.arrivedAt);
+  /**
+   * Takes the record into the batch, after the timers due by its instant (spec §3); false when those filled the
+   * batch first: the record is left for the next batch, which fires the rest of them before it.
+   */
+  private async processRecord(batch: Batch, record: BufferedRecord): Promise<boolean> {
     const decoded = record.decoded as Decoded;
     if (!decoded.ok) {
+      if (!this.take(batch, record)) return false;
       this.ctx.metrics.dropped.inc({ reason: decoded.code === ErrorCodes.UNDECODABLE_MESSAGE ? 'undecodable' : 'invalid' });
       batch.deadLetters.push({
         topic: this.topic(record.side), partition: this.partition, offset: record.message.offset,
         key: record.message.key ?? null, value: record.message.value ?? null, headers: record.message.headers,
         recordTimestamp: record.message.timestamp, errorCode: decoded.code, reason: decoded.reason, at: formatTime(this.ctx.wallNow()),
       });
-      return;
+      return true;
     }
     const msg = decoded.message;
     const now = this.tick(this.ctx.clock === 'event' ? msg.timestamp : this.ctx.wallNow());
-    await this.fireDue(batch, now);
+    if (!(await this.fireDue(batch, now)) || !this.take(batch, record)) return false;
     if (msg.userId === null) {
       this.ctx.metrics.dropped.inc({ reason: 'no_user_id' });
-      return;
+      return true;
     }
     const user = await this.user(batch, msg.userId);
     const result = this.engine.process(user.state, msg, now);
     user.state = result.state;
     if (result.stats.duplicates > 0) this.ctx.metrics.dropped.inc({ reason: 'duplicate' }, result.stats.duplicates);
     this.collect(batch, user, result.transitions, result.stats);
+    return true;
+  }
+
+  /** Takes the record at the head of its input into the batch; false when the input was dropped meanwhile (the partition is going). */
+  private take(batch: Batch, record: BufferedRecord): boolean {
+    const buffer = this.buffers[record.side];
+    if (buffer.peek() !== record) return false;
+    buffer.shift();
+    batch.records++;
+    batch.taken[record.side]++;
+    batch.arrivals.push(record.arrivedAt);
+    return true;
   }
 
   private async user(batch: Batch, userId: string): Promise<LoadedUser> {
@@ -779,8 +802,13 @@ export class PartitionTask {
     if (due !== null && user.state !== undefined) batch.dirtyDue.push(due, user.state.userId);
   }
 
-  /** Fires every timer due at or before `now`: users of this batch first, then those in the store. */
-  private async fireDue(batch: Batch, now: number): Promise<void> {
+  /**
+   * Fires every timer due at or before `now`: users of this batch first, then those in the store. False when
+   * some are left: the batch has taken `maxBatch` entries of the index, and the next batch fires the rest (after
+   * a long stop on the wall clock, or a jump of the event clock, there may be more than one transaction can carry
+   * in time).
+   */
+  private async fireDue(batch: Batch, now: number): Promise<boolean> {
     for (let due = batch.dirtyDue.peekDue(); due !== undefined && due <= now; due = batch.dirtyDue.peekDue()) {
       const [, userId] = batch.dirtyDue.pop() as [number, string];
       const user = batch.users.get(userId);
@@ -791,10 +819,14 @@ export class PartitionTask {
     }
     const upcoming = this.upcoming as UpcomingTimers;
     for (;;) {
+      // Records and timers each fill a batch up to maxBatch: neither starves the other.
+      if (batch.timersFromIndex >= this.ctx.maxBatch && (await upcoming.peek(now)) !== undefined) return false;
       // A chunk of due entries at a time, their users read together (firing never adds index entries).
+      const chunk = Math.max(1, Math.min(DUE_CHUNK, this.ctx.maxBatch - batch.timersFromIndex));
       const entries: TimerEntry[] = [];
-      for (let entry = await upcoming.next(now); entry !== undefined; entry = entries.length < DUE_CHUNK ? await upcoming.next(now) : undefined) entries.push(entry);
-      if (entries.length === 0) return;
+      for (let entry = await upcoming.next(now); entry !== undefined; entry = entries.length < chunk ? await upcoming.next(now) : undefined) entries.push(entry);
+      if (entries.length === 0) return true;
+      batch.timersFromIndex += entries.length;
       await this.prefetch(batch, entries.map((e) => e.userId));
       for (const { key, due, userId } of entries) {
         if (batch.users.has(userId)) continue; // the batch's copy is newer than the index (and already fired)

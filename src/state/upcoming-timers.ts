@@ -15,13 +15,16 @@ export class UpcomingTimers {
 
   /** Takes the next entry due at or before `now`; undefined when none is. */
   async next(now: number): Promise<TimerEntry | undefined> {
+    const entry = await this.peek(now);
+    if (entry !== undefined) this.head++;
+    return entry;
+  }
+
+  /** The next entry due at or before `now`, left in place; undefined when none is. */
+  async peek(now: number): Promise<TimerEntry | undefined> {
     for (;;) {
       const entry = this.page[this.head];
-      if (entry !== undefined) {
-        if (entry.due > now) return undefined;
-        this.head++;
-        return entry;
-      }
+      if (entry !== undefined) return entry.due > now ? undefined : entry;
       if (this.complete) return undefined;
       const read = await this.store.timerEntriesAfter(this.cursor, this.pageSize);
       this.page = read;

@@ -46,6 +46,40 @@ describe('journeys process', () => {
     expect(actual).toHaveLength(expected.length);
   });
 
+  test('timers due together beyond --max-batch fire over several transactions, in order: still equal to simulate', async () => {
+    env = await processorEnv(2, defs);
+    const workload = generateWorkload(defs, { users: 120, messages: 1500, start: '2026-05-01T00:00:00.000Z', stepMs: 60_000, seed: 11 });
+    await produceMessages(env, workload.messages);
+    const processor = await Processor.start({
+      definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir: mkdtempSync(join(tmpdir(), 'jp-timers-')),
+      group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'json', metricsPort: 0, maxBatch: 7,
+    });
+    const metric = async (name: string): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${processor.metricsPort}/metrics`)).text();
+      return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    // A month later: every timer still pending comes due at that one instant.
+    const end = new Date(Date.parse(workload.end) + 30 * 86_400_000).toISOString();
+    let pending = 0;
+    let batches = 0;
+    try {
+      await waitCaughtUp(env);
+      pending = await metric('journeys_timers_pending');
+      batches = await metric('journeys_batches_committed_total');
+      await produceClockTicks(env, end);
+      await waitCaughtUp(env);
+      batches = (await metric('journeys_batches_committed_total')) - batches;
+    } finally {
+      await processor.stop();
+    }
+    // At most 7 index entries per transaction, so at least pending / 7 of them.
+    expect(pending).toBeGreaterThan(50);
+    expect(batches).toBeGreaterThanOrEqual(Math.floor(pending / 7));
+    const expected = simulate(defs, workload.messages, end);
+    const actual = await readTransitions(env);
+    expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
+  });
+
   test('a SIGTERM while it starts (before it has joined) stops it cleanly once started: exit 0', async () => {
     env = await processorEnv(2, defs);
     const p = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'early'), [], 'info');
