@@ -1,11 +1,13 @@
 // A user's state split into pieces for LevelDB and the changelog: one core record, plus, for a state too
-// large to be one record, a piece of its own for each live instance and each history signature too large to
-// ride in the core, so that no record approaches Kafka's 1 MiB limit however many instances or how much
-// history a user has. A state whose JSON fits the core budget is the core alone (one JSON.stringify: most
+// large to be one record, a piece of its own for each live instance, each history signature and each trait too
+// large to ride in the core, so that no record approaches Kafka's 1 MiB limit however many instances, how much
+// history or how many large traits a user has (one trait comes from one message: at most 256 KiB). A state whose JSON fits the core budget is the core alone (one JSON.stringify: most
 // users, every message); past it, small instances and histories still ride in the core up to the budget.
 // Keys sort by user, so one range read loads a user.
+import type { Json, JsonObject } from '../definitions/model';
 import type { Instance, JourneyState, SignatureHistory, UserState } from '../engine/state';
 import { ErrorCodes, JourneyError } from '../errors';
+import { setOwn } from '../lib/own';
 
 /** Everything of a user shares this prefix (the id is URI-encoded, so it holds no `/`). */
 export function userPrefix(userId: string): string {
@@ -27,8 +29,10 @@ export interface CorePiece extends Omit<UserState, 'history' | 'journeys'> {
   journeys: Record<string, CoreJourney>;
   /** Histories kept in the core (the others are pieces of their own). */
   history?: Record<string, SignatureHistory>;
-  /** Signatures whose history is a piece of its own: with `live`, the core names every other piece. */
+  /** Signatures whose history is a piece of its own: with `live` and `ownTraits`, the core names every other piece. */
   own?: string[];
+  /** Traits that are pieces of their own (the others are in `traits`). */
+  ownTraits?: string[];
 }
 
 /** A state whose JSON, everything inline, is at most this long is one core piece. Past it... */
@@ -40,7 +44,7 @@ export const INLINE_MAX = 1024;
 /** key → JSON text of every piece of the state. */
 export function toPieces(state: UserState): Map<string, string> {
   const prefix = userPrefix(state.userId);
-  const whole = JSON.stringify(corePiece(state, coreJourneys(state, (_journeyId, inst) => inst), state.history, []));
+  const whole = JSON.stringify(corePiece(state, coreJourneys(state, (_journeyId, inst) => inst), state.history, [], state.traits, []));
   if (whole.length <= CORE_INLINE_BUDGET) return new Map([[prefix + CORE_PIECE, whole]]);
 
   const pieces = new Map<string, string>();
@@ -69,7 +73,18 @@ export function toPieces(state: UserState): Map<string, string> {
       own.push(sig);
     }
   }
-  pieces.set(prefix + CORE_PIECE, JSON.stringify(corePiece(state, journeys, inline, own)));
+  // Then traits (rarely large).
+  const traits: JsonObject = {};
+  const ownTraits: string[] = [];
+  for (const [name, value] of Object.entries(state.traits)) {
+    const text = JSON.stringify(value);
+    if (fitsCore(text)) setOwn(traits, name, value);
+    else {
+      pieces.set(`${prefix}t/${encodeURIComponent(name)}`, text);
+      ownTraits.push(name);
+    }
+  }
+  pieces.set(prefix + CORE_PIECE, JSON.stringify(corePiece(state, journeys, inline, own, traits, ownTraits)));
   return pieces;
 }
 
@@ -92,10 +107,10 @@ function coreJourneys(state: UserState, choose: InlineChoice): Record<string, Co
   return journeys;
 }
 
-function corePiece(state: UserState, journeys: Record<string, CoreJourney>, history: Record<string, SignatureHistory>, own: string[]): CorePiece {
+function corePiece(state: UserState, journeys: Record<string, CoreJourney>, history: Record<string, SignatureHistory>, own: string[], traits: JsonObject, ownTraits: string[]): CorePiece {
   return {
-    v: state.v, userId: state.userId, now: state.now, traits: state.traits, processed: state.processed, dedup: state.dedup,
-    journeys, history, own, timers: state.timers, timerSeq: state.timerSeq, flipAt: state.flipAt,
+    v: state.v, userId: state.userId, now: state.now, traits, processed: state.processed, dedup: state.dedup,
+    journeys, history, own, ...(ownTraits.length > 0 ? { ownTraits } : {}), timers: state.timers, timerSeq: state.timerSeq, flipAt: state.flipAt,
   };
 }
 
@@ -128,6 +143,7 @@ export function otherPieceKeys(userId: string, core: CorePiece): string[] | null
     for (const seq of cj.live) if (cj.inline?.[seq] === undefined) keys.push(`${prefix}i/${encodeURIComponent(id)}/${seq}`);
   }
   for (const sig of core.own) keys.push(`${prefix}h/${sig}`);
+  for (const name of core.ownTraits ?? []) keys.push(`${prefix}t/${encodeURIComponent(name)}`);
   return keys;
 }
 
@@ -136,10 +152,20 @@ export function assemble(userId: string, core: CorePiece, others: Iterable<[stri
   const prefix = userPrefix(userId);
   const history: Record<string, SignatureHistory> = {};
   const instances = new Map<string, Instance>();
+  const traits = core.traits;
+  const traitsRead = new Set<string>();
   for (const [fullKey, text] of others) {
     const key = fullKey.startsWith(prefix) ? fullKey.slice(prefix.length) : fullKey;
     if (key.startsWith('h/')) history[key.slice(2)] = JSON.parse(text) as SignatureHistory;
     else if (key.startsWith('i/')) instances.set(key.slice(2), JSON.parse(text) as Instance);
+    else if (key.startsWith('t/')) {
+      const name = decodeURIComponent(key.slice(2));
+      setOwn(traits, name, JSON.parse(text) as Json);
+      traitsRead.add(name);
+    }
+  }
+  for (const name of core.ownTraits ?? []) {
+    if (!traitsRead.has(name)) throw new JourneyError(ErrorCodes.STATE_CORRUPT, `state of user ${userId}: trait ${name} is missing`);
   }
   // Pieces of the older layout (every history its own piece) read the same.
   for (const [sig, h] of Object.entries(core.history ?? {})) history[sig] ??= h;
@@ -160,7 +186,7 @@ export function assemble(userId: string, core: CorePiece, others: Iterable<[stri
     journeys[id] = js;
   }
   return {
-    v: core.v, userId: core.userId, now: core.now, traits: core.traits, history, processed: core.processed, dedup: core.dedup,
+    v: core.v, userId: core.userId, now: core.now, traits, history, processed: core.processed, dedup: core.dedup,
     journeys, timers: core.timers, timerSeq: core.timerSeq, flipAt: core.flipAt,
   };
 }

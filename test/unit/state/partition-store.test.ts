@@ -40,7 +40,7 @@ describe('PartitionStore.loadUsers', () => {
     const loaded = await store.loadUsers(['a', 'nobody', 'b/é', 'c']);
     expect(loaded.get('a')?.state).toEqual(a);
     expect(loaded.get('a')?.pieces).toEqual(toPieces(a));
-    expect(loaded.get('a')?.pieces.size).toBe(4); // core, two instances, the big history
+    expect(loaded.get('a')?.pieces.size).toBe(5); // core, two instances, the big history, the long trait
     expect(loaded.get('c')?.state).toEqual(c);
     expect(loaded.get('c')?.pieces.size).toBe(1);
     expect(loaded.get('a')?.due).toBe(nextDue(a));

@@ -1,6 +1,7 @@
 // The piece layout of a user's state (LevelDB and changelog records): what goes in the core, what gets a
 // piece of its own, and that every layout written reads back to the same state.
 import { newUserState, type Instance, type UserState } from '../../../src/engine/state';
+import { setOwn } from '../../../src/lib/own';
 import { CORE_INLINE_BUDGET, CORE_PIECE, fromPieces, INLINE_MAX, toPieces, userPrefix } from '../../../src/state/pieces';
 
 function instance(seq: number, note = ''): Instance {
@@ -56,9 +57,9 @@ describe('state pieces', () => {
     expect(fromPieces(small.userId, out)).toEqual({ ...small, journeys });
   });
 
-  test('past the budget: one core; a piece of its own per live instance and per history too long for the core', () => {
+  test('past the budget: one core; a piece of its own per live instance, history and trait too long for the core', () => {
     expect(JSON.stringify(state.history.big).length).toBeGreaterThan(INLINE_MAX);
-    expect(rel).toEqual([CORE_PIECE, 'h/big', 'i/entered/3']);
+    expect(rel).toEqual([CORE_PIECE, 'h/big', 'i/entered/3', 't/notes']);
     const core = coreOf(state.userId, pieces);
     expect(Object.keys(core.history)).toEqual(['small']);
     expect(core.journeys.entered?.live).toEqual([2, 3]);
@@ -81,7 +82,7 @@ describe('state pieces', () => {
     const grown = fromPieces(state.userId, pieces) as UserState;
     (grown.history.small as { ts: number[] }).ts.push(...Array.from({ length: 100 }, (_, i) => 1_800_000_000_000 + i));
     (grown.history.big as { ts: number[] }).ts.splice(0, 199);
-    expect(relKeys(state.userId, toPieces(grown))).toEqual([CORE_PIECE, 'h/small', 'i/entered/3']);
+    expect(relKeys(state.userId, toPieces(grown))).toEqual([CORE_PIECE, 'h/small', 'i/entered/3', 't/notes']);
     expect(fromPieces(state.userId, toPieces(grown))).toEqual(grown);
   });
 
@@ -90,8 +91,24 @@ describe('state pieces', () => {
     const [small, big] = grown.journeys.entered?.instances as [Instance, Instance];
     small.context = [...small.context, ['Big', { note: 'y'.repeat(INLINE_MAX) }]];
     big.context = [['Order Placed', { total: 1 }]];
-    expect(relKeys(state.userId, toPieces(grown))).toEqual([CORE_PIECE, 'h/big', 'i/entered/2']);
+    expect(relKeys(state.userId, toPieces(grown))).toEqual([CORE_PIECE, 'h/big', 'i/entered/2', 't/notes']);
     expect(fromPieces(state.userId, toPieces(grown))).toEqual(grown);
+  });
+
+  test('large traits are pieces of their own: five of 250 KiB (each from one message) and no record near 1 MiB', () => {
+    const heavy = newUserState('heavy', 5000);
+    heavy.traits = { plan: 'pro', ...Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`blob ${i}/x`, 'b'.repeat(250 * 1024)])) };
+    setOwn(heavy.traits, '__proto__', 'a trait like any other');
+    const out = toPieces(heavy);
+    expect(relKeys('heavy', out)).toEqual([CORE_PIECE, ...Array.from({ length: 5 }, (_, i) => `t/blob%20${i}%2Fx`)]);
+    for (const text of out.values()) expect(text.length).toBeLessThan(300 * 1024);
+    expect(Object.keys(JSON.parse(out.get(userPrefix('heavy') + CORE_PIECE) as string) as { traits: object })).toContain('ownTraits');
+    const back = fromPieces('heavy', out) as UserState;
+    expect(back).toEqual(heavy);
+    expect(Object.prototype.hasOwnProperty.call(back.traits, '__proto__')).toBe(true);
+    // A trait piece the core names but the store lacks: the state is corrupt, not silently without it.
+    const missing = new Map([...out].filter(([k]) => !k.endsWith('t/blob%200%2Fx')));
+    expect(() => fromPieces('heavy', missing)).toThrow(/trait blob 0\/x is missing/);
   });
 
   test('past the core budget, instances and histories get pieces of their own; the core stays bounded', () => {
