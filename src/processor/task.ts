@@ -99,6 +99,12 @@ export class Batch {
   records = 0;
   /** Entries of the timer index taken (at most about `maxBatch`: the rest go in the next batch). */
   timersFromIndex = 0;
+  /** Records dropped, by reason (counted once committed, as `taken`). */
+  readonly dropped = new Map<string, number>();
+
+  drop(reason: string, n = 1): void {
+    this.dropped.set(reason, (this.dropped.get(reason) ?? 0) + n);
+  }
 
   get empty(): boolean {
     return this.records === 0 && this.users.size === 0;
@@ -596,6 +602,7 @@ export class PartitionTask {
     const now = this.ctx.wallNow();
     this.ctx.metrics.batchDuration.observe((now - startedAt) / 1000);
     for (const side of SIDES) if (batch.taken[side] > 0) this.ctx.metrics.consumed.inc({ topic: this.topic(side) }, batch.taken[side]);
+    for (const [reason, n] of batch.dropped) this.ctx.metrics.dropped.inc({ reason }, n);
     for (const a of batch.arrivals) this.ctx.metrics.latency.observe((now - a) / 1000);
     for (const side of SIDES) {
       if (this.paused[side] && this.buffers[side].length < BUFFER_LOW) {
@@ -686,7 +693,7 @@ export class PartitionTask {
     const decoded = record.decoded as Decoded;
     if (!decoded.ok) {
       if (!this.take(batch, record)) return false;
-      this.ctx.metrics.dropped.inc({ reason: decoded.code === ErrorCodes.UNDECODABLE_MESSAGE ? 'undecodable' : 'invalid' });
+      batch.drop(decoded.code === ErrorCodes.UNDECODABLE_MESSAGE ? 'undecodable' : 'invalid');
       batch.deadLetters.push({
         topic: this.topic(record.side), partition: this.partition, offset: record.message.offset,
         key: record.message.key ?? null, value: record.message.value ?? null, headers: record.message.headers,
@@ -698,13 +705,13 @@ export class PartitionTask {
     const now = this.tick(this.ctx.clock === 'event' ? msg.timestamp : this.ctx.wallNow());
     if (!(await this.fireDue(batch, now)) || !this.take(batch, record)) return false;
     if (msg.userId === null) {
-      this.ctx.metrics.dropped.inc({ reason: 'no_user_id' });
+      batch.drop('no_user_id');
       return true;
     }
     const user = await this.user(batch, msg.userId);
     const result = this.engine.process(user.state, msg, now);
     user.state = result.state;
-    if (result.stats.duplicates > 0) this.ctx.metrics.dropped.inc({ reason: 'duplicate' }, result.stats.duplicates);
+    if (result.stats.duplicates > 0) batch.drop('duplicate', result.stats.duplicates);
     this.collect(batch, user, result.transitions, result.stats);
     return true;
   }
