@@ -2,6 +2,7 @@
 // the rules that need more than one key (`atLeast` above `atMost`, `between` order, `context` placement).
 import { DAY, formatDuration } from '../lib/duration';
 import { sha256Hex } from '../lib/hash';
+import { setOwn } from '../lib/own';
 import type { Located } from './descriptor';
 import type { RawCondition, RawFilter, RawOperators } from './keys';
 import type { Condition, Json, Operator, PerformedLeaf, Predicate, PropertyFilter, Where } from './model';
@@ -141,7 +142,7 @@ export function canonicalWhere(where: Where): Json {
   for (const f of where) {
     const ops: { [key: string]: Json } = {};
     for (const o of f.predicate) ops[o.op] = o.value;
-    out[f.path.join('.')] = ops;
+    setOwn(out, f.path.join('.'), ops); // a property named __proto__ is a key like any other
   }
   return out;
 }

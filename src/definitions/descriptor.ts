@@ -6,6 +6,7 @@
 // always comes back when the node is a mapping, possibly incomplete (`$ok: false`): later checks can still
 // look at what is there, and the model is only built from complete objects.
 import { parseDuration } from '../lib/duration';
+import { ownValue } from '../lib/own';
 import { parseDate } from '../lib/time';
 import type { Json } from './model';
 import { didYouMean, show, suggest, type Reporter } from './problems';
@@ -425,7 +426,8 @@ export function obj<F extends Fields>(fields: F, options: ObjOptions<F>): ObjTyp
     let unknownKeys = false;
     const meant = new Set<string>();
     for (const e of node.entries) {
-      const field = fields[e.key];
+      // Own keys only: `constructor` or `toString` is an unknown key, not Object.prototype's member.
+      const field = ownValue(fields, e.key);
       if (field === undefined) {
         unknownKeys = true;
         const guess = suggest(e.key, keys);
@@ -544,7 +546,7 @@ export function keyUnion<V extends Record<string, Variant<unknown>>>(
         return undefined;
       }
       const kind = found[0]?.key ?? '';
-      const variant = variants[kind];
+      const variant = ownValue(variants, kind);
       if (variant === undefined) return undefined;
       const out = variant.parseWith(node, report, site, misplacedIn(variants, kind, options.noun));
       return out === undefined ? undefined : ({ kind, ...out } as UnionOut<V>);
@@ -573,7 +575,7 @@ export function tagUnion<V extends Record<string, Variant<unknown>>>(
         return undefined;
       }
       const value = entry.value.t === 'scalar' ? entry.value.value : undefined;
-      const variant = typeof value === 'string' ? variants[value] : undefined;
+      const variant = typeof value === 'string' ? ownValue(variants, value) : undefined;
       if (typeof value !== 'string' || variant === undefined) {
         const hint = typeof value === 'string' ? didYouMean(value, names) : '';
         report.add(entry.line, `${tag} must be one of ${names.join(', ')}, got ${describeNode(entry.value)}${hint}`);

@@ -2,6 +2,7 @@
 // starts on. Syntax errors, duplicate keys, unknown aliases and non-JSON values (tags such as !!timestamp
 // or !!binary) are reported with their line; the rest of the definitions code reads only this tree.
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type ScalarTag, type Tags } from 'yaml';
+import { setOwn } from '../lib/own';
 import type { Json } from './model';
 import { show, type Reporter } from './problems';
 
@@ -47,7 +48,7 @@ export function toJson(node: YNode): Json {
   if (node.t === 'scalar') return node.value;
   if (node.t === 'seq') return node.items.map(toJson);
   const out: { [key: string]: Json } = {};
-  for (const e of node.entries) out[e.key] = toJson(e.value);
+  for (const e of node.entries) setOwn(out, e.key, toJson(e.value)); // `__proto__: 5` is a key, not the prototype
   return out;
 }
 

@@ -369,5 +369,14 @@ describe('performed signatures', () => {
     expect(signatureOf('{ performed: Order Placed, where: { total: { gt: 100 } } }')).not.toBe(a);
     expect(signatureOf('{ performed: Order Completed }')).not.toBe(a);
     expect(signatureOf('{ performed: Order Completed, where: { total: "100" } }')).not.toBe(signatureOf('{ performed: Order Completed, where: { total: 100 } }'));
+    // A property named __proto__ is a filter like any other (it was lost, sharing the unfiltered leaf's history).
+    expect(signatureOf('{ performed: Order Completed, where: { __proto__: 1 } }')).not.toBe(signatureOf('{ performed: Order Completed }'));
+    expect(signatureOf('{ performed: Order Completed, where: { __proto__: 1 } }')).not.toBe(signatureOf('{ performed: Order Completed, where: { __proto__: 2 } }'));
+  });
+
+  test('a value written as a mapping keeps a __proto__ key as a key', () => {
+    const c = leaf('{ trait: t, equals: { __proto__: 5 } }');
+    const value = c.kind === 'trait' ? c.predicate[0]?.value : undefined;
+    expect(JSON.stringify(value)).toBe('{"__proto__":5}');
   });
 });

@@ -61,6 +61,17 @@ const cases: [string, string][] = [
     version: "2"  #<- remove the quotes
     entry: { event: A }
     steps: [{ id: a, wait: 1h }]`],
+  ['keys named like members of every JavaScript object are unknown keys, not a crash', yaml`
+    journey: j
+    constructor: 1  #<- unknown key 'constructor' in a journey file
+    entry:
+      event: A
+      toString: x  #<- unknown key 'toString' in an event entry
+      where: { a: { valueOf: 1 } }  #<- unknown operator 'valueOf' in where value 'a'
+    steps:
+      - { id: a, wait: 1h, hasOwnProperty: 2 }  #<- unknown key 'hasOwnProperty'
+      - id: b
+        split: { branches: [{ when: { trait: t, __proto__: 1 }, next: end }] }  #<- unknown key '__proto__'`],
   ['unknown status', yaml`
     journey: j
     status: active  #<- status must be one of draft, live, paused, archived
