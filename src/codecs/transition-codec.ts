@@ -83,11 +83,13 @@ export class TransitionDecoder {
       const resolver = this.resolvers.get(id) ?? (await this.resolverFor(id));
       return fromAvro(transitionType.fromBuffer(value.subarray(5), resolver) as AvroTransition);
     }
+    let raw: unknown;
     try {
-      return JSON.parse(value.toString('utf8')) as Transition;
+      raw = JSON.parse(value.toString('utf8'));
     } catch (err) {
       throw new JourneyError(ErrorCodes.UNDECODABLE_MESSAGE, 'transition record is neither Confluent Avro nor JSON', { cause: err });
     }
+    return checkedTransition(raw);
   }
 
   private async resolverFor(id: number): Promise<ReturnType<avro.Type['createResolver']>> {
@@ -96,15 +98,60 @@ export class TransitionDecoder {
     return resolver;
   }
 
+  /**
+   * The writer's schema by id. An unknown id, or a schema that is no Avro one, is the record's fault
+   * (UNDECODABLE_MESSAGE: dead-lettered); the registry down or failing (an HTTP status, 400 for a network error)
+   * is not (INFRA: the batch is tried again, the record not dead-lettered), and is not cached.
+   */
   private writerType(id: number): Promise<avro.Type> {
     let type = this.types.get(id);
     if (type === undefined) {
       const registry = this.registry;
       if (registry === null) throw new JourneyError(ErrorCodes.UNDECODABLE_MESSAGE, `transition record in Avro (schema id ${id}) but no schema registry configured`);
-      type = registry.getSchema(id).then((schema) => avro.Type.forSchema(schema as avro.Schema));
-      type.catch(() => this.types.delete(id));
+      type = registry.getSchema(id).then(
+        (schema) => {
+          try {
+            return avro.Type.forSchema(schema as avro.Schema);
+          } catch (err) {
+            throw new JourneyError(ErrorCodes.UNDECODABLE_MESSAGE, `transition record: schema id ${id} is not an Avro schema`, { cause: err });
+          }
+        },
+        (err: unknown) => {
+          const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
+          if (status === 404 || typeof status !== 'number') throw new JourneyError(ErrorCodes.UNDECODABLE_MESSAGE, `transition record: unknown schema id ${id}`, { cause: err });
+          this.types.delete(id);
+          throw new JourneyError(ErrorCodes.INFRA, `schema registry: schema id ${id} could not be fetched (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+        },
+      );
+      type.catch(() => undefined);
       this.types.set(id, type);
     }
     return type;
   }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/**
+ * A JSON record checked against the transition's shape (spec §5), so that a reader never meets a malformed one
+ * past the decoder: a record another producer wrote to the topic is dead-lettered, not a crash of every sink.
+ */
+function checkedTransition(raw: unknown): Transition {
+  const wrong = (what: string) => new JourneyError(ErrorCodes.UNDECODABLE_MESSAGE, `transition record: ${what}`);
+  if (!isObject(raw)) throw wrong('not a JSON object');
+  for (const f of ['id', 'journey', 'instance', 'userId', 'to', 'reason', 'at'] as const) if (typeof raw[f] !== 'string') throw wrong(`${f} is not a string`);
+  for (const f of ['version', 'seq'] as const) if (typeof raw[f] !== 'number') throw wrong(`${f} is not a number`);
+  if (raw.from !== null && typeof raw.from !== 'string') throw wrong('from is not a string or null');
+  const { cause, send, context, sent } = raw;
+  if (cause !== null && !(isObject(cause) && (cause.messageId === null || typeof cause.messageId === 'string') && (cause.event === null || typeof cause.event === 'string'))) {
+    throw wrong('cause is not null or { messageId, event }');
+  }
+  if (send !== undefined && !(isObject(send) && isStringList(send.to) && typeof send.event === 'string' && isObject(send.traits))) throw wrong('send is not { to, event, traits }');
+  if (!isObject(context)) throw wrong('context is not an object');
+  if (sent !== undefined && !isStringList(sent)) throw wrong('sent is not a list of step ids');
+  return raw as unknown as Transition;
 }

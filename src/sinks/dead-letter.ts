@@ -13,6 +13,7 @@ import type { JsonObject } from '../definitions/model';
 import { ErrorCodes } from '../errors';
 import { Batcher } from '../destinations/batcher';
 import type { OutMessage } from '../destinations/types';
+import { chunkBySize } from '../kafka/eos';
 import type { Logger } from '../observability/logger';
 
 export const DLQ_HEADERS = {
@@ -122,9 +123,10 @@ interface Pending {
 }
 
 /**
- * Writes dead letters through one idempotent producer (acks=all), many records per request. kafkajs retries a
- * retriable failure without end (idempotent producer): a record is never reported written, and its transition
- * offset never committed, before the broker has it.
+ * Writes dead letters through one idempotent producer (acks=all), many records per request (requests of at most
+ * about 768 KiB: one partition's batch over the topic's limit would be refused whole). A record is never
+ * reported written, and its transition offset never committed, before the broker has it: a write that fails
+ * after kafkajs' retries fails the transitions batch, which is done again (duplicates, nothing lost).
  */
 export class DeadLetterWriter {
   private readonly batcher: Batcher<Pending>;
@@ -174,13 +176,11 @@ export class DeadLetterWriter {
       else list.push(p);
     }
     try {
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, list]) => ({
-          topic,
-          messages: list.map(({ entry }) => ({ key: entry.key, value: entry.value, headers: entry.headers })),
-        })),
-      });
+      const topicMessages = [...byTopic].map(([topic, list]) => ({
+        topic,
+        messages: list.map(({ entry }) => ({ key: entry.key, value: entry.value, headers: entry.headers })),
+      }));
+      for (const chunk of chunkBySize(topicMessages)) await producer.sendBatch({ acks: -1, topicMessages: chunk });
       for (const p of batch) p.resolve();
     } catch (err) {
       this.logger.error({ err, records: batch.length, topics: [...byTopic.keys()] }, 'dead-letter write failed');

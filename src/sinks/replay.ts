@@ -49,7 +49,9 @@ export async function replayDeadLetters(o: ReplayOptions): Promise<ReplayReport>
     const startOf = new Map<number, bigint>();
     for (const p of committed[0]?.partitions ?? []) if (Number(p.offset) >= 0) startOf.set(p.partition, BigInt(p.offset));
     for (const p of offsets) {
-      const start = startOf.get(p.partition) ?? BigInt(p.low);
+      // A committed position that retention has since passed reads from the log's start (the consumer resets there).
+      const committedAt = startOf.get(p.partition);
+      const start = committedAt === undefined || committedAt < BigInt(p.low) ? BigInt(p.low) : committedAt;
       const end = BigInt(p.high);
       if (start < end) ends.set(p.partition, end);
     }

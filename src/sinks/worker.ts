@@ -9,7 +9,7 @@ import { parseSentToHeader, SENT_TO_HEADER } from '../codecs/sent-to-header';
 import type { TransitionDecoder } from '../codecs/transition-codec';
 import type { DestinationFormat } from '../definitions/model';
 import type { Transition } from '../engine/transition';
-import { ErrorCodes } from '../errors';
+import { ErrorCodes, JourneyError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { OutMessage } from '../destinations/types';
 import type { DeadLetterWriter, SourceRef } from './dead-letter';
@@ -107,18 +107,27 @@ export class DestinationWorker {
     for (const record of batch.messages) {
       if (!payload.isRunning() || payload.isStale()) break;
       const source = { topic, partition, offset: record.offset };
+      const before = last;
       last = record.offset;
       if (record.value === null) continue;
       let t: Transition;
+      let routed: ReturnType<typeof route>;
       try {
         t = await this.o.decoder.decode(record.value);
+        routed = route(t, { id: this.destination, format: this.o.format }, this.o.index, parseSentToHeader(record.headers?.[SENT_TO_HEADER]));
       } catch (err) {
+        // The registry down is no fault of the record: the records before it are finished, and the batch is tried
+        // again from it (kafkajs retries, then restarts the consumer).
+        if (err instanceof JourneyError && err.code === ErrorCodes.INFRA) {
+          await Promise.all(work);
+          if (before !== null) payload.resolveOffset(before);
+          throw err;
+        }
         const reason = err instanceof Error ? err.message : String(err);
         this.logger.error({ err, source }, 'undecodable transition record, dead-lettered');
         work.push(this.deadLetterUndecodable(record.key, record.value, source, reason));
         continue;
       }
-      const routed = route(t, { id: this.destination, format: this.o.format }, this.o.index, parseSentToHeader(record.headers?.[SENT_TO_HEADER]));
       for (const step of routed.unknownSteps) this.warnUnknownStep(t.journey, step);
       for (const message of routed.messages) work.push(this.deliverInUserOrder(message, source, lastOfUser));
     }

@@ -8,6 +8,7 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import { AVRO_SCHEMA_FILES, SCHEMAS_DIR, loadAvroSchema } from '../../src/codecs/avro-schemas';
 import { SchemaRegistry as Registry } from '@kafkajs/confluent-schema-registry';
 import { MessageDecoder } from '../../src/ingest/decode';
+import { TransitionDecoder } from '../../src/codecs/transition-codec';
 import type { AvroSchemaName } from '../../src/codecs/avro-schemas';
 import { AVRO_SAMPLES } from '../fixtures/avro-samples';
 import { connectedAdmin, connectedProducer, consumeUntil, createTopics, infra, kafkaClient, schemaRegistry, uniqueName } from '../helpers/kafka';
@@ -105,5 +106,12 @@ describe('schema registry', () => {
     }
     const down = new MessageDecoder(new Registry({ host: 'http://127.0.0.1:1' }), 256 * 1024);
     await expect(down.decode(wire(id, body))).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('transition decoding (the sink): an unknown id is the record\'s fault; an unreachable registry is not, and is asked again', async () => {
+    const body = Buffer.from([1, 2, 3]);
+    await expect(new TransitionDecoder(registry).decode(wire(987_654_321, body))).rejects.toMatchObject({ code: 'JRN_ERR_UNDECODABLE_MESSAGE' });
+    const down = new TransitionDecoder(new Registry({ host: 'http://127.0.0.1:1' }));
+    for (let i = 0; i < 2; i++) await expect(down.decode(wire(987_654_321, body))).rejects.toMatchObject({ code: 'JRN_ERR_INFRA', message: expect.stringContaining('ECONNREFUSED') });
   });
 });

@@ -3,6 +3,7 @@
 // Retry-After, a hang past the timeout), 400 to the dead-letter topic then `dlq replay`, and a destination
 // that answers nothing not delaying another.
 import { createHmac } from 'node:crypto';
+import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { loadDefinitions } from '../../src/definitions';
 import type { JsonObject } from '../../src/definitions/model';
 import { SENT_TO_HEADER, sentToHeader } from '../../src/codecs/sent-to-header';
@@ -22,7 +23,7 @@ import { SinkMetrics } from '../../src/observability/sink-metrics';
 import { DLQ_HEADERS, readDeadLetter } from '../../src/sinks/dead-letter';
 import { replayDeadLetters, replayGroupId } from '../../src/sinks/replay';
 import { Sink, sinkGroupId } from '../../src/sinks/sink';
-import { consumeUntil, infra } from '../helpers/kafka';
+import { consumeUntil, infra, schemaRegistry } from '../helpers/kafka';
 import { NEVER, OK, Receiver } from './destinations/receiver';
 import {
   byMessageId, committedToEnd, idOf, expectedMessages, produceTransitions, SECRET, SECRET_ENV, sinkEnv, userTransitions, writeTopologies,
@@ -242,6 +243,33 @@ test('400: dead-lettered, the stream goes on; after the fix `dlq replay` deliver
   expect(distinct('/crm').filter((m) => m.userId === 'bad')).toEqual(expected.crm.filter((m) => m.userId === 'bad').sort(byMessageId));
   expect(await replay()).toEqual({ replayed: 0, failed: 0, skipped: 0 });
   expect(messagesOf('/crm').filter((m) => m.userId === 'bad')).toHaveLength(2);
+});
+
+test('records on the topic that are no transitions are dead-lettered with the reason, for every destination; the rest is delivered', async () => {
+  const before = userTransitions('ok1', false);
+  const after = userTransitions('ok2', false);
+  await produceTransitions(env, before, 'json');
+  // Valid JSON of another shape (they crashed every destination's consumer, and with it the sink), and a record
+  // framed with the id of a registry subject that is no Avro schema.
+  const { id: jsonSchemaId } = await schemaRegistry().register({ type: SchemaType.JSON, schema: JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' }) }, { subject: `${env.transitionsTopic}-json-value` });
+  const framed = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), Buffer.from('{}')]);
+  framed.writeUInt32BE(jsonSchemaId, 1);
+  const bad = [Buffer.from('null'), Buffer.from('{"send":{}}'), Buffer.from('{"send":{"to":["crm"]},"userId":"x"}'), framed];
+  await env.producer.send({ topic: env.transitionsTopic, acks: -1, messages: bad.map((value) => ({ key: 'x', value, partition: 0 })) });
+  await produceTransitions(env, after, 'json');
+  const expected = expectedMessages([...before, ...after]);
+  const topologies = writeTopologies({ base: receiver.url(''), warehouseTopic: env.warehouseTopic });
+  const sink = await startSink(topologies, { destinations: ['crm', 'ads'] });
+  for (const d of ['crm', 'ads'] as const) {
+    const dead = await consumeUntil(env.kafka, `${env.dlqPrefix}${d}`, (rs) => rs.length >= bad.length);
+    const read = dead.map((r) => readDeadLetter(r.message.key, r.message.value, r.message.headers));
+    expect(read.map((x) => x.kind === 'undecodable' && x.reason)).toEqual([
+      'transition record: not a JSON object', 'transition record: id is not a string', 'transition record: id is not a string', `transition record: schema id ${jsonSchemaId} is not an Avro schema`,
+    ]);
+  }
+  await receiver.until(() => messagesOf('/crm').length >= expected.crm.length && messagesOf('/ads').length >= expected.ads.length);
+  expect(distinct('/crm')).toEqual(expected.crm.sort(byMessageId));
+  expect(sink.health().ok).toBe(true);
 });
 
 test('a destination that answers nothing does not hold back another', async () => {
