@@ -112,6 +112,9 @@ describe('schema registry', () => {
     const body = Buffer.from([1, 2, 3]);
     await expect(new TransitionDecoder(registry).decode(wire(987_654_321, body))).rejects.toMatchObject({ code: 'JRN_ERR_UNDECODABLE_MESSAGE' });
     const down = new TransitionDecoder(new Registry({ host: 'http://127.0.0.1:1' }));
-    for (let i = 0; i < 2; i++) await expect(down.decode(wire(987_654_321, body))).rejects.toMatchObject({ code: 'JRN_ERR_INFRA', message: expect.stringContaining('ECONNREFUSED') });
+    for (let i = 0; i < 2; i++) {
+      const err = await down.decode(wire(987_654_321, body)).then(() => null, (e: unknown) => e as { code?: unknown; message?: unknown });
+      expect([err?.code, String(err?.message).includes('ECONNREFUSED')]).toEqual(['JRN_ERR_INFRA', true]);
+    }
   });
 });
