@@ -219,17 +219,27 @@ export class Engine {
   }
 
   /**
-   * Takes a replay's history into the state, signature by signature, where it is the longer one: both end at the
-   * same input offset, so the one that counted more matching events started earlier and holds the other (the
-   * state's began when its signature was first tracked, the replay's at `--from`). Then the instant a
-   * time-dependent condition next flips is worked out again. Returns whether any history changed.
+   * Takes a replay's history into the state, signature by signature. Both end at the same input offset, so the
+   * one that counted more matching events started earlier and saw every event the other did (the state's began
+   * when its signature was first tracked, the replay's at `--from`): a replay that counted more replaces the
+   * state's. Otherwise the state's count stands, but its timestamps are only those its journeys' windows kept,
+   * and a journey new to the replay may count further back: the replay's timestamps older than the state's oldest
+   * are added (the same events, seen by both). Then the instant a time-dependent condition next flips is worked
+   * out again. Returns whether any history changed.
    */
   adoptHistory(state: UserState, replayed: Readonly<Record<string, SignatureHistory>>): boolean {
     let changed = false;
     for (const [signature, h] of Object.entries(replayed)) {
       const own = state.history[signature];
-      if (own !== undefined && (own.n > h.n || (own.n === h.n && sameTimes(own.ts, h.ts)))) continue;
-      state.history[signature] = { n: h.n, ts: [...h.ts] };
+      if (own === undefined || h.n > own.n) {
+        state.history[signature] = { n: h.n, ts: [...h.ts] };
+        changed = true;
+        continue;
+      }
+      const oldest = own.ts[0] ?? Number.POSITIVE_INFINITY;
+      const older = h.ts.filter((t) => t < oldest);
+      if (older.length === 0) continue;
+      own.ts = [...older, ...own.ts];
       changed = true;
     }
     if (changed) state.flipAt = this.computeFlip(this.startRun(state, state.now, null));
@@ -995,10 +1005,6 @@ function sameWait(a: Step, b: Step): boolean {
   if (a.type === 'wait' || a.type === 'waitFor') return b.type === a.type;
   if (a.type === 'waitUntil') return b.type === 'waitUntil' && (a.timeout === null) === (b.timeout === null);
   return false;
-}
-
-function sameTimes(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((t, i) => t === b[i]);
 }
 
 /** identify: top-level keys only; `null` removes a trait; a nested object replaces the old value whole. */

@@ -48,6 +48,28 @@ describe('replay: learn and adoptHistory', () => {
     expect(own.history[signature]?.n).toBe(3);
   });
 
+  test("the state's count stands when it started earlier, but the replay's older timestamps come in for a longer window", () => {
+    // Processors ran with only `recent` (1 day): the state counted all 30 daily orders but kept the last day's.
+    // The replay (of the last 10 days) is for `monthly`, which counts 5 within 30 days.
+    const monthly = 'journey: monthly\nentry:\n  condition: { performed: Order, atLeast: 5, within: 30d }\n  historical: true\nsteps:\n  - { id: m, wait: 1h }\n';
+    const days = Array.from({ length: 30 }, (_, d) => T0 + d * DAY);
+    const end = days.at(-1) as number;
+    let own = newUserState('u1', T0);
+    const old = new Engine(loadYaml({ 'recent.journey.yaml': RECENT }));
+    for (const at of days) own = old.process(own, order(at), at).state;
+    const signature = Object.keys(own.history)[0] as string;
+    expect([own.history[signature]?.n, own.history[signature]?.ts.length]).toEqual([30, 1]);
+    const engine = new Engine(loadYaml({ 'recent.journey.yaml': RECENT, 'monthly.journey.yaml': monthly }), {}, new Map([['monthly', end]]));
+    const rebuilt = newUserState('u1', days[20] as number);
+    for (const at of days.slice(20)) engine.learn(rebuilt, order(at), at);
+    expect(engine.adoptHistory(own, rebuilt.history)).toBe(true);
+    expect(own.history[signature]).toEqual({ n: 30, ts: days.slice(20) });
+    // Again: nothing more to take.
+    expect(engine.adoptHistory(own, rebuilt.history)).toBe(false);
+    const entered = engine.advance(own, end).transitions.filter((t) => t.journey === 'monthly');
+    expect(entered.map((t) => `${t.from ?? 'null'}→${t.to} ${t.reason}`)).toEqual(['null→m entry']);
+  });
+
   test('after adoptHistory, a journey gone live takes the user in at its go-live instant (historical), counting the rebuilt orders', () => {
     const goLive = T0 + 5 * DAY;
     const rebuilt = newUserState('u1', T0);
