@@ -147,7 +147,10 @@ class PartitionReplay extends PartitionTask {
       } finally {
         await spill.close();
       }
-      if (this.replayClock > this.clock) this.clock = this.replayClock;
+      // The event clock is the largest timestamp read; the wall clock is now, whatever the history's timestamps
+      // say (one stamped in the future must not move the go-live instant there, nor fire timers early).
+      if (this.ctx.clock === 'wall') this.tick(this.ctx.wallNow());
+      else if (this.replayClock > this.clock) this.clock = this.replayClock;
       this.goLive();
       const wentLive: Record<string, number | null> = {};
       for (const [id, at] of Object.entries(this.meta.live ?? {})) if (!(id in liveBefore)) wentLive[id] = at;
@@ -217,13 +220,16 @@ class PartitionReplay extends PartitionTask {
       const missing = new Set<string>();
       for (const msg of chunk) if (msg.userId !== null && !learning.has(msg.userId)) missing.add(msg.userId);
       for (const [id, user] of await scratch.loadUsers([...missing])) if (user.state !== undefined) learning.set(id, user.state);
+      // On the wall clock a message was processed no later than now, whatever its timestamp: the facts are too.
+      const wallNow = this.ctx.clock === 'wall' ? this.ctx.wallNow() : Number.POSITIVE_INFINITY;
       for (const msg of chunk) {
         // Every message read moves the clock, also one then skipped for lack of userId (spec §3).
         if (msg.timestamp > this.replayClock) this.replayClock = msg.timestamp;
         if (msg.userId === null) continue;
+        const at = Math.min(this.replayClock, wallNow);
         let state = learning.get(msg.userId);
-        if (state === undefined) learning.set(msg.userId, (state = newUserState(msg.userId, this.replayClock)));
-        learner.learn(state, msg, this.replayClock);
+        if (state === undefined) learning.set(msg.userId, (state = newUserState(msg.userId, at)));
+        learner.learn(state, msg, at);
       }
       if (learning.size >= LEARNING_CACHE) await flush();
     };

@@ -117,4 +117,19 @@ describe('journeys replay', () => {
       `ping v5 ${before(-1)} p-v5`, `recent v1 ${END} time`, `recent v2 ${before(-1)} o-v2--1`, `vip v1 ${END} time`, `vip v2 ${before(-1)} o-v2--1`,
     ].sort());
   });
+
+  test('on the wall clock the journeys go live now, though the history holds a message stamped years ahead', async () => {
+    const dirB = writeTopologies(ADDED);
+    dirs.push(dirB);
+    env = await processorEnv(1, loadDefinitions(dirB));
+    const future = '2031-01-01T00:00:00.000Z';
+    await produceMessages(env, [...HISTORY, { ...order('v1', 0), timestamp: future, messageId: 'o-future' }]);
+    const startedAt = Date.now();
+    const replay = startJourneys('replay', env, dirB, join(env.stateRoot, 'w'), ['--from', 'earliest', '--clock', 'wall']);
+    expect(await replay.exited).toBe(0);
+    const wentLive = (await readTransitions(env)).filter((t) => t.from === null && t.journey === 'vip');
+    expect(wentLive.map((t) => t.userId).sort()).toEqual(['v1', 'v2', 'w1']);
+    for (const t of wentLive) expect(Date.parse(t.at)).toBeGreaterThanOrEqual(startedAt - 1000);
+    for (const t of wentLive) expect(Date.parse(t.at)).toBeLessThan(Date.parse(future));
+  });
 });
