@@ -27,9 +27,10 @@ function toMillis(m: RegExpExecArray): number | null {
   }
   let utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   if (year < 100) {
-    // Date.UTC maps years 0-99 to 1900-1999; set the year explicitly.
+    // Date.UTC maps years 0-99 to 1900-1999: the whole date is set again with the year (setting the year alone
+    // kept 1900's calendar, so 0000-02-29, a leap day, became 0000-03-01).
     const date = new Date(utc);
-    date.setUTCFullYear(year);
+    date.setUTCFullYear(year, month - 1, day);
     utc = date.getTime();
   }
   return utc - offsetMin * 60_000;

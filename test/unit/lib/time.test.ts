@@ -20,6 +20,10 @@ describe('timestamps', () => {
     expect(parseTimestamp('2026-01-01 10:00:00Z')).toBeNull(); // a message timestamp needs the T
     expect(parseDate('2026-01-01 10:00:00Z')).toBe(Date.UTC(2026, 0, 1, 10));
     expect(parseTimestamp('0050-06-01T00:00:00.000Z')).toBe(new Date('0050-06-01T00:00:00.000Z').getTime());
+    // Years 0-99 keep their own calendar: 0000 and 0096 are leap years (1900, which Date.UTC maps them near, is not).
+    for (const text of ['0000-02-29T12:00:00.000Z', '0096-02-29T00:00:00.000Z', '0000-02-29T12:00:00+02:00']) {
+      expect(parseTimestamp(text)).toBe(new Date(text).getTime());
+    }
     expect(parseDate('2026-01-01')).toBe(Date.UTC(2026, 0, 1));
     expect(parseTimestamp('2026-01-01T10:00:00')).toBeNull();
   });
