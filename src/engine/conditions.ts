@@ -162,9 +162,22 @@ function countPerformed(leaf: PerformedLeaf, state: UserState, now: number): num
   // within D: now - D < ts <= now; between [D1, D2]: now - D1 < ts <= now - D2.
   const lo = now - (w.kind === 'within' ? w.span : w.from);
   const hi = now - (w.kind === 'within' ? 0 : w.to);
-  let n = 0;
-  for (const ts of h.ts) if (ts > lo && ts <= hi) n++;
-  return n;
+  return firstAbove(h.ts, hi) - firstAbove(h.ts, lo);
+}
+
+/**
+ * The index of the first timestamp above `t` in `ts` (ascending, as the history keeps them): a binary search, so
+ * a user with many events and many waiting paths costs a logarithm per evaluation, not a scan of the history.
+ */
+function firstAbove(ts: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((ts[mid] as number) > t) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 function performedChange(leaf: PerformedLeaf, state: UserState, now: number): number | null {
@@ -174,12 +187,12 @@ function performedChange(leaf: PerformedLeaf, state: UserState, now: number): nu
   // A timestamp ts is counted for now in [ts + to, ts + from): the count changes at those edges.
   const from = w.kind === 'within' ? w.span : w.from;
   const to = w.kind === 'within' ? 0 : w.to;
-  let next: number | null = null;
-  for (const ts of h.ts) {
-    if (ts + to > now && (next === null || ts + to < next)) next = ts + to;
-    if (ts + from > now && (next === null || ts + from < next)) next = ts + from;
-  }
-  return next;
+  // The earliest edge after now of each kind: the first timestamp past `now - to`, and the first past `now - from`.
+  const entering = h.ts[firstAbove(h.ts, now - to)];
+  const leaving = h.ts[firstAbove(h.ts, now - from)];
+  const a = entering === undefined ? null : entering + to;
+  const b = leaving === undefined ? null : leaving + from;
+  return a === null ? b : b === null ? a : Math.min(a, b);
 }
 
 // ---- conditions -------------------------------------------------------------------------------------

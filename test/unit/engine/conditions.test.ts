@@ -126,6 +126,26 @@ describe('performed windows', () => {
     expect(evaluate(ever, scope)).toBe(true);
   });
 
+  test('counts and the next edge, found by binary search, equal a scan of the history on 2,000 random cases', () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    for (let c = 0; c < 2000; c++) {
+      // Ascending timestamps with repeats, around NOW; a window of either kind, edges landing on timestamps too.
+      const ts = Array.from({ length: rnd(40) }, () => NOW - rnd(20) * 3_600_000).sort((a, b) => a - b);
+      const window: PerformedLeaf['window'] = rnd(2) === 0 ? { kind: 'within', span: (1 + rnd(10)) * 3_600_000 } : { kind: 'between', from: (6 + rnd(10)) * 3_600_000, to: (1 + rnd(5)) * 3_600_000 };
+      const from = window.kind === 'within' ? window.span : window.from;
+      const to = window.kind === 'within' ? 0 : window.to;
+      const now = NOW - rnd(8) * 3_600_000;
+      const scanned = ts.filter((t) => t > now - from && t <= now - to).length;
+      expect([evaluate(leaf(window, scanned, scanned), scopeWith(ts, now)), evaluate(leaf(window, scanned + 1), scopeWith(ts, now))]).toEqual([true, false]);
+      const edges = ts.flatMap((t) => [t + to, t + from]).filter((e) => e > now);
+      expect(nextChange(leaf(window), scopeWith(ts, now))).toBe(edges.length === 0 ? null : Math.min(...edges));
+    }
+  });
+
   test('"0 times within 180 days" flips exactly 180 days after the last order', () => {
     const none: Condition = leaf({ kind: 'within', span: 180 * DAY }, 0, 0);
     const last = NOW - 10 * DAY;
