@@ -163,6 +163,30 @@ test("a user's messages arrive in order: a user-left message waits while the use
   expect(receiver.requestsTo('/crm').filter((r) => r.status === 500)).toHaveLength(users.length);
 });
 
+test("dlq replay keeps a user's messages in order too: the user-left message waits while the user's send is retried", async () => {
+  const users = ['a', 'b', 'c', 'd'];
+  await produceTransitions(env, users.flatMap((u) => userTransitions(u, true)), 'json');
+  const mode = { refuse: true };
+  receiver.on('/crm', (req) => {
+    if (mode.refuse) return { status: 400, body: 'not now' };
+    const m = JSON.parse(req.body) as JsonObject;
+    return m.event === 'Cart Abandoned' && req.headers['x-journeys-attempt'] === '1' ? { status: 500, body: 'oops' } : OK;
+  });
+  const topologies = writeTopologies({ base: receiver.url(''), warehouseTopic: env.warehouseTopic, crm: { concurrency: 4 } });
+  const sink = await startSink(topologies, { destinations: ['crm'] });
+  await consumeUntil(env.kafka, `${env.dlqPrefix}crm`, (rs) => rs.length >= 2 * users.length);
+  await sink.stop();
+  mode.refuse = false;
+  const definitions = loadDefinitions(topologies);
+  const report = await replayDeadLetters({
+    kafka: env.kafka,
+    connector: createConnector(definitions.destinations.get('crm')!, { logger: silentLogger(), env: { [SECRET_ENV]: SECRET }, retry: RETRY, brokers: brokerList(infra()) }),
+    topic: `${env.dlqPrefix}crm`, groupId: replayGroupId(env.group, 'crm'), logger: silentLogger(),
+  });
+  expect(report).toEqual({ replayed: 2 * users.length, failed: 0, skipped: 0 });
+  for (const u of users) expect(messagesOf('/crm').filter((m) => m.userId === u).map((m) => m.event)).toEqual(['Cart Abandoned', 'Audience Exited']);
+});
+
 test('500s for a while, a 429 with Retry-After and a hang past the timeout: retried until delivered, same Idempotency-Key', async () => {
   await produceTransitions(env, ['a', 'b', 'c', 'd'].flatMap((u) => userTransitions(u, false)), 'json');
   const expected = expectedMessages(['a', 'b', 'c', 'd'].flatMap((u) => userTransitions(u, false)));
