@@ -58,6 +58,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that closed our output early (`journeys simulate ... | head -1`) has what it wanted: stop quietly, as
+// Unix tools do, rather than with the write's stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -29,3 +29,16 @@ export class BufferedWriter {
     });
   }
 }
+
+/** Characters JSON leaves as they are that some line readers (Python's splitlines) take for line breaks. */
+const LINE_BREAK = /[\u0085\u2028\u2029]/;
+const LINE_BREAKS = /[\u0085\u2028\u2029]/g;
+
+/**
+ * One record as a line of JSON: a line whatever reads it, so those characters are written escaped (`\u2028`),
+ * which JSON reads back the same.
+ */
+export function jsonLine(value: object): string {
+  const text = JSON.stringify(value);
+  return (LINE_BREAK.test(text) ? text.replace(LINE_BREAKS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : text) + '\n';
+}

@@ -1,7 +1,6 @@
 // `journeys simulate --topologies <dir> --events <file|-> [--until <ISO>]` (spec §5): runs the engine with
 // the event-time clock over Segment messages, one JSON object a line, and prints one transition a line.
 import { accessSync, constants, createReadStream, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadDefinitions } from '../definitions';
 import { DAY, parseDuration } from '../lib/duration';
@@ -12,7 +11,8 @@ import { Simulator } from '../engine/simulator';
 import { DEFAULT_OPTIONS } from '../engine/engine';
 import type { Transition } from '../engine/transition';
 import { ErrorCodes, JourneyError } from '../errors';
-import { BufferedWriter } from './output';
+import { lines } from './lines';
+import { BufferedWriter, jsonLine } from './output';
 
 const USAGE = 'usage: journeys simulate --topologies <dir> --events <file.jsonl|-> [--until <ISO time>] [--max-instances N] [--max-lifetime <duration>]';
 
@@ -24,7 +24,9 @@ function fail(message: string): never {
 function checkReadable(file: string): void {
   let reason: string | null = null;
   try {
-    if (!statSync(file).isFile()) reason = 'is not a file';
+    const stat = statSync(file);
+    // A pipe or a device (`<(...)`, /dev/stdin) reads as well as a file.
+    if (!stat.isFile() && !stat.isFIFO() && !stat.isCharacterDevice()) reason = 'is not a file';
     else accessSync(file, constants.R_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -77,11 +79,10 @@ async function run(argv: string[]): Promise<number> {
   }
 
   const out = new BufferedWriter(process.stdout);
-  const sim = new Simulator(defs, options, (t: Transition) => out.write(JSON.stringify(t) + '\n'));
+  const sim = new Simulator(defs, options, (t: Transition) => out.write(jsonLine(t)));
   const input = values.events === '-' ? process.stdin : createReadStream(values.events);
-  const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNo = 0;
-  for await (const line of lines) {
+  for await (const line of lines(input)) {
     lineNo++;
     if (line.trim() === '') continue;
     // The processor's limit, so both take the same messages.

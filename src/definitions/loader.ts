@@ -76,7 +76,18 @@ export function validatePaths(paths: string[]): Problem[] {
 export function validateTopologies(paths: string[]): ValidationResult {
   const result: ValidationResult = { problems: [], journeys: 0, destinations: 0, audiences: 0 };
   const sets: FileSet[] = [];
-  const loneByDir = new Map<string, FileSet>();
+  // One set per folder, whether it was given, its files were, or both: journey ids are compared, and its
+  // destinations and audiences checked, once for everything of the folder.
+  const byDir = new Map<string, FileSet>();
+  const setFor = (dir: string): FileSet => {
+    let set = byDir.get(realpath(dir));
+    if (set === undefined) {
+      set = { dir, journeys: [], destinations: null, audiences: null };
+      byDir.set(realpath(dir), set);
+      sets.push(set);
+    }
+    return set;
+  };
   const seen = new Set<string>();
   const once = (path: string): boolean => {
     const real = realpath(path);
@@ -93,10 +104,12 @@ export function validateTopologies(paths: string[]): ValidationResult {
     }
     if (kind === 'dir') {
       if (!once(path)) continue;
-      const set = folderSet(path, result.problems);
-      if (set === null) continue;
-      set.journeys = set.journeys.filter(once);
-      sets.push(set);
+      const found = folderSet(path, result.problems);
+      if (found === null) continue;
+      const set = setFor(path);
+      set.journeys.push(...found.journeys.filter(once));
+      if (found.destinations !== null && once(found.destinations)) set.destinations = found.destinations;
+      if (found.audiences !== null && once(found.audiences)) set.audiences = found.audiences;
       continue;
     }
     const name = basename(path);
@@ -105,13 +118,7 @@ export function validateTopologies(paths: string[]): ValidationResult {
       continue;
     }
     if (!once(path)) continue;
-    const dir = dirname(path);
-    let set = loneByDir.get(realpath(dir));
-    if (set === undefined) {
-      set = { dir, journeys: [], destinations: null, audiences: null };
-      loneByDir.set(realpath(dir), set);
-      sets.push(set);
-    }
+    const set = setFor(dirname(path));
     if (name.endsWith(JOURNEY_SUFFIX)) set.journeys.push(path);
     else if (name === DESTINATIONS_FILE) set.destinations = path;
     else set.audiences = path;

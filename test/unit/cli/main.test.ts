@@ -113,3 +113,56 @@ describe('journeys simulate: input lines it skips', () => {
     expect(r.stderr).toBe('line 2: not valid JSON, skipped\nline 4: message of 262145 bytes is over the 262144-byte limit, skipped\n');
   });
 });
+
+describe('journeys simulate: how it reads its input and writes its output', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'journeys-io-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'k.journey.yaml'), 'journey: k\nentry: { event: Go, key: n }\nsteps:\n  - { id: pause, wait: 1d }\n');
+  const go = (n: number, note = ''): string =>
+    JSON.stringify({ type: 'track', userId: 'u1', event: 'Go', messageId: `m${n}`, timestamp: `2026-01-01T10:0${n}:00Z`, properties: { n, note } });
+  const instances = (stdout: string): string[] => stdout.trim().split('\n').map((line) => (JSON.parse(line) as { instance: string }).instance);
+
+  test('lines end at LF only: a bare CR inside a message (JSON whitespace) keeps it whole and the line numbers right; a BOM is not part of line 1', () => {
+    const events = join(dir, 'cr.jsonl');
+    writeFileSync(events, `\uFEFF${go(1).replace(',', ',\r')}\r\n${go(2)}\nBAD\n`);
+    const r = journeys('simulate', '--topologies', dir, '--events', events);
+    expect(r.stderr).toBe('line 3: not valid JSON, skipped\n');
+    expect(instances(r.stdout)).toEqual(['u1/k/1', 'u1/k/2']);
+  });
+
+  test('U+2028, U+2029 and U+0085 in a record are written escaped: one record, one line, for any line reader', () => {
+    const events = join(dir, 'ls.jsonl');
+    writeFileSync(events, `${go(1, 'a\u2028b\u2029c\u0085d')}\n`);
+    const r = journeys('simulate', '--topologies', dir, '--events', events);
+    expect(r.stdout).not.toMatch(/[\u2028\u2029\u0085]/);
+    expect(r.stdout.split(/\r?\n|\r|\u2028|\u2029|\u0085/).filter((l) => l !== '')).toHaveLength(1);
+    expect((JSON.parse(r.stdout) as { context: { Go: { note: string } } }).context.Go.note).toBe('a\u2028b\u2029c\u0085d');
+  });
+
+  test('--events may be a pipe (a process substitution here); a reader closing the output early ends it quietly, exit 0', () => {
+    const many = join(dir, 'many.jsonl');
+    writeFileSync(many, Array.from({ length: 9 }, (_, i) => go(i + 1)).join('\n'));
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" simulate --topologies "${dir}" --events <(cat "${many}")`], { encoding: 'utf8', timeout: 30_000 });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(instances(r.stdout)).toHaveLength(9);
+    const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" simulate --topologies "${dir}" --events "${many}" --until 2026-03-01T00:00:00Z | head -c 10 > /dev/null; echo "\${PIPESTATUS[0]}"`], { encoding: 'utf8', timeout: 30_000 });
+    expect([piped.stdout.trim(), piped.stderr]).toEqual(['0', '']);
+  });
+});
+
+describe('journeys validate: a file and its folder given together', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'journeys-dup-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'a.journey.yaml'), 'journey: same\nentry: { event: Go }\nsteps:\n  - { id: pause, wait: 1d }\n');
+  writeFileSync(join(dir, 'b.journey.yaml'), 'journey: same\nentry: { event: Go }\nsteps:\n  - { id: pause, wait: 1d }\n');
+  writeFileSync(join(dir, 'destinations.yaml'), 'destinations:\n  - { id: crm, type: webhook, url: "https://x", format: segment-track, bogus: 1 }\n');
+
+  test('are one set: the duplicate journey id is found, the destinations problem said once, whatever the order', () => {
+    for (const args of [[join(dir, 'a.journey.yaml'), dir], [dir, join(dir, 'a.journey.yaml')]]) {
+      const r = journeys('validate', ...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr.split('\n').filter((l) => l.includes("duplicate journey id 'same'"))).toHaveLength(1);
+      expect(r.stderr.split('\n').filter((l) => l.includes("unknown key 'bogus'"))).toHaveLength(1);
+    }
+  });
+});
