@@ -266,7 +266,13 @@ export class PartitionTask {
       const end = ends[i]?.find((o) => o.partition === this.partition);
       if (end === undefined) throw new Error(`${this.topic(side)} has no partition ${this.partition}`);
       this.highWatermark[side] = BigInt(end.high);
-      const offset = position[side] === '-1' ? end.low : position[side];
+      let offset = position[side] === '-1' ? end.low : position[side];
+      if (BigInt(offset) < BigInt(end.low)) {
+        // The topic's retention deleted records the state had not processed (the group stopped longer than it):
+        // they are gone; reading on from the earliest left, as Kafka Streams' earliest reset does, not spinning.
+        this.log.warn({ side, position: offset, logStart: end.low }, 'input records the state had not processed were deleted by retention: reading on from the earliest left');
+        offset = end.low;
+      }
       this.buffers[side].clear();
       this.nextOffset[side] = BigInt(offset);
       this.idleSince[side] = null;

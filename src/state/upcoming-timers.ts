@@ -16,7 +16,15 @@ export class UpcomingTimers {
   /** Takes the next entry due at or before `now`; undefined when none is. */
   async next(now: number): Promise<TimerEntry | undefined> {
     const entry = await this.peek(now);
-    if (entry !== undefined) this.head++;
+    if (entry !== undefined) {
+      this.head++;
+      // Taken entries are dropped once they are most of the page: a partition whose whole index fits one page
+      // (read to its end, so every entry added since goes into it) would otherwise keep every timer it ever had.
+      if (this.head >= 1024 && this.head * 2 >= this.page.length) {
+        this.page = this.page.slice(this.head);
+        this.head = 0;
+      }
+    }
     return entry;
   }
 

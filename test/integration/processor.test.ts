@@ -80,6 +80,32 @@ describe('journeys process', () => {
     expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
   });
 
+  test('input the state had not processed, deleted by retention meanwhile: it reads on from the earliest left, not spinning', async () => {
+    env = await processorEnv(1, defs);
+    const track = (i: number) => ({ type: 'track', userId: `r${i % 7}`, event: 'Order_Confirmation', messageId: `ret-${i}`, timestamp: new Date(Date.parse('2026-05-01T10:00:00Z') + i * 1000).toISOString(), properties: { currency: 'EUR', order_id: `o${i}` } });
+    const start = () => Processor.start({
+      definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir,
+      group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'json', metricsPort: null,
+    });
+    const stateDir = mkdtempSync(join(tmpdir(), 'jp-retention-'));
+    await produceMessages(env, Array.from({ length: 20 }, (_, i) => track(i)));
+    let processor = await start();
+    await waitCaughtUp(env);
+    await processor.stop();
+    // While it is stopped: 40 more, then the topic's first 40 records go (as retention would take them).
+    await produceMessages(env, Array.from({ length: 40 }, (_, i) => track(20 + i)));
+    await env.admin.deleteTopicRecords({ topic: env.topics.events, partitions: [{ partition: 0, offset: '40' }] });
+    processor = await start();
+    try {
+      await waitCaughtUp(env);
+    } finally {
+      await processor.stop();
+    }
+    const causes = new Set((await readTransitions(env)).map((t) => t.cause?.messageId));
+    expect(Array.from({ length: 20 }, (_, i) => `ret-${40 + i}`).filter((id) => !causes.has(id))).toEqual([]);
+    for (let i = 20; i < 40; i++) expect(causes.has(`ret-${i}`)).toBe(false);
+  });
+
   test('a SIGTERM while it starts (before it has joined) stops it cleanly once started: exit 0', async () => {
     env = await processorEnv(2, defs);
     const p = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'early'), [], 'info');

@@ -50,3 +50,15 @@ test('instants before 1970 (event time may be that old) come first and in order,
   // The key keeps its width, so the user id after it reads back whole.
   expect(timerKey(-1, 'a/b').length).toBe(timerKey(1, 'a/b').length);
 });
+
+test('memory stays bounded when the whole index fits a page: entries taken are dropped, not kept forever', async () => {
+  const t = new UpcomingTimers(store(), 1000);
+  expect(await takeAll(t, 0)).toEqual([]); // read to the end: the page now takes every entry added
+  for (let i = 0; i < 50_000; i++) {
+    const due = 1000 + i;
+    t.added({ key: timerKey(due, `u${i % 500}`), due, userId: `u${i % 500}` });
+    if (i % 10 === 9) expect((await takeAll(t, due)).length).toBeGreaterThan(0);
+  }
+  const page = (t as unknown as { page: unknown[] }).page;
+  expect(page.length).toBeLessThan(3000);
+});
