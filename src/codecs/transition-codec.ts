@@ -7,7 +7,7 @@ import avro from 'avsc';
 import type { JsonObject } from '../definitions/model';
 import type { Transition, TransitionReason } from '../engine/transition';
 import { ErrorCodes, JourneyError } from '../errors';
-import { loadAvroSchema } from './avro-schemas';
+import { loadAvroSchema, registryWriterType } from './avro-schemas';
 
 export type TransitionsFormat = 'avro' | 'json';
 
@@ -108,17 +108,12 @@ export class TransitionDecoder {
     if (type === undefined) {
       const registry = this.registry;
       if (registry === null) throw new JourneyError(ErrorCodes.UNDECODABLE_MESSAGE, `transition record in Avro (schema id ${id}) but no schema registry configured`);
-      type = registry.getSchema(id).then(
-        (schema) => {
-          try {
-            return avro.Type.forSchema(schema as avro.Schema);
-          } catch (err) {
-            throw new JourneyError(ErrorCodes.UNDECODABLE_MESSAGE, `transition record: schema id ${id} is not an Avro schema`, { cause: err });
-          }
+      type = registryWriterType(registry, id).then(
+        (w) => {
+          if (w.ok) return w.type;
+          throw new JourneyError(ErrorCodes.UNDECODABLE_MESSAGE, w.why === 'unknown' ? `transition record: unknown schema id ${id}` : `transition record: schema id ${id} is not an Avro schema`);
         },
         (err: unknown) => {
-          const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
-          if (status === 404 || typeof status !== 'number') throw new JourneyError(ErrorCodes.UNDECODABLE_MESSAGE, `transition record: unknown schema id ${id}`, { cause: err });
           this.types.delete(id);
           throw new JourneyError(ErrorCodes.INFRA, `schema registry: schema id ${id} could not be fetched (${err instanceof Error ? err.message : String(err)})`, { cause: err });
         },

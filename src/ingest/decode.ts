@@ -4,6 +4,7 @@
 // instead (they are not the message's fault, so the batch is retried rather than the message dead-lettered).
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
+import { registryWriterType } from '../codecs/avro-schemas';
 import { ErrorCodes, type ErrorCode } from '../errors';
 import { parseMessage, type Message } from './message';
 
@@ -27,11 +28,6 @@ export function oversized(bytes: number, max: number): string | null {
 
 function undecodable(reason: string): Decoded {
   return { ok: false, code: ErrorCodes.UNDECODABLE_MESSAGE, reason };
-}
-
-function statusOf(err: unknown): number | undefined {
-  const status = typeof err === 'object' && err !== null ? (err as { status?: unknown }).status : undefined;
-  return typeof status === 'number' ? status : undefined;
 }
 
 export class MessageDecoder {
@@ -93,23 +89,12 @@ export class MessageDecoder {
     let type = this.writerTypes.get(id);
     if (type === undefined) {
       const registry = this.registry;
+      // The record's fault (an unknown id, no Avro schema) is kept; the registry down is thrown, and not kept.
       type = registry === null
         ? Promise.resolve(null)
-        : registry.getSchema(id).then(
-          (schema) => {
-            // An id of a JSON Schema or Protobuf subject: no Avro type, so no way to read the message.
-            try {
-              return avro.Type.forSchema(schema as avro.Schema);
-            } catch {
-              return null;
-            }
-          },
+        : registryWriterType(registry, id).then(
+          (w) => (w.ok ? w.type : null),
           (err: unknown) => {
-            // Unknown id: the message's fault; so is a schema the client could not build (a JSON Schema or Protobuf
-            // one it fails on: an error without an HTTP status). Anything else (the registry down, which the client
-            // reports with a status too): not cached, thrown.
-            const status = statusOf(err);
-            if (status === 404 || status === undefined) return null;
             this.writerTypes.delete(id);
             throw err;
           },
