@@ -80,10 +80,11 @@ export function validateTopologies(paths: string[]): ValidationResult {
   // destinations and audiences checked, once for everything of the folder.
   const byDir = new Map<string, FileSet>();
   const setFor = (dir: string): FileSet => {
-    let set = byDir.get(realpath(dir));
+    const real = realpath(dir);
+    let set = byDir.get(real);
     if (set === undefined) {
       set = { dir, journeys: [], destinations: null, audiences: null };
-      byDir.set(realpath(dir), set);
+      byDir.set(real, set);
       sets.push(set);
     }
     return set;

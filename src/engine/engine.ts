@@ -744,9 +744,11 @@ export class Engine {
       if (!keepsTimer) this.cancelPathTimers(run.state, j, inst, path);
       if (!inst.entered.includes(target)) inst.entered.push(target);
       this.record(run, j, inst, path.step, target, 'next', step.type === 'send' ? this.sendPayload(run, step.send) : undefined);
-      // A send step sent under the earlier version and entered again here: its $exit tells both versions' destinations.
-      const earlier = step.type === 'send' ? inst.sentEarlier?.find(([sent]) => sent === target) : undefined;
-      if (earlier !== undefined && step.type === 'send') for (const to of step.send.to) if (!earlier[1].includes(to)) earlier[1].push(to);
+      if (step.type === 'send') {
+        // A send step sent under the earlier version and entered again here: its $exit tells both versions' destinations.
+        const earlier = inst.sentEarlier?.find(([sent]) => sent === target);
+        if (earlier !== undefined) for (const to of step.send.to) if (!earlier[1].includes(to)) earlier[1].push(to);
+      }
       path.step = target;
       path.restarts = 0;
       delete path.taken;

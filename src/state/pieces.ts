@@ -1,8 +1,9 @@
 // A user's state split into pieces for LevelDB and the changelog: one core record, plus, for a state too
 // large to be one record, a piece of its own for each live instance, each history signature and each trait too
 // large to ride in the core, so that no record approaches Kafka's 1 MiB limit however many instances, how much
-// history or how many large traits a user has (one trait comes from one message: at most 256 KiB). A state whose JSON fits the core budget is the core alone (one JSON.stringify: most
-// users, every message); past it, small instances and histories still ride in the core up to the budget.
+// history or how many large traits a user has (one trait comes from one message: at most 256 KiB). A state
+// whose JSON fits the core budget is the core alone (one JSON.stringify: most users, every message); past it,
+// small instances, histories and traits still ride in the core up to the budget.
 // Keys sort by user, so one range read loads a user.
 import type { Json, JsonObject } from '../definitions/model';
 import type { Instance, JourneyState, SignatureHistory, UserState } from '../engine/state';

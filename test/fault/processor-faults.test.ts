@@ -109,7 +109,6 @@ faultTest('rebalance: a second and a third processor join, then leave, mid-run: 
   await finish(env, [first]);
 });
 
-
 faultTest('zombie: a processor frozen (SIGSTOP) past its session while another takes its partitions, then thawed: still equal', async () => {
   const env = await freshEnv();
   const frozen = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'frozen'));
