@@ -7,6 +7,7 @@ import avro from 'avsc';
 import type { JsonObject } from '../definitions/model';
 import type { Transition, TransitionReason } from '../engine/transition';
 import { ErrorCodes, JourneyError } from '../errors';
+import { isJsonObject } from '../lib/own';
 import { loadAvroSchema, registryWriterType } from './avro-schemas';
 
 export type TransitionsFormat = 'avro' | 'json';
@@ -125,9 +126,6 @@ export class TransitionDecoder {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
@@ -137,16 +135,16 @@ const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(
  */
 function checkedTransition(raw: unknown): Transition {
   const wrong = (what: string) => new JourneyError(ErrorCodes.UNDECODABLE_MESSAGE, `transition record: ${what}`);
-  if (!isObject(raw)) throw wrong('not a JSON object');
+  if (!isJsonObject(raw)) throw wrong('not a JSON object');
   for (const f of ['id', 'journey', 'instance', 'userId', 'to', 'reason', 'at'] as const) if (typeof raw[f] !== 'string') throw wrong(`${f} is not a string`);
   for (const f of ['version', 'seq'] as const) if (typeof raw[f] !== 'number') throw wrong(`${f} is not a number`);
   if (raw.from !== null && typeof raw.from !== 'string') throw wrong('from is not a string or null');
   const { cause, send, context, sent } = raw;
-  if (cause !== null && !(isObject(cause) && (cause.messageId === null || typeof cause.messageId === 'string') && (cause.event === null || typeof cause.event === 'string'))) {
+  if (cause !== null && !(isJsonObject(cause) && (cause.messageId === null || typeof cause.messageId === 'string') && (cause.event === null || typeof cause.event === 'string'))) {
     throw wrong('cause is not null or { messageId, event }');
   }
-  if (send !== undefined && !(isObject(send) && isStringList(send.to) && typeof send.event === 'string' && isObject(send.traits))) throw wrong('send is not { to, event, traits }');
-  if (!isObject(context)) throw wrong('context is not an object');
+  if (send !== undefined && !(isJsonObject(send) && isStringList(send.to) && typeof send.event === 'string' && isJsonObject(send.traits))) throw wrong('send is not { to, event, traits }');
+  if (!isJsonObject(context)) throw wrong('context is not an object');
   if (sent !== undefined && !isStringList(sent)) throw wrong('sent is not a list of step ids');
   return raw as unknown as Transition;
 }

@@ -2,6 +2,7 @@
 // meets a malformed value. Pure: shared by `journeys simulate` and the Kafka processor.
 import type { Json, JsonObject } from '../definitions/model';
 import { parseTimestamp } from '../lib/time';
+import { isJsonObject } from '../lib/own';
 
 export type MessageType = 'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias';
 
@@ -25,9 +26,6 @@ export type ParseResult = { ok: true; message: Message } | { ok: false; reason: 
 
 const TYPES = new Set<string>(['track', 'page', 'screen', 'identify', 'group', 'alias']);
 
-function isObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function invalid(reason: string): ParseResult {
   return { ok: false, reason };
@@ -65,15 +63,15 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /** Validates a decoded JSON value as a Segment message. */
 export function parseMessage(raw: unknown): ParseResult {
-  if (!isObject(raw)) return invalid('not a JSON object');
+  if (!isJsonObject(raw)) return invalid('not a JSON object');
   const type = raw.type;
   if (typeof type !== 'string' || !TYPES.has(type)) return invalid(`unknown type ${JSON.stringify(type ?? null)}`);
   const ts = raw.timestamp;
   if (typeof ts !== 'string') return invalid('timestamp missing or not a string');
   const timestamp = parseTimestamp(ts);
   if (timestamp === null) return invalid(`timestamp ${JSON.stringify(ts)} is not ISO-8601 with Z or an offset`);
-  if (raw.properties !== undefined && !isObject(raw.properties)) return invalid('properties is not an object');
-  if (raw.traits !== undefined && !isObject(raw.traits)) return invalid('traits is not an object');
+  if (raw.properties !== undefined && !isJsonObject(raw.properties)) return invalid('properties is not an object');
+  if (raw.traits !== undefined && !isJsonObject(raw.traits)) return invalid('traits is not an object');
   let event: string | null = null;
   let properties: JsonObject = {};
   const props = (raw.properties) ?? {};
