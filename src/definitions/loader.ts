@@ -10,7 +10,7 @@ import { buildJourney } from './journey';
 import { audiencesFile, destinationsFile, journeyFile } from './keys';
 import type { Definitions, Journey } from './model';
 import { didYouMean, formatProblem, Reporter, type Problem } from './problems';
-import { readYaml, type YNode } from './yaml-tree';
+import { readYaml, yamlText, type YNode } from './yaml-tree';
 
 export const JOURNEY_SUFFIX = '.journey.yaml';
 export const DESTINATIONS_FILE = 'destinations.yaml';
@@ -201,14 +201,15 @@ function errorText(err: unknown): string {
 
 /** The parsed YAML of a file: undefined when unreadable (reported), null when empty. */
 function source(path: string, report: Reporter): YNode | null | undefined {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     report.add(1, `cannot read the file: ${errorText(err)}`);
     return undefined;
   }
-  return readYaml(text, report);
+  const text = yamlText(bytes, report);
+  return text === undefined ? undefined : readYaml(text, report);
 }
 
 function checkSet(set: FileSet): Checked {

@@ -1,7 +1,8 @@
 // YAML 1.2 (core schema) into a small located tree: maps, lists and scalars, each with the 1-based line it
 // starts on. Syntax errors, duplicate keys, unknown aliases and non-JSON values (tags such as !!timestamp
 // or !!binary) are reported with their line; the rest of the definitions code reads only this tree.
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type ScalarTag, type Tags } from 'yaml';
+import { isUtf8 } from 'node:buffer';
+import { CST, LineCounter, Parser, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type ScalarTag, type Tags } from 'yaml';
 import { setOwn } from '../lib/own';
 import type { Json } from './model';
 import { show, type Reporter } from './problems';
@@ -53,6 +54,11 @@ export function toJson(node: YNode): Json {
 }
 
 const MAX_DEPTH = 200;
+/**
+ * Nodes one file may hold once aliases are expanded: a few aliases of aliases ("billion laughs") would otherwise
+ * expand to billions. A 200-step journey is a few thousand.
+ */
+const MAX_NODES = 100_000;
 /** The core schema's !!int forms: decimal, 0o octal, 0x hexadecimal. */
 const INT_LITERAL = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
 
@@ -60,6 +66,42 @@ const BOOL_TAG = 'tag:yaml.org,2002:bool';
 
 function onlyLowercaseBooleans(tags: Tags): Tags {
   return tags.map((t) => (typeof t === 'object' && t.tag === BOOL_TAG ? { ...(t as ScalarTag), test: /^(?:true|false)$/ } : t));
+}
+
+/**
+ * The text of a YAML file's bytes (YAML 1.2 §5.2: UTF-8, or UTF-16 with its byte order mark). Undefined, with the
+ * line reported, when the bytes are not text: read as UTF-8 regardless, a Latin-1 `é` became U+FFFD and an event
+ * name never matched. Line breaks are made LF (YAML counts a lone CR as one too; the parser does not).
+ */
+export function yamlText(bytes: Buffer, report: Reporter): string | undefined {
+  let text: string;
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) text = new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  else if (bytes[0] === 0xfe && bytes[1] === 0xff) text = new TextDecoder('utf-16be').decode(bytes.subarray(2));
+  else if (isUtf8(bytes)) text = bytes.toString('utf8');
+  else {
+    let line = 1;
+    let start = 0;
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i < bytes.length && bytes[i] !== 0x0a) continue;
+      if (!isUtf8(bytes.subarray(start, i))) break;
+      line++;
+      start = i + 1;
+    }
+    report.add(line, 'the file is not UTF-8 text (save it as UTF-8)');
+    return undefined;
+  }
+  if (text.startsWith('\ufeff')) text = text.slice(1);
+  text = text.replace(/\r\n?/g, '\n');
+  // YAML 1.2's printable characters (c-printable): other control characters must be written as escapes.
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+  const bad = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]|\p{Surrogate}/u.exec(text);
+  if (bad !== null) {
+    const line = text.slice(0, bad.index).split('\n').length;
+    const code = (bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+    report.add(line, `YAML: the character U+${code} is not allowed in a YAML file (write it as an escape, \\u${code}, in a double-quoted string)`);
+    return undefined;
+  }
+  return text;
 }
 
 /**
@@ -82,13 +124,12 @@ export function readYaml(text: string, report: Reporter): YNode | null | undefin
   let broken = false;
   for (const doc of docs) {
     for (const e of doc.errors) {
-      report.add(lineOf(e.pos[0]), `YAML syntax error: ${yamlMessage(e.message)}`);
+      const at = e.code === 'MISSING_CHAR' && e.message.includes('quote') ? unclosedQuoteAt(text, e.pos[0]) : e.pos[0];
+      report.add(lineOf(at), `YAML syntax error: ${yamlMessage(e.message)}`);
       broken = true;
     }
-    for (const w of doc.warnings) {
-      report.add(lineOf(w.pos[0]), `YAML: ${yamlMessage(w.message)}`);
-      broken = true;
-    }
+    // Warnings (an unresolved tag such as `!foo`) leave a whole tree: reported, and the rest is checked too.
+    for (const w of doc.warnings) report.add(lineOf(w.pos[0]), `YAML: ${yamlMessage(w.message)}`);
   }
   if (broken) return undefined;
   const [doc, second] = docs;
@@ -99,8 +140,26 @@ export function readYaml(text: string, report: Reporter): YNode | null | undefin
   if (!doc || doc.contents === null) return null;
   const converter = new Converter(doc, lineOf, report);
   const root = converter.convert(doc.contents, 1, 0);
-  if (converter.failed) return undefined;
+  if (converter.aborted) return undefined;
   return root.t === 'scalar' && root.value === null ? null : root;
+}
+
+/**
+ * Where the quoted scalar that a "missing closing quote" error is about opens: the parser puts the error at the end
+ * of the input, past the last line, and the line to fix is the one with the opening quote.
+ */
+function unclosedQuoteAt(text: string, errorOffset: number): number {
+  let at = errorOffset;
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== 'document') continue;
+    CST.visit(token, (item) => {
+      for (const t of [item.key, item.value]) {
+        if (t?.type !== 'single-quoted-scalar' && t?.type !== 'double-quoted-scalar') continue;
+        if (t.offset < errorOffset && t.offset + t.source.length >= errorOffset) at = t.offset;
+      }
+    });
+  }
+  return at;
 }
 
 function yamlMessage(message: string): string {
@@ -109,7 +168,9 @@ function yamlMessage(message: string): string {
 }
 
 class Converter {
-  failed = false;
+  /** The tree could not be built whole (too deep, too many nodes, a value JSON has no form for): not checked further. */
+  aborted = false;
+  private nodes = 0;
 
   constructor(
     private readonly doc: Document.Parsed,
@@ -119,13 +180,15 @@ class Converter {
 
   private fail(line: number, message: string): YScalar {
     this.report.add(line, message);
-    this.failed = true;
+    this.aborted = true;
     return { t: 'scalar', line, value: null };
   }
 
   /** `fallbackLine`: where an implicit (empty) value sits, i.e. its key's line. */
   convert(node: unknown, fallbackLine: number, depth: number): YNode {
+    if (this.aborted) return { t: 'scalar', line: fallbackLine, value: null };
     if (depth > MAX_DEPTH) return this.fail(fallbackLine, 'YAML nested too deeply');
+    if (++this.nodes > MAX_NODES) return this.fail(fallbackLine, `more than ${MAX_NODES.toLocaleString('en-US')} values once aliases are expanded: use fewer aliases`);
     if (node === null || node === undefined) return { t: 'scalar', line: fallbackLine, value: null };
     if (isAlias(node)) {
       const target = node.resolve(this.doc);
@@ -154,15 +217,16 @@ class Converter {
         const keyNode: unknown = pair.key;
         const keyLine = isScalar(keyNode) || isMap(keyNode) || isSeq(keyNode) || isAlias(keyNode) ? this.lineOf(keyNode.range?.[0]) : line;
         const rawKey: unknown = isScalar(keyNode) ? keyNode.value : undefined;
+        // A mistaken key or a duplicate is reported and left out; the rest of the mapping is still checked.
         if (typeof rawKey !== 'string' && typeof rawKey !== 'number' && typeof rawKey !== 'boolean') {
-          this.fail(keyLine, 'keys must be plain strings');
+          this.report.add(keyLine, 'keys must be plain strings');
           continue;
         }
         // A number key as written (`007:` is the key '007', as a quoted one would be).
         const key = typeof rawKey === 'number' && isScalar(keyNode) && keyNode.source !== undefined ? keyNode.source : String(rawKey);
         const seen = firstLine.get(key);
         if (seen !== undefined) {
-          this.fail(keyLine, `duplicate key '${key}' (first at line ${seen}): keep one`);
+          this.report.add(keyLine, `duplicate key '${key}' (first at line ${seen}): keep one`);
           continue;
         }
         firstLine.set(key, keyLine);

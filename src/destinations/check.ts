@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Destination } from '../definitions/model';
 import { formatProblem, Reporter, type Problem } from '../definitions/problems';
-import { readYaml, type YNode } from '../definitions/yaml-tree';
+import { readYaml, yamlText, type YNode } from '../definitions/yaml-tree';
 import { ErrorCodes, JourneyError } from '../errors';
 import { checkDestination } from './registry';
 
@@ -13,7 +13,9 @@ import { checkDestination } from './registry';
 function lines(file: string): Map<string, Map<string, number>> {
   const out = new Map<string, Map<string, number>>();
   if (!existsSync(file)) return out;
-  const root: YNode | null | undefined = readYaml(readFileSync(file, 'utf8'), new Reporter(file));
+  const report = new Reporter(file);
+  const text = yamlText(readFileSync(file), report);
+  const root: YNode | null | undefined = text === undefined ? undefined : readYaml(text, report);
   if (root?.t !== 'map') return out;
   const list = root.entries.find((e) => e.key === 'destinations')?.value;
   if (list?.t !== 'seq') return out;

@@ -1,7 +1,9 @@
 // Structural rules of spec §4.7: unknown keys, key types, required keys, exactly-one type keys, operators,
 // durations, ids, list sizes, YAML itself. Each snippet marks the offending line with `#<- part of message`
 // and must produce exactly those problems.
-import { validatePaths } from '../../../src/definitions';
+import { writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { loadDefinitions, validatePaths } from '../../../src/definitions';
 import { DESTINATIONS, byLine, found, markers, topology, yaml } from './helpers';
 
 function check(snippet: string): void {
@@ -736,6 +738,25 @@ const cases: [string, string][] = [
         wait: 1h
         wait: 2h  #<- duplicate key 'wait' (first at line 5)
     `],
+  ['a duplicate key does not hide the file\'s other problems', yaml`
+    journey: j
+    name: A
+    name: B  #<- duplicate key 'name' (first at line 2)
+    entry: { event: A }
+    steps:
+      - id: a
+        wait: 400d  #<- wait '400d' is out of range`],
+  ['an unresolved tag is reported, and the rest is checked', yaml`
+    journey: j
+    name: !foo x  #<- YAML: Unresolved tag: !foo
+    entry: { event: A }
+    steps: [{ id: a, wait: 400d }]  #<- wait '400d' is out of range`],
+  ['an unclosed quote is reported where it opens, not past the end', yaml`
+    journey: j
+    name: 'Cart  #<- YAML syntax error: Missing closing
+    entry: { event: A }
+    steps: [{ id: a, wait: 1h }]
+    `],
   ['YAML syntax error', yaml`
     journey: j
     entry: { event: A }
@@ -791,6 +812,38 @@ describe('structural rules', () => {
     ` + events(20).replace(/^ {2}/gm, '') + '\n' + steps(197) + '\n';
     const dir = topology({ 'j.journey.yaml': text });
     expect(validatePaths([dir])).toEqual([]);
+  });
+
+  test('files are read as YAML 1.2 says: UTF-8 or UTF-16 with a BOM, CR, LF or CRLF line breaks', () => {
+    const text = 'journey: j\nentry: { event: Café Visited }\nsteps: [{ id: a, wait: 1h }]\n';
+    const dir = topology({ 'le.journey.yaml': '', 'be.journey.yaml': '', 'cr.journey.yaml': '', 'crlf.journey.yaml': '' });
+    writeFileSync(join(dir, 'le.journey.yaml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text.replace('j\n', 'le\n'), 'utf16le')]));
+    writeFileSync(join(dir, 'be.journey.yaml'), Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text.replace('j\n', 'be\n'), 'utf16le').swap16()]));
+    writeFileSync(join(dir, 'cr.journey.yaml'), text.replace('j\n', 'cr\n').replace(/\n/g, '\r'));
+    writeFileSync(join(dir, 'crlf.journey.yaml'), text.replace('j\n', 'crlf\n').replace(/\n/g, '\r\n'));
+    expect(validatePaths([dir])).toEqual([]);
+    const loaded = loadDefinitions(dir);
+    expect(loaded.journeys.map((j) => [j.id, j.entry.kind === 'event' ? j.entry.event : null])).toEqual([
+      ['be', 'Café Visited'], ['cr', 'Café Visited'], ['crlf', 'Café Visited'], ['le', 'Café Visited'],
+    ]);
+  });
+
+  test('bytes that are not UTF-8 and control characters are refused with their line', () => {
+    const dir = topology({ 'a.journey.yaml': '', 'b.journey.yaml': '' });
+    writeFileSync(join(dir, 'a.journey.yaml'), Buffer.concat([Buffer.from('journey: a\nentry:\n  event: Caf'), Buffer.from([0xe9]), Buffer.from(' Visited\nsteps: [{ id: a, wait: 1h }]\n')]));
+    writeFileSync(join(dir, 'b.journey.yaml'), 'journey: b\nentry: { event: A }\nname: x\u0001y\nsteps: [{ id: a, wait: 1h }]\n');
+    expect(validatePaths([dir]).map((p) => `${basename(p.file)}:${p.line}: ${p.message}`)).toEqual([
+      'a.journey.yaml:3: the file is not UTF-8 text (save it as UTF-8)',
+      'b.journey.yaml:3: YAML: the character U+0001 is not allowed in a YAML file (write it as an escape, \\u0001, in a double-quoted string)',
+    ]);
+  });
+
+  test('aliases of aliases are expanded up to a bound, not into billions of values', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    const dir = topology({ 'j.journey.yaml': `journey: j\ndescription: x\nx:\n${levels.map((l) => `  ${l}`).join('\n')}\nentry: { event: A }\nsteps: [{ id: a, wait: 1h }]\n` });
+    const problems = validatePaths([dir]);
+    expect(problems.map((p) => p.message)).toEqual(['more than 100,000 values once aliases are expanded: use fewer aliases']);
   });
 
   test('aliases and anchors are followed', () => {
