@@ -146,6 +146,21 @@ interface LatencyResult {
   brokerCpuSeconds: number | null;
   otherCpuSeconds: number | null;
   load: [number, number, number];
+  /** The processor's own view, from its /metrics (null for the baseline): where the time between the ends went. */
+  inside: InsideView | null;
+}
+
+/** Shares of records and batches under a bound, from the processor's histograms, and its GC pauses. */
+interface InsideView {
+  /** Records whose batch committed within 25 / 50 ms of the record reaching the processor (arrival to commit). */
+  recordsCommittedWithin25Ms: number | null;
+  recordsCommittedWithin50Ms: number | null;
+  /** Batches processed and committed within 25 / 50 ms. */
+  batchesWithin25Ms: number | null;
+  batchesWithin50Ms: number | null;
+  batches: number | null;
+  /** Time spent in garbage collection pauses, by kind (seconds, over the whole run). */
+  gcSeconds: Record<string, number>;
 }
 
 interface MemoryResult extends RunResult {
@@ -299,6 +314,38 @@ async function heapOf(child: Child): Promise<{ used: number; external: number } 
   } catch {
     return null;
   }
+}
+
+/** The processor's histograms of record latency and batch duration, and its GC pauses, from its /metrics. */
+async function insideOf(child: Child): Promise<InsideView | null> {
+  const started = child.logs.find((l) => l.msg === 'processor started');
+  const port = started?.metricsPort;
+  if (typeof port !== 'number') return null;
+  let text: string;
+  try {
+    text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  } catch {
+    return null;
+  }
+  const sample = (name: string, labels: string): number | null => {
+    const line = text.split('\n').find((l) => (labels === '' ? l.startsWith(`${name} `) : l.startsWith(`${name}{`) && l.includes(labels)));
+    return line === undefined ? null : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+  const share = (histogram: string, le: string): number | null => {
+    const under = sample(`${histogram}_bucket`, `le="${le}"`);
+    const all = sample(`${histogram}_bucket`, 'le="+Inf"');
+    return under === null || all === null || all === 0 ? null : round(under / all, 4);
+  };
+  const gcSeconds: Record<string, number> = {};
+  for (const m of text.matchAll(/^journeys_process_nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} (\S+)$/gm)) gcSeconds[m[1] as string] = round(Number(m[2]), 3);
+  return {
+    recordsCommittedWithin25Ms: share('journeys_processing_latency_seconds', '0.025'),
+    recordsCommittedWithin50Ms: share('journeys_processing_latency_seconds', '0.05'),
+    batchesWithin25Ms: share('journeys_batch_duration_seconds', '0.025'),
+    batchesWithin50Ms: share('journeys_batch_duration_seconds', '0.05'),
+    batches: sample('journeys_batch_duration_seconds_count', ''),
+    gcSeconds,
+  };
 }
 
 interface Quiet {
@@ -607,6 +654,7 @@ class Bench {
     const b1 = this.brokerCpu();
     const s1 = systemBusySeconds();
     const driver = ownCpuSeconds() - d0;
+    const inside = kind === 'processor' ? await insideOf(child) : null;
     await reader.disconnect();
     await this.stop(child);
 
@@ -620,12 +668,13 @@ class Bench {
       maxMs: r(sorted[sorted.length - 1] ?? NaN), achievedRate: Math.round(total / sentSeconds),
       cpuSeconds: cpu0 === null || cpu1 === null ? null : round(cpu1 - cpu0, 2),
       brokerCpuSeconds: b0 === null || b1 === null || b0.pid !== b1.pid ? null : round(b1.cpu - b0.cpu, 2),
-      otherCpuSeconds: null, load: l,
+      otherCpuSeconds: null, load: l, inside,
     };
     if (cpu0 !== null && cpu1 !== null && result.brokerCpuSeconds !== null && s0 !== null && s1 !== null) {
       result.otherCpuSeconds = round(Math.max(0, s1 - s0 - (cpu1 - cpu0) - result.brokerCpuSeconds - driver), 2);
     }
     progress(`  ${kind}: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms (${fmt(result.measured)} measured, ${result.missing} missing)`);
+    if (inside !== null) progress(`  ${kind}, inside: ${JSON.stringify(inside)}`);
     return result;
   }
 
