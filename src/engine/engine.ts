@@ -47,6 +47,13 @@ export function dedupId(messageId: string): string {
 
 const RESTART_MAX = 100;
 const CONTEXT_MAX_BYTES = 64 * 1024;
+/**
+ * A send's traits take at most this much of a transition record (UTF-8 of their JSON): a trait comes from one
+ * message (at most 256 KiB), and a step naming several large ones would otherwise make a record over Kafka's 1 MiB
+ * limit, which no transaction can commit (the partition would stop there).
+ */
+const SEND_TRAITS_MAX_BYTES = 512 * 1024;
+const TRUNCATED_BYTES = '{"$truncated":true}'.length;
 
 export interface EngineStats {
   duplicates: number;
@@ -772,11 +779,18 @@ export class Engine {
     });
   }
 
+  /** The traits are taken in the step's order; one that would take them past SEND_TRAITS_MAX_BYTES is `{"$truncated": true}`. */
   private sendPayload(run: Run, spec: SendSpec): SendPayload {
     const traits: JsonObject = {};
+    let bytes = 2; // {}
     for (const name of spec.traits) {
       const value = ownValue(run.state.traits, name);
-      if (value !== undefined) setOwn(traits, name, value);
+      if (value === undefined) continue;
+      const keyBytes = Buffer.byteLength(JSON.stringify(name), 'utf8') + 2; // "name": and a comma
+      const valueBytes = (typeof value === 'object' && value !== null) || typeof value === 'string' ? Buffer.byteLength(JSON.stringify(value), 'utf8') : 24;
+      const kept = bytes + keyBytes + valueBytes <= SEND_TRAITS_MAX_BYTES ? value : { $truncated: true };
+      bytes += keyBytes + (kept === value ? valueBytes : TRUNCATED_BYTES);
+      setOwn(traits, name, kept);
     }
     return { to: spec.to.slice(), event: spec.event, traits };
   }

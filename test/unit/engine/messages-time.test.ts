@@ -279,6 +279,24 @@ steps:
     expect(d.transitions().find((t) => t.userId === 'u2')!.context).toEqual({ Start: { $truncated: true } });
   });
 
+  test('a send\'s traits stay within 512 KiB: a trait that would take them past it is {"$truncated": true}, in the step\'s order', () => {
+    const d = TestDriver.fromYaml(`journey: t
+entry: { event: Go }
+steps:
+  - id: tell
+    send: { to: [crm], traits: [a, b, small, c, missing] }
+`);
+    // Three traits of 200 KB each (the most one message may carry is 256 KiB): the third would pass 512 KiB.
+    d.identify('u1', T('09:00'), { a: 'a'.repeat(200_000), b: { v: 'b'.repeat(200_000) }, small: 7, c: 'c'.repeat(200_000) });
+    d.track('u1', 'Go', T('10:00'));
+    const send = d.transitions().find((t) => t.to === 'tell')!.send!;
+    expect(Object.keys(send.traits)).toEqual(['a', 'b', 'small', 'c']);
+    expect(send.traits.small).toBe(7);
+    expect(send.traits.c).toEqual({ $truncated: true });
+    expect((send.traits.a as string).length).toBe(200_000);
+    expect(Buffer.byteLength(JSON.stringify(send.traits))).toBeLessThanOrEqual(512 * 1024);
+  });
+
   test('condition-entry instances start with an empty context', () => {
     const d = TestDriver.fromYaml(`journey: c
 entry:
