@@ -7,7 +7,7 @@ import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { decodeDeadLetter } from '../../src/codecs/dead-letter-codec';
 import { loadAvroSchema } from '../../src/codecs/avro-schemas';
 import { SENT_TO_HEADER } from '../../src/codecs/sent-to-header';
-import { loadDefinitions } from '../../src/definitions';
+import { loadDefinitions, type Json } from '../../src/definitions';
 import { Processor } from '../../src/processor/processor';
 import { infra, schemaRegistry, uniqueName } from '../helpers/kafka';
 import { writeTopologies } from '../helpers/test-driver';
@@ -44,6 +44,29 @@ describe('journeys process', () => {
     const actual = await readTransitions(env);
     expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
     expect(actual).toHaveLength(expected.length);
+  });
+
+  test("a send naming several large traits: its record stays under Kafka's 1 MiB and commits, equal to simulate", async () => {
+    const dir = writeTopologies({ 'big.journey.yaml': 'journey: big\nentry: { event: Go }\nsteps:\n  - id: tell\n    send: { to: [crm], traits: [a, b, c, d, e] }\n' });
+    try {
+      const bigDefs = loadDefinitions(dir);
+      env = await processorEnv(1, bigDefs);
+      const at = (s: number): string => new Date(Date.UTC(2026, 4, 1, 0, 0, s)).toISOString();
+      // Five traits of 220 KB, each from its own message (at most 256 KiB): 1.1 MB together, over Kafka's 1 MiB.
+      const messages: Record<string, Json>[] = ['a', 'b', 'c', 'd', 'e'].map((name, i) => ({
+        type: 'identify', userId: 'u1', messageId: `t-${name}`, timestamp: at(i), traits: { [name]: name.repeat(220_000) },
+      }));
+      messages.push({ type: 'track', userId: 'u1', event: 'Go', messageId: 'go', timestamp: at(10) });
+      await produceMessages(env, messages, 1);
+      await runCaughtUp(env, dir, join(env.stateRoot, 'big'));
+      const actual = await readTransitions(env);
+      expect(compareTransitions(actual, simulate(bigDefs, messages, at(10)))).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
+      const traits = actual.find((t) => t.to === 'tell')?.send?.traits;
+      expect(Object.keys(traits ?? {})).toEqual(['a', 'b', 'c', 'd', 'e']);
+      expect(traits?.c).toEqual({ $truncated: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('timers due together beyond --max-batch fire over several transactions, in order: still equal to simulate', async () => {
