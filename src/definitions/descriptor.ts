@@ -392,8 +392,6 @@ export interface ObjMeta<F extends Fields> {
   readonly $line: number;
   /** Line of each key present. */
   readonly $at: { readonly [K in keyof F]?: number };
-  /** A key unknown here was written (reported): perhaps a misspelt one, whose value is then not known. */
-  readonly $unknown: boolean;
 }
 
 /** `$ok`: every key present is valid, every required key is there and the object's own rules hold. */
@@ -455,7 +453,7 @@ export function obj<F extends Fields>(fields: F, options: ObjOptions<F>): ObjTyp
     }
     // An unknown key is most likely a misspelt one of these: reported once, above.
     if (options.atLeastOne && !unknownKeys && !options.atLeastOne.keys.some((k) => k in at)) report.add(site.line, options.atLeastOne.message);
-    return { ...values, $line: site.line, $at: at, $unknown: unknownKeys, $ok: report.count === before } as ObjOut<F>;
+    return { ...values, $line: site.line, $at: at, $ok: report.count === before } as ObjOut<F>;
   };
   return {
     fields,

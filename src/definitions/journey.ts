@@ -33,7 +33,7 @@ export function buildJourney(raw: RawJourney, file: string, report: Reporter): B
   const id = raw.journey === undefined ? null : { value: raw.journey, line: raw.$at.journey ?? raw.$line };
   // Written, even if invalid (reported there): sameKey is then allowed.
   const hasKey = raw.entry?.kind === 'event' && raw.entry.$at.key !== undefined;
-  const cx: Context = { report, refs, hasKey, ids: new Set(), following: END, badRefs: 0, unreadableEdges: 0 };
+  const cx: Context = { report, refs, hasKey, ids: new Set(), following: END, badRefs: 0 };
 
   const entry = raw.entry === undefined ? undefined : buildEntry(raw.entry, raw.exit, cx);
   const exit = raw.exit === undefined ? emptyExit() : buildExit(raw.exit, cx);
@@ -73,11 +73,6 @@ interface Context {
   following: Target;
   /** A reference named no step: the graph is then unknown, and not checked. */
   badRefs: number;
-  /**
-   * A successor (`next`, `onTimeout`, `else`, branches or events) written but not readable, or an unknown key that may
-   * be a misspelt one: the graph is then not known either.
-   */
-  unreadableEdges: number;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -192,11 +187,11 @@ function buildSteps(raws: (RawStep | BrokenStep)[], cx: Context): Step[] | undef
     steps.push(buildStep(raw, cx, edges));
     if (raw.id !== undefined) graph.push({ id: raw.id, line: raw.$at.id ?? raw.$line, edges });
   });
-  // The graph is checked when every step and successor is known, also when other values of the steps are wrong (a
-  // duration out of range): one mistake is then not reported again as a cycle or an unreachable step, and the graph's
-  // own mistakes are not hidden by an unrelated one.
-  if (!duplicates && !reserved && cx.badRefs === 0 && cx.unreadableEdges === 0 && graph.length === raws.length) checkGraph(graph, report);
-  return all(steps) ? steps : undefined;
+  if (!all(steps)) return undefined;
+  // The graph is only checked when every step and successor is known, so that one mistake is not
+  // reported again as a cycle or an unreachable step.
+  if (!duplicates && !reserved && cx.badRefs === 0 && graph.length === steps.length) checkGraph(graph, report);
+  return steps;
 }
 
 /** Checks a step reference and returns it, or the default when the file names none. */
@@ -215,15 +210,8 @@ function buildStep(raw: RawStep, cx: Context, edges: Edge[]): Step | undefined {
   const id = raw.id;
   const stepLine = raw.$at.id ?? raw.$line;
   const place = `step '${id ?? '?'}'`;
-  const t = (value: string | undefined, line: number | undefined, label: string, fallback: Target = cx.following, edge = true): Target => {
-    if (value === undefined && line !== undefined) cx.unreadableEdges++; // written, but not a step id
-    return target(value, line ?? stepLine, label, fallback, cx, id, edge ? edges : null);
-  };
-  // Objects that carry successors: an unknown key in one may be a misspelt `next`; a list of them not read loses edges.
-  const unreadable = (o: { $unknown: boolean; $at: Record<string, number | undefined> } | undefined, lists: Record<string, unknown> = {}): void => {
-    if (o === undefined || o.$unknown || Object.entries(lists).some(([k, v]) => v === undefined && o.$at[k] !== undefined)) cx.unreadableEdges++;
-  };
-  unreadable(raw);
+  const t = (value: string | undefined, line: number | undefined, label: string, fallback: Target = cx.following, edge = true): Target =>
+    target(value, line ?? stepLine, label, fallback, cx, id, edge ? edges : null);
 
   switch (raw.kind) {
     case 'wait': {
@@ -237,18 +225,14 @@ function buildStep(raw: RawStep, cx: Context, edges: Edge[]): Step | undefined {
     }
     case 'waitUntil': {
       const body = raw.waitUntil;
-      unreadable(body);
       const cond = condition(body?.condition, cx, place, true);
       const next = t(raw.next, raw.$at.next, 'next');
-      // An edge when a timeout is written (also one out of range) or an onTimeout is (also one missing its timeout).
-      const onTimeout = t(body?.onTimeout, body?.$at.onTimeout, 'onTimeout', cx.following, body?.$at.timeout !== undefined || body?.$at.onTimeout !== undefined);
+      const onTimeout = t(body?.onTimeout, body?.$at.onTimeout, 'onTimeout', cx.following, body?.timeout !== undefined);
       if (!raw.$ok || cond === undefined) return undefined;
       return { id: raw.id, type: 'waitUntil', condition: cond, timeout: raw.waitUntil.timeout ?? null, onTimeout, next };
     }
     case 'waitFor': {
       const body = raw.waitFor;
-      unreadable(body, { events: body?.events });
-      for (const e of body?.events ?? []) unreadable(e);
       const branches = (body?.events ?? []).map((e) => buildWaitForBranch(e, cx, t));
       checkOverlaps(body?.events ?? [], report);
       const onTimeout = t(body?.onTimeout, body?.$at.onTimeout, 'onTimeout');
@@ -258,8 +242,6 @@ function buildStep(raw: RawStep, cx: Context, edges: Edge[]): Step | undefined {
     case 'split':
     case 'branch': {
       const body = raw.kind === 'split' ? raw.split : raw.branch;
-      unreadable(body, { branches: body?.branches });
-      for (const b of body?.branches ?? []) unreadable(b);
       const branches = (body?.branches ?? []).map((b) => {
         const when = condition(b.when, cx, place, true);
         const next = t(b.next, b.$at.next, 'next');
@@ -275,16 +257,12 @@ function buildStep(raw: RawStep, cx: Context, edges: Edge[]): Step | undefined {
     }
     case 'random': {
       const body = raw.random;
-      unreadable(body, { branches: body?.branches });
-      for (const b of body?.branches ?? []) unreadable(b);
       const branches = (body?.branches ?? []).map((b) => {
         const next = t(b.next, b.$at.next, 'next');
         return b.$ok ? { percent: b.percent, next } : undefined;
       });
-      // Summed whenever every percent was read, also when another key of the step is wrong.
-      const percents = (body?.branches ?? []).map((b) => b.percent);
-      if (body?.branches !== undefined && percents.length >= 2 && percents.every((p) => p !== undefined)) {
-        const sum = percents.reduce((s, p) => s + p, 0);
+      if (body?.$ok === true && all(branches)) {
+        const sum = branches.reduce((s, b) => s + b.percent, 0);
         if (sum !== 100) report.add(body.$at.branches ?? body.$line, `random percents sum to ${sum}: they must sum to 100`);
       }
       if (!raw.$ok || !all(branches)) return undefined;

@@ -140,36 +140,6 @@ const invalid: [string, string][] = [
             - when: { trait: x, exists: true }
               next: a  #<- cycle in the step graph: a → b → a
     `],
-  ['the graph is checked also when a step has another problem', yaml`
-    journey: j
-    entry: { event: A }
-    steps:
-      - { id: a, wait: 0s }  #<- wait '0s' is out of range
-      - { id: b, wait: 1h, next: a }  #<- cycle in the step graph: a → b → a
-      - { id: c, send: { to: [crm] }, next: end }  #<- step 'c' is unreachable`],
-  ['an out-of-range timeout still leads to its onTimeout', yaml`
-    journey: j
-    entry: { event: A }
-    steps:
-      - id: a
-        waitUntil:
-          condition: { trait: x, exists: true }
-          timeout: 400d  #<- timeout '400d' is out of range
-          onTimeout: c
-        next: end
-      - { id: b, wait: 1h }  #<- step 'b' is unreachable
-      - { id: c, wait: 1h }`],
-  ['random percents are summed also when another key of the step is wrong', yaml`
-    journey: j
-    entry: { event: A }
-    steps:
-      - id: a
-        random:
-          branches:  #<- random percents sum to 110
-            - { percent: 50, next: b }
-            - { percent: 60, next: b }
-          sticky: yes  #<- sticky must be true or false
-      - { id: b, wait: 1h }`],
   ['a step after next: end is unreachable', yaml`
     journey: j
     entry: { event: A }
