@@ -785,7 +785,7 @@ export class Engine {
     let bytes = 2; // {}
     for (const name of spec.traits) {
       const value = ownValue(run.state.traits, name);
-      if (value === undefined) continue;
+      if (value === undefined || ownValue(traits, name) !== undefined) continue; // a name listed twice is sent once
       const keyBytes = Buffer.byteLength(JSON.stringify(name), 'utf8') + 2; // "name": and a comma
       const valueBytes = (typeof value === 'object' && value !== null) || typeof value === 'string' ? Buffer.byteLength(JSON.stringify(value), 'utf8') : 24;
       const kept = bytes + keyBytes + valueBytes <= SEND_TRAITS_MAX_BYTES ? value : { $truncated: true };

@@ -297,6 +297,18 @@ steps:
     expect(Buffer.byteLength(JSON.stringify(send.traits))).toBeLessThanOrEqual(512 * 1024);
   });
 
+  test('a trait named twice in a send is sent once, and counted once toward the 512 KiB', () => {
+    const d = TestDriver.fromYaml(`journey: t
+entry: { event: Go }
+steps:
+  - id: tell
+    send: { to: [crm], traits: [big, big, big] }
+`);
+    d.identify('u1', T('09:00'), { big: 'x'.repeat(200_000) });
+    d.track('u1', 'Go', T('10:00'));
+    expect(d.transitions().find((t) => t.to === 'tell')!.send!.traits).toEqual({ big: 'x'.repeat(200_000) });
+  });
+
   test('condition-entry instances start with an empty context', () => {
     const d = TestDriver.fromYaml(`journey: c
 entry:
