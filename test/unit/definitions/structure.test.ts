@@ -838,6 +838,26 @@ describe('structural rules', () => {
     ]);
   });
 
+  test('an alias stands for the last node before it with its anchor (an anchor may be defined again)', () => {
+    const dir = topology({
+      'j.journey.yaml': yaml`
+        journey: j
+        name: &n First
+        description: *n
+        entry: { event: &n Second }
+        exit: { events: [{ event: *n }] }
+        steps: [{ id: a, wait: 1h }]`,
+    });
+    const [journey] = loadDefinitions(dir).journeys;
+    expect([journey?.description, journey?.exit.events[0]?.event]).toEqual(['First', 'Second']);
+  });
+
+  test('C1 controls and DEL may stand in quoted scalars (YAML 1.2 is a superset of JSON); C0 controls may not', () => {
+    const dir = topology({ 'j.journey.yaml': 'journey: j\nname: "x\u0080\u007fy"\nentry: { event: A }\nsteps: [{ id: a, wait: 1h }]\n' });
+    expect(validatePaths([dir])).toEqual([]);
+    expect(loadDefinitions(dir).journeys[0]?.name).toBe('x\u0080\u007fy');
+  });
+
   test('aliases of aliases are expanded up to a bound, not into billions of values', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
