@@ -190,7 +190,7 @@ function buildSteps(raws: (RawStep | BrokenStep)[], cx: Context): Step[] | undef
   if (!all(steps)) return undefined;
   // The graph is only checked when every step and successor is known, so that one mistake is not
   // reported again as a cycle or an unreachable step.
-  if (!duplicates && !reserved && cx.badRefs === 0 && graph.length === steps.length) checkGraph(graph, report);
+  if (!duplicates && !reserved && cx.badRefs === 0 && !report.partial && graph.length === steps.length) checkGraph(graph, report);
   return steps;
 }
 

@@ -13,6 +13,11 @@ export interface Problem {
 /** Collects the problems of one file. */
 export class Reporter {
   readonly problems: Problem[] = [];
+  /**
+   * The file's YAML tree leaves out something written in it (a duplicate key, a key that is no string): checks that
+   * need all of it, as the step graph's, are skipped rather than made on a part.
+   */
+  partial = false;
 
   constructor(readonly file: string) {}
 

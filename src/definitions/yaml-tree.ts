@@ -249,6 +249,7 @@ class Converter {
         // A mistaken key or a duplicate is reported and left out; the rest of the mapping is still checked.
         if (typeof rawKey !== 'string' && typeof rawKey !== 'number' && typeof rawKey !== 'boolean') {
           this.report.add(keyLine, 'keys must be plain strings');
+          this.report.partial = true;
           continue;
         }
         // A number key as written (`007:` is the key '007', as a quoted one would be).
@@ -256,6 +257,7 @@ class Converter {
         const seen = firstLine.get(key);
         if (seen !== undefined) {
           this.report.add(keyLine, `duplicate key '${key}' (first at line ${seen}): keep one`);
+          this.report.partial = true;
           continue;
         }
         firstLine.set(key, keyLine);

@@ -746,6 +746,17 @@ const cases: [string, string][] = [
     steps:
       - id: a
         wait: 400d  #<- wait '400d' is out of range`],
+  ['a duplicate key leaves the step graph unchecked (what the second one said is not known)', yaml`
+    journey: j
+    entry: { event: A }
+    steps:
+      - id: a
+        split:
+          branches: [{ when: { trait: x, exists: true }, next: b }]
+          branches: [{ when: { trait: x, exists: true }, next: c }]  #<- duplicate key 'branches' (first at line 6)
+          else: end
+      - { id: b, wait: 1h, next: end }
+      - { id: c, wait: 1h }`],
   ['an unresolved tag is reported, and the rest is checked', yaml`
     journey: j
     name: !foo x  #<- YAML: Unresolved tag: !foo
