@@ -180,6 +180,7 @@ class Converter {
   /** The tree could not be built whole (too deep, too many nodes, a value JSON has no form for): not checked further. */
   aborted = false;
   private nodes = 0;
+  private overBudget = false;
   private aliasTargets: Map<Alias, YamlNode | undefined> | undefined;
 
   constructor(
@@ -207,6 +208,11 @@ class Converter {
     return this.aliasTargets.get(alias);
   }
 
+  private stopReading(line: number, message: string): YScalar {
+    this.overBudget = true;
+    return this.fail(line, message);
+  }
+
   private fail(line: number, message: string): YScalar {
     this.report.add(line, message);
     this.aborted = true;
@@ -215,9 +221,10 @@ class Converter {
 
   /** `fallbackLine`: where an implicit (empty) value sits, i.e. its key's line. */
   convert(node: unknown, fallbackLine: number, depth: number): YNode {
-    if (this.aborted) return { t: 'scalar', line: fallbackLine, value: null };
-    if (depth > MAX_DEPTH) return this.fail(fallbackLine, 'YAML nested too deeply');
-    if (++this.nodes > MAX_NODES) return this.fail(fallbackLine, `more than ${MAX_NODES.toLocaleString('en-US')} values once aliases are expanded: use fewer aliases`);
+    if (this.overBudget) return { t: 'scalar', line: fallbackLine, value: null };
+    // Past either bound the rest of the file is not read (and the reason is said once).
+    if (depth > MAX_DEPTH) return this.stopReading(fallbackLine, 'YAML nested too deeply');
+    if (++this.nodes > MAX_NODES) return this.stopReading(fallbackLine, `more than ${MAX_NODES.toLocaleString('en-US')} values once aliases are expanded: use fewer aliases`);
     if (node === null || node === undefined) return { t: 'scalar', line: fallbackLine, value: null };
     if (isAlias(node)) {
       const target = this.targetOf(node);

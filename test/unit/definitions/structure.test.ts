@@ -768,6 +768,17 @@ const cases: [string, string][] = [
     entry: { event: A }
     steps: [{ id: a, wait: 1h }]
     `],
+  ['an alias inside its own anchor is reported once', yaml`
+    journey: j
+    entry: { event: A }
+    description: &d [*d, *d]  #<- YAML nested too deeply
+    steps: [{ id: a, wait: 1h }]`],
+  ['every unsupported value is reported', yaml`
+    journey: j
+    name: !!timestamp 2026-01-01  #<- unsupported value (tag tag:yaml.org,2002:timestamp)
+    description: !!binary aGVsbG8=  #<- unsupported value (tag tag:yaml.org,2002:binary)
+    entry: { event: A }
+    steps: [{ id: a, wait: 1h }]`],
   ['YAML syntax error', yaml`
     journey: j
     entry: { event: A }
