@@ -30,6 +30,31 @@ test('eight dead letters of 600 KB written at once, into one partition of a 2 Mi
   }
 });
 
+test('dead letters land in the order written, also when an earlier request is retried (dlq replay delivers in that order)', async () => {
+  const kafka = kafkaClient();
+  const admin = await connectedAdmin(kafka);
+  const topic = uniqueName('it-dlq-order');
+  const writer = new DeadLetterWriter(kafka, silentLogger());
+  try {
+    await writer.connect();
+    // Written one per turn of the event loop (each its own request) to a topic made only a moment later: every
+    // request is refused and retried at its own backoff until the topic is there.
+    const written: Promise<void>[] = [];
+    for (let i = 0; i < 12; i++) {
+      written.push(writer.write({ destination: 'crm', topic, key: 'u1', value: `{"n":${i}}`, headers: {} }));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await ensureTopics(admin, [topic], 1, silentLogger());
+    await Promise.all(written);
+    const read = await consumeUntil(kafka, topic, (rs) => rs.length >= 12);
+    expect(read.map((r) => r.message.value?.toString())).toEqual(Array.from({ length: 12 }, (_, i) => `{"n":${i}}`));
+  } finally {
+    await writer.close();
+    await admin.disconnect();
+  }
+});
+
 test('dlq replay of a topic whose records retention removed past the replay group\'s position ends at once', async () => {
   const kafka = kafkaClient();
   const admin = await connectedAdmin(kafka);
