@@ -261,6 +261,13 @@ class Converter {
         }
         // A number key as written (`007:` is the key '007', as a quoted one would be).
         const key = typeof rawKey === 'number' && isScalar(keyNode) && keyNode.source !== undefined ? keyNode.source : String(rawKey);
+        // YAML 1.1's merge key: not in 1.2's core schema, so `<<` would be a key like any other, and the keys it was
+        // meant to bring would be missing without a word.
+        if (key === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') {
+          this.report.add(keyLine, 'merge keys (<<) are not part of YAML 1.2: write the keys out (an alias may stand for a whole value)');
+          this.report.partial = true;
+          continue;
+        }
         const seen = firstLine.get(key);
         if (seen !== undefined) {
           this.report.add(keyLine, `duplicate key '${key}' (first at line ${seen}): keep one`);

@@ -779,6 +779,12 @@ const cases: [string, string][] = [
     description: !!binary aGVsbG8=  #<- unsupported value (tag tag:yaml.org,2002:binary)
     entry: { event: A }
     steps: [{ id: a, wait: 1h }]`],
+  ['a merge key is named, not silently left out', yaml`
+    journey: j
+    entry: { event: A }
+    exit:
+      <<: { after: 1d }  #<- merge keys (<<) are not part of YAML 1.2
+    steps: [{ id: a, wait: 1h }]`],
   ['YAML syntax error', yaml`
     journey: j
     entry: { event: A }
