@@ -10,7 +10,7 @@ import { buildJourney } from './journey';
 import { audiencesFile, destinationsFile, journeyFile } from './keys';
 import type { Definitions, Journey } from './model';
 import { didYouMean, formatProblem, Reporter, type Problem } from './problems';
-import { readYaml, yamlText, type YNode } from './yaml-tree';
+import { readYaml, type YNode } from './yaml-tree';
 
 export const JOURNEY_SUFFIX = '.journey.yaml';
 export const DESTINATIONS_FILE = 'destinations.yaml';
@@ -208,8 +208,7 @@ function source(path: string, report: Reporter): YNode | null | undefined {
     report.add(1, `cannot read the file: ${errorText(err)}`);
     return undefined;
   }
-  const text = yamlText(bytes, report);
-  return text === undefined ? undefined : readYaml(text, report);
+  return readYaml(bytes, report);
 }
 
 function checkSet(set: FileSet): Checked {

@@ -73,7 +73,7 @@ function onlyLowercaseBooleans(tags: Tags): Tags {
  * line reported, when the bytes are not text: read as UTF-8 regardless, a Latin-1 `é` became U+FFFD and an event
  * name never matched. Line breaks are made LF (YAML counts a lone CR as one too; the parser does not).
  */
-export function yamlText(bytes: Buffer, report: Reporter): string | undefined {
+function yamlText(bytes: Buffer, report: Reporter): string | undefined {
   let text: string;
   const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : null;
   if (utf16 !== null) {
@@ -114,10 +114,12 @@ export function yamlText(bytes: Buffer, report: Reporter): string | undefined {
 }
 
 /**
- * Parses one YAML document. Returns `undefined` when the file cannot be read as YAML (the reasons are
+ * Parses a file's one YAML document. Returns `undefined` when the file cannot be read as YAML (the reasons are
  * reported), `null` for an empty document, else the root node.
  */
-export function readYaml(text: string, report: Reporter): YNode | null | undefined {
+export function readYaml(bytes: Buffer, report: Reporter): YNode | null | undefined {
+  const text = yamlText(bytes, report);
+  if (text === undefined) return undefined;
   const lineCounter = new LineCounter();
   const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line);
   const docs = parseAllDocuments(text, {

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Destination } from '../definitions/model';
 import { formatProblem, Reporter, type Problem } from '../definitions/problems';
-import { readYaml, yamlText, type YNode } from '../definitions/yaml-tree';
+import { readYaml, type YNode } from '../definitions/yaml-tree';
 import { ErrorCodes, JourneyError } from '../errors';
 import { checkDestination } from './registry';
 
@@ -13,9 +13,7 @@ import { checkDestination } from './registry';
 function lines(file: string): Map<string, Map<string, number>> {
   const out = new Map<string, Map<string, number>>();
   if (!existsSync(file)) return out;
-  const report = new Reporter(file);
-  const text = yamlText(readFileSync(file), report);
-  const root: YNode | null | undefined = text === undefined ? undefined : readYaml(text, report);
+  const root: YNode | null | undefined = readYaml(readFileSync(file), new Reporter(file));
   if (root?.t !== 'map') return out;
   const list = root.entries.find((e) => e.key === 'destinations')?.value;
   if (list?.t !== 'seq') return out;
