@@ -7,7 +7,7 @@ import type { Kafka } from 'kafkajs';
 import type { Connector } from '../destinations/types';
 import type { Logger } from '../observability/logger';
 import { DeadLetterWriter, readDeadLetter } from './dead-letter';
-import { DestinationDelivery } from './delivery';
+import { DestinationDelivery, InUserOrder } from './delivery';
 import type { SinkSensors } from './sensors';
 import { noSensors } from './sensors';
 
@@ -85,8 +85,7 @@ export async function replayDeadLetters(o: ReplayOptions): Promise<ReplayReport>
               return;
             }
             const work: Promise<void>[] = [];
-            /** Each user's last delivery handed over, when the connector does not keep order (as the sink's worker). */
-            const lastOfUser = new Map<string, Promise<void>>();
+            const order = new InUserOrder(o.connector.keepsOrder);
             let last: string | null = null;
             for (const record of batch.messages) {
               if (BigInt(record.offset) >= end) break;
@@ -96,15 +95,11 @@ export async function replayDeadLetters(o: ReplayOptions): Promise<ReplayReport>
                 report.skipped++;
                 continue;
               }
-              const deliver = (): Promise<void> => delivery.deliver(read.message, read.source, read.replays + 1).then((result) => {
+              // One user's messages in the order of their records, as the sink's worker delivers them.
+              work.push(order.run(read.message.userId, () => delivery.deliver(read.message, read.source, read.replays + 1).then((result) => {
                 if (result.ok) report.replayed++;
                 else report.failed++;
-              });
-              // One user's messages in the order of their records: an identify's `false` never overtakes its `true`.
-              const before = o.connector.keepsOrder ? undefined : lastOfUser.get(read.message.userId);
-              const settled = before === undefined ? deliver() : before.then(deliver);
-              if (!o.connector.keepsOrder) lastOfUser.set(read.message.userId, settled);
-              work.push(settled);
+              })));
             }
             const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), 1000);
             try {

@@ -11,10 +11,9 @@ import type { DestinationFormat } from '../definitions/model';
 import type { Transition } from '../engine/transition';
 import { ErrorCodes, JourneyError } from '../errors';
 import type { Logger } from '../observability/logger';
-import type { OutMessage } from '../destinations/types';
-import type { DeadLetterWriter, SourceRef } from './dead-letter';
+import type { DeadLetterWriter } from './dead-letter';
 import { DLQ_HEADERS } from './dead-letter';
-import type { DestinationDelivery } from './delivery';
+import { InUserOrder, type DestinationDelivery } from './delivery';
 import { route, type SendIndex } from './router';
 import type { SinkSensors } from './sensors';
 
@@ -101,8 +100,7 @@ export class DestinationWorker {
     const { batch } = payload;
     const { topic, partition } = batch;
     const work: Promise<unknown>[] = [];
-    /** Each user's last delivery handed over in this batch. */
-    const lastOfUser = new Map<string, Promise<unknown>>();
+    const order = new InUserOrder(this.o.delivery.connector.keepsOrder);
     let last: string | null = null;
     for (const record of batch.messages) {
       if (!payload.isRunning() || payload.isStale()) break;
@@ -129,7 +127,7 @@ export class DestinationWorker {
         continue;
       }
       for (const step of routed.unknownSteps) this.warnUnknownStep(t.journey, step);
-      for (const message of routed.messages) work.push(this.deliverInUserOrder(message, source, lastOfUser));
+      for (const message of routed.messages) work.push(order.run(message.userId, () => this.o.delivery.deliver(message, source)));
     }
     if (work.length > 0) {
       // Deliveries may take long (retries, Retry-After): keep the group membership alive meanwhile.
@@ -143,20 +141,6 @@ export class DestinationWorker {
       }
     }
     if (last !== null) payload.resolveOffset(last);
-  }
-
-  /**
-   * Hands the message over at once when the connector keeps order; else after the user's previous message of the
-   * batch has settled (delivered or dead-lettered), so one user's messages arrive in the order of their records.
-   * (Batches are handled one after the other: order across batches holds already.)
-   */
-  private deliverInUserOrder(message: OutMessage, source: SourceRef, lastOfUser: Map<string, Promise<unknown>>): Promise<unknown> {
-    const { delivery } = this.o;
-    if (delivery.connector.keepsOrder) return delivery.deliver(message, source);
-    const before = lastOfUser.get(message.userId);
-    const settled = before === undefined ? delivery.deliver(message, source) : before.then(() => delivery.deliver(message, source));
-    lastOfUser.set(message.userId, settled);
-    return settled;
   }
 
   private async deadLetterUndecodable(key: Buffer | null, value: Buffer, source: { topic: string; partition: number; offset: string }, reason: string): Promise<void> {
