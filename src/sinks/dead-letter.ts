@@ -124,15 +124,14 @@ interface Pending {
 
 /**
  * Writes dead letters through one idempotent producer (acks=all), many records per request (requests of at most
- * about 768 KiB: one partition's batch over the topic's limit would be refused whole), in the order written. A record is never
- * reported written, and its transition offset never committed, before the broker has it: a write that fails
- * after kafkajs' retries fails the transitions batch, which is done again (duplicates, nothing lost).
+ * about 768 KiB: one partition's batch over the topic's limit would be refused whole), in the order written. A
+ * record is never reported written, and its transition offset never committed, before the broker has it: a write
+ * that fails after kafkajs' retries fails the transitions batch, which is done again (duplicates, nothing lost).
  */
 export class DeadLetterWriter {
   private readonly batcher: Batcher<Pending>;
   private producer: Producer | null = null;
-  private readonly inFlight = new Set<Promise<void>>();
-  /** The last batch's send (sends never reject: a failure rejects its entries' writes). */
+  /** The last batch's send, which follows every earlier one (sends never reject: a failure rejects its entries' writes). */
   private sending: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -142,7 +141,9 @@ export class DeadLetterWriter {
   ) {
     // One request after the other: a batch sent while the one before waits out a retry (a topic just made has no
     // leader yet) would land first, and `dlq replay` delivers in the topic's order.
-    this.batcher = new Batcher({ maxItems: 500, lingerMs: 0 }, (batch) => this.track((this.sending = this.sending.then(() => this.send(batch)))));
+    this.batcher = new Batcher({ maxItems: 500, lingerMs: 0 }, (batch) => {
+      this.sending = this.sending.then(() => this.send(batch));
+    });
   }
 
   async connect(): Promise<void> {
@@ -161,13 +162,8 @@ export class DeadLetterWriter {
     if (this.closed) return;
     this.closed = true;
     this.batcher.flush();
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await this.sending;
     await this.producer?.disconnect();
-  }
-
-  private track(p: Promise<void>): void {
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
   }
 
   private async send(batch: Pending[]): Promise<void> {
