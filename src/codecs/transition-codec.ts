@@ -126,7 +126,6 @@ export class TransitionDecoder {
   }
 }
 
-
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /**

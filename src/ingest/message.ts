@@ -26,7 +26,6 @@ export type ParseResult = { ok: true; message: Message } | { ok: false; reason: 
 
 const TYPES = new Set<string>(['track', 'page', 'screen', 'identify', 'group', 'alias']);
 
-
 function invalid(reason: string): ParseResult {
   return { ok: false, reason };
 }
