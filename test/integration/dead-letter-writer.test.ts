@@ -7,36 +7,38 @@ import { brokerList } from '../../src/kafka/infra-state';
 import { silentLogger } from '../../src/observability/logger';
 import { DeadLetterWriter, ensureTopics } from '../../src/sinks/dead-letter';
 import { replayDeadLetters } from '../../src/sinks/replay';
+import type { Admin, Kafka } from 'kafkajs';
 import { connectedAdmin, consumeUntil, infra, kafkaClient, uniqueName } from '../helpers/kafka';
 import { SECRET, SECRET_ENV, writeTopologies } from './sink-helpers';
 
-test('eight dead letters of 600 KB written at once, into one partition of a 2 MiB topic, all land', async () => {
+/** A kafka client, an admin and a connected writer, with a fresh topic name (the topic not made yet), closed after `use`. */
+async function withWriter(name: string, use: (c: { kafka: Kafka; admin: Admin; topic: string; writer: DeadLetterWriter }) => Promise<void>): Promise<void> {
   const kafka = kafkaClient();
   const admin = await connectedAdmin(kafka);
-  const topic = uniqueName('it-dlq-large');
   const writer = new DeadLetterWriter(kafka, silentLogger());
   try {
-    await ensureTopics(admin, [topic], 1, silentLogger());
     await writer.connect();
+    await use({ kafka, admin, topic: uniqueName(name), writer });
+  } finally {
+    await writer.close();
+    await admin.disconnect();
+  }
+}
+
+test('eight dead letters of 600 KB written at once, into one partition of a 2 MiB topic, all land', async () => {
+  await withWriter('it-dlq-large', async ({ kafka, admin, topic, writer }) => {
+    await ensureTopics(admin, [topic], 1, silentLogger());
     const value = (i: number) => Buffer.alloc(600 * 1024, 97 + i);
     await Promise.all(Array.from({ length: 8 }, (_, i) => writer.write({ destination: 'crm', topic, key: `u${i}`, value: value(i), headers: { n: String(i) } })));
     const read = await consumeUntil(kafka, topic, (rs) => rs.length >= 8);
     expect(read.map((r) => [r.message.key?.toString(), r.message.value?.equals(value(Number(r.message.key?.toString().slice(1))))])).toEqual(
       Array.from({ length: 8 }, (_, i) => [`u${i}`, true]),
     );
-  } finally {
-    await writer.close();
-    await admin.disconnect();
-  }
+  });
 });
 
 test('dead letters land in the order written, also when an earlier request is retried (dlq replay delivers in that order)', async () => {
-  const kafka = kafkaClient();
-  const admin = await connectedAdmin(kafka);
-  const topic = uniqueName('it-dlq-order');
-  const writer = new DeadLetterWriter(kafka, silentLogger());
-  try {
-    await writer.connect();
+  await withWriter('it-dlq-order', async ({ kafka, admin, topic, writer }) => {
     // Written one per turn of the event loop (each its own request) to a topic made only a moment later: every
     // request is refused and retried at its own backoff until the topic is there.
     const written: Promise<void>[] = [];
@@ -49,21 +51,13 @@ test('dead letters land in the order written, also when an earlier request is re
     await Promise.all(written);
     const read = await consumeUntil(kafka, topic, (rs) => rs.length >= 12);
     expect(read.map((r) => r.message.value?.toString())).toEqual(Array.from({ length: 12 }, (_, i) => `{"n":${i}}`));
-  } finally {
-    await writer.close();
-    await admin.disconnect();
-  }
+  });
 });
 
 test('dlq replay of a topic whose records retention removed past the replay group\'s position ends at once', async () => {
-  const kafka = kafkaClient();
-  const admin = await connectedAdmin(kafka);
-  const topic = uniqueName('it-dlq-gone');
-  const groupId = uniqueName('it-dlq-replay');
-  const writer = new DeadLetterWriter(kafka, silentLogger());
-  try {
+  await withWriter('it-dlq-gone', async ({ kafka, admin, topic, writer }) => {
+    const groupId = uniqueName('it-dlq-replay');
     await ensureTopics(admin, [topic], 1, silentLogger());
-    await writer.connect();
     for (let i = 0; i < 3; i++) await writer.write({ destination: 'crm', topic, key: `u${i}`, value: `{"n":${i}}`, headers: {} });
     // The replay group stopped at offset 1; then all three records went (as retention, or deleteRecords, does).
     await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '1' }] });
@@ -75,8 +69,5 @@ test('dlq replay of a topic whose records retention removed past the replay grou
     } finally {
       await connector.close();
     }
-  } finally {
-    await writer.close();
-    await admin.disconnect();
-  }
+  });
 });
