@@ -304,13 +304,19 @@ function sourceVersion(): { commit: string | null; srcModified: string[] } {
 
 /** Heap used and external memory of a processor, from its /metrics (the port it logged at start). */
 async function heapOf(child: Child): Promise<{ used: number; external: number } | null> {
+  const text = await metricsOf(child);
+  if (text === null) return null;
+  const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { used: value('journeys_process_nodejs_heap_size_used_bytes'), external: value('journeys_process_nodejs_external_memory_bytes') };
+}
+
+/** A processor's /metrics text (on the port it logged at start), or null. */
+async function metricsOf(child: Child): Promise<string | null> {
   const started = child.logs.find((l) => l.msg === 'processor started');
   const port = started?.metricsPort;
   if (typeof port !== 'number') return null;
   try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
-    return { used: value('journeys_process_nodejs_heap_size_used_bytes'), external: value('journeys_process_nodejs_external_memory_bytes') };
+    return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   } catch {
     return null;
   }
@@ -318,15 +324,8 @@ async function heapOf(child: Child): Promise<{ used: number; external: number } 
 
 /** The processor's histograms of record latency and batch duration, and its GC pauses, from its /metrics. */
 async function insideOf(child: Child): Promise<InsideView | null> {
-  const started = child.logs.find((l) => l.msg === 'processor started');
-  const port = started?.metricsPort;
-  if (typeof port !== 'number') return null;
-  let text: string;
-  try {
-    text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  } catch {
-    return null;
-  }
+  const text = await metricsOf(child);
+  if (text === null) return null;
   const sample = (name: string, labels: string): number | null => {
     const line = text.split('\n').find((l) => (labels === '' ? l.startsWith(`${name} `) : l.startsWith(`${name}{`) && l.includes(labels)));
     return line === undefined ? null : Number(line.slice(line.lastIndexOf(' ') + 1));
