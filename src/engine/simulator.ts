@@ -21,6 +21,8 @@ export class Simulator {
   private readonly queue = new DueHeap();
   private clock = Number.NEGATIVE_INFINITY;
   readonly stats: SimulatorStats = { messages: 0, withoutUserId: 0, duplicates: 0, refusedEntries: 0, contextDrops: 0, ignored: 0 };
+  /** Called with a user's state after each engine call (a message or a timer). */
+  onState: ((state: UserState) => void) | null = null;
 
   constructor(defs: Definitions, options: Partial<EngineOptions> = {}, private readonly emit: (t: Transition) => void = () => undefined) {
     this.engine = new Engine(defs, options);
@@ -44,6 +46,7 @@ export class Simulator {
     this.count(result.stats);
     for (const t of result.transitions) this.emit(t);
     this.reschedule(result.state);
+    this.onState?.(result.state);
   }
 
   /** Moves the clock forward to `t` (never back), firing every timer due by then in due-time order. */
@@ -58,8 +61,15 @@ export class Simulator {
       this.count(result.stats);
       for (const x of result.transitions) this.emit(x);
       this.reschedule(state);
+      this.onState?.(state);
     }
     this.clock = t;
+  }
+
+  /** Takes over a user's state kept elsewhere (a cut run's reload, as the processor's store does); timers from `nextDue`. */
+  restoreUser(state: UserState): void {
+    this.users.set(state.userId, state);
+    this.reschedule(state);
   }
 
   state(userId: string): UserState | undefined {

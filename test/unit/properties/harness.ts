@@ -1,16 +1,13 @@
-// Test-side runtime for the property tests: the Simulator's loop (one clock = the largest timestamp seen,
-// one timer queue over users firing each user's next due in due-time order) rebuilt on `Engine` +
-// `nextDue`, so that it can be stopped at any point, every user's state split into the processor's pieces
-// (src/state/pieces.ts: what LevelDB and the changelog hold), and a fresh runtime seeded from those pieces.
-// `properties/cut-reload.test.ts` checks that it equals `Simulator` on uncut input.
+// Test-side runtime for the property tests: the Simulator, stopped at any point, every user's state split
+// into the processor's pieces (src/state/pieces.ts: what LevelDB and the changelog hold), and a fresh
+// Simulator seeded from those pieces.
 import type { Definitions } from '../../../src/definitions/model';
-import { Engine, type EngineOptions } from '../../../src/engine/engine';
+import type { EngineOptions } from '../../../src/engine/engine';
 import { Simulator } from '../../../src/engine/simulator';
 import { evaluate, type EvalScope } from '../../../src/engine/conditions';
-import { nextDue, type ContextSnapshot, type UserState } from '../../../src/engine/state';
+import type { ContextSnapshot, UserState } from '../../../src/engine/state';
 import type { Transition } from '../../../src/engine/transition';
 import { parseMessage, type Message } from '../../../src/ingest/message';
-import { DueHeap } from '../../../src/lib/heap';
 import { fromPieces, toPieces } from '../../../src/state/pieces';
 import type { RawMessage } from '../../helpers/generators';
 
@@ -20,76 +17,24 @@ export interface Snapshot {
   users: Record<string, [string, string][]>;
 }
 
-export class Harness {
-  private readonly engine: Engine;
-  private readonly users = new Map<string, UserState>();
-  private readonly dueOf = new Map<string, number>();
-  private readonly queue = new DueHeap();
-  private clock = Number.NEGATIVE_INFINITY;
-
-  /** Called with a user's state after each engine call (a message or a timer). */
-  onState: ((state: UserState) => void) | null = null;
-
-  constructor(defs: Definitions, options: Partial<EngineOptions>, private readonly emit: (t: Transition) => void) {
-    this.engine = new Engine(defs, options);
-  }
-
+export class Harness extends Simulator {
   /** A fresh runtime seeded from a snapshot (states reassembled from their pieces, timers rebuilt from `nextDue`). */
   static restore(defs: Definitions, options: Partial<EngineOptions>, emit: (t: Transition) => void, snap: Snapshot): Harness {
     const h = new Harness(defs, options, emit);
-    h.clock = snap.clock ?? Number.NEGATIVE_INFINITY;
+    // No timers yet: this only sets the clock.
+    if (snap.clock !== null) h.advanceTo(snap.clock);
     for (const [userId, pieces] of Object.entries(snap.users)) {
       const state = fromPieces(userId, pieces);
       if (state === undefined) throw new Error(`snapshot of ${userId} has no core piece`);
-      h.users.set(userId, state);
-      h.reschedule(state);
+      h.restoreUser(state);
     }
     return h;
   }
 
-  get now(): number {
-    return this.clock;
-  }
-
   snapshot(): Snapshot {
     const users: Record<string, [string, string][]> = {};
-    for (const [id, state] of this.users) users[id] = [...toPieces(state)];
-    return { clock: Number.isFinite(this.clock) ? this.clock : null, users };
-  }
-
-  push(msg: Message): void {
-    this.advanceTo(msg.timestamp);
-    if (msg.userId === null) return;
-    const result = this.engine.process(this.users.get(msg.userId), msg, this.clock);
-    this.users.set(msg.userId, result.state);
-    for (const t of result.transitions) this.emit(t);
-    this.reschedule(result.state);
-    this.onState?.(result.state);
-  }
-
-  advanceTo(t: number): void {
-    if (t <= this.clock) return;
-    for (let due = this.queue.peekDue(); due !== undefined && due <= t; due = this.queue.peekDue()) {
-      const [at, userId] = this.queue.pop()!;
-      const state = this.users.get(userId);
-      if (state === undefined || this.dueOf.get(userId) !== at) continue;
-      this.dueOf.delete(userId);
-      const result = this.engine.advance(state, at);
-      for (const x of result.transitions) this.emit(x);
-      this.reschedule(state);
-      this.onState?.(state);
-    }
-    this.clock = t;
-  }
-
-  private reschedule(state: UserState): void {
-    const due = nextDue(state);
-    if (due === null) {
-      this.dueOf.delete(state.userId);
-    } else if (this.dueOf.get(state.userId) !== due) {
-      this.dueOf.set(state.userId, due);
-      this.queue.push(due, state.userId);
-    }
+    for (const id of this.userIds()) users[id] = [...toPieces(this.state(id) as UserState)];
+    return { clock: Number.isFinite(this.now) ? this.now : null, users };
   }
 }
 
