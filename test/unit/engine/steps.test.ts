@@ -213,6 +213,25 @@ steps:
     ]);
   });
 
+  test('waitUntil: at that tie an exit.condition made true by time exits first, as it would without the timeout (§4.2)', () => {
+    const y = (timeout: string) => `journey: j
+entry:
+  event: Start
+exit:
+  condition: { performed: Ping, exactly: 0, within: 1h }
+steps:
+  - id: quiet
+    waitUntil: { condition: { performed: Ping, exactly: 0, within: 1h }${timeout} }
+  - id: calm
+    send: { to: [email] }
+`;
+    for (const timeout of ['', ', timeout: 1h']) {
+      const d = TestDriver.fromYaml(y(timeout));
+      d.track('u1', 'Ping', T('10:00')).track('u1', 'Start', T('10:00')).advanceTo(T('12:00'));
+      expect(d.lines()).toEqual([`u1/j/1 null→quiet entry ${T('10:00')}`, `u1/j/1 quiet→$exit exit-condition ${T('11:00')}`]);
+    }
+  });
+
   test('split: first matching branch in order, else the else step (default end)', () => {
     const y = (elseLine: string, other = '  - id: other\n    send: { to: [email] }\n') => `journey: j
 entry:
