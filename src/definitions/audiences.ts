@@ -21,7 +21,11 @@ export function buildAudiences(raw: RawAudiencesFile, report: Reporter): BuiltAu
   const firstLine = new Map<string, number>();
   const mentions = new Map<string, Located<string>[]>();
   for (const a of raw.audiences ?? []) {
-    if (a.id === undefined) continue;
+    if (a.id === undefined) {
+      // Missing or not a slug (reported): its condition's own problems are reported too.
+      if (a.condition !== undefined) buildCondition(a.condition, report, { place: `the audience at line ${a.$line}`, contextAllowed: false, audiences: [] });
+      continue;
+    }
     const line = a.$at.id ?? a.$line;
     const first = firstLine.get(a.id);
     if (first !== undefined) {

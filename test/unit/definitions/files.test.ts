@@ -125,6 +125,13 @@ const audiences: [string, string][] = [
     audiences:
       - id: vip
         condition: { context: A.total, gt: 1 }  #<- context conditions are only allowed in split, branch and waitUntil steps, not in audience 'vip'`],
+  ['an audience whose id is not a slug, or missing, still has its condition checked', yaml`
+    audiences:
+      - id: Vip  #<- id must be a lowercase slug
+        condition: { context: A.total, gt: 1 }  #<- context conditions are only allowed in split, branch and waitUntil steps, not in the audience at line 2
+      - condition:  #<- an audience needs 'id'
+          trait: age
+          gt: old  #<- gt must be a number`],
   ['an audience cycle', yaml`
     audiences:
       - id: a
