@@ -44,18 +44,11 @@ export class UpcomingTimers {
 
   /**
    * An entry written to the index (before or after this instance read its place): kept in key order when the
-   * page covers that place, else left for a later read. Entries removed from the store may stay in the page:
-   * the caller checks each entry against the user's state.
+   * page covers that place, else left for a later read.
    */
   added(entry: TimerEntry): void {
     if (!this.complete && (this.cursor === null || entry.key > this.cursor)) return;
-    let lo = this.head;
-    let hi = this.page.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.page[mid] as TimerEntry).key < entry.key) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = this.placeOf(entry.key);
     if (this.page[lo]?.key === entry.key) return;
     this.page.splice(lo, 0, entry);
     // Bounded: past twice a page, the tail is dropped and read again from the store when reached.
@@ -65,5 +58,27 @@ export class UpcomingTimers {
       this.cursor = (this.page.at(-1) as TimerEntry).key;
       this.complete = false;
     }
+  }
+
+  /**
+   * An entry deleted from the index (the user's due instant moved): out of the page too, so that every entry the
+   * page gives is in the store. (One left there came back as a stale entry, and the pending-timers gauge, which
+   * counts entries as they are dropped, went down twice.) The caller still checks each entry against the user.
+   */
+  removed(key: string): void {
+    const at = this.placeOf(key);
+    if (this.page[at]?.key === key) this.page.splice(at, 1);
+  }
+
+  /** Where `key` is or would go among the entries not yet taken. */
+  private placeOf(key: string): number {
+    let lo = this.head;
+    let hi = this.page.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.page[mid] as TimerEntry).key < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }

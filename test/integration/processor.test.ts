@@ -17,6 +17,7 @@ import {
 } from '../helpers/processor';
 import { generateWorkload } from '../../src/demo/workload';
 import { brokerList } from '../../src/kafka/infra-state';
+import { PartitionStore } from '../../src/state/partition-store';
 
 const TOPOLOGIES = join(ROOT, 'topologies');
 const defs = loadDefinitions(TOPOLOGIES);
@@ -101,6 +102,65 @@ describe('journeys process', () => {
     const expected = simulate(defs, workload.messages, end);
     const actual = await readTransitions(env);
     expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
+  });
+
+  test('timers_pending after a restore: index entries the restore left behind leave the gauge as they are dropped', async () => {
+    // Three waits in a row: a user's due instant only moves forward, so an entry the restore leaves behind is
+    // never the user's due again, and once every wait has fired no timer is pending at all.
+    const dir = writeTopologies({ 'steps.journey.yaml': 'journey: steps\nentry: { event: Go }\nsteps:\n  - { id: one, wait: 1h }\n  - { id: two, wait: 1h }\n  - { id: three, wait: 1h }\n' });
+    const stateDir = mkdtempSync(join(tmpdir(), 'jp-pending-'));
+    try {
+      const stepDefs = loadDefinitions(dir);
+      env = await processorEnv(1, stepDefs);
+      const users = 20;
+      // Every 5 minutes for 10 hours, users in turn: each enters, waits three times, and enters again.
+      await produceMessages(env, Array.from({ length: 120 }, (_, i) => ({
+        type: 'track', userId: `u${i % users}`, event: 'Go', messageId: `go-${i}`, timestamp: new Date(Date.UTC(2026, 4, 1) + i * 300_000).toISOString(),
+      })));
+      // Small batches: each user's state goes to the changelog many times, with its due instant as it was then.
+      const start = () => Processor.start({
+        definitions: stepDefs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir,
+        group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'json', metricsPort: 0, maxBatch: 5,
+      });
+      let processor = await start();
+      await waitCaughtUp(env);
+      await processor.stop();
+      // Disk lost: the restore puts an index entry for every due instant a user's changelog records carry.
+      rmSync(stateDir, { recursive: true, force: true });
+      processor = await start();
+      /** The gauge, once the partition is ready (restored). */
+      const gauge = async (): Promise<number> => {
+        for (;;) {
+          const text = await (await fetch(`http://127.0.0.1:${processor.metricsPort}/metrics`)).text();
+          const value = /^journeys_timers_pending\{partition="0"\} (-?\d+)$/m.exec(text)?.[1];
+          if (value !== undefined) return Number(value);
+          await sleep(100);
+        }
+      };
+      let restored = 0;
+      let after = 0;
+      try {
+        restored = await gauge();
+        // A day later every entry is due: the live ones fire, the ones left behind are dropped.
+        await produceClockTicks(env, '2026-05-02T12:00:00.000Z');
+        await waitCaughtUp(env);
+        after = await gauge();
+      } finally {
+        await processor.stop();
+      }
+      // More entries than users: some were left behind.
+      expect(restored).toBeGreaterThan(users);
+      expect(after).toBe(0);
+      const store = await PartitionStore.open(join(stateDir, `${env.group}-0`));
+      try {
+        expect(await store.timersPending()).toBe(0);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 
   test('input the state had not processed, deleted by retention meanwhile: it reads on from the earliest left, not spinning', async () => {

@@ -62,3 +62,16 @@ test('memory stays bounded when the whole index fits a page: entries taken are d
   const page = (t as unknown as { page: unknown[] }).page;
   expect(page.length).toBeLessThan(3000);
 });
+
+test('an entry deleted from the store is taken out of the page too: every entry given is in the store', async () => {
+  for (let i = 0; i < 6; i++) await put(1000 + i * 10, `u${i}`);
+  const t = new UpcomingTimers(store(), 10);
+  expect(await takeAll(t, 1000)).toEqual(['1000:u0']); // the page now holds u1..u5
+  // u2's due moved (as a commit writes it): the old entry goes, the new one comes.
+  await store().apply([{ type: 'del', key: timerKey(1020, 'u2') }, { type: 'put', key: timerKey(1055, 'u2'), value: '' }]);
+  t.removed(timerKey(1020, 'u2'));
+  t.added({ key: timerKey(1055, 'u2'), due: 1055, userId: 'u2' });
+  t.removed(timerKey(1000, 'u0')); // already taken: nothing changes
+  t.removed(timerKey(1234, 'nobody')); // not in the page: nothing changes
+  expect(await takeAll(t, 2000)).toEqual(['1010:u1', '1030:u3', '1040:u4', '1050:u5', '1055:u2']);
+});
