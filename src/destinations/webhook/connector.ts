@@ -13,7 +13,8 @@
 // - `X-Journeys-Attempt`: 1, 2, ...; plus the destination's `headers`.
 // Outcome: 2xx delivered; 5xx, 429, a timeout (`timeoutMs`, for the whole exchange) or a network error are
 // retried up to `maxAttempts` attempts in all, after a backoff with full jitter, or after `Retry-After` when the
-// response has one; any other status (3xx, 4xx) is refused at once. Waiting retries hold no request slot.
+// response has one; a batch answered 413 (too large) is sent again in halves, each its own request, down to single
+// messages; any other status (3xx, 4xx) is refused at once. Waiting retries hold no request slot.
 import { createHmac } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -62,7 +63,7 @@ interface HttpResponse {
   text: string;
 }
 
-type Attempt = { kind: 'ok' } | { kind: 'retry'; reason: string; retryAfterMs: number | null } | { kind: 'refused'; reason: string };
+type Attempt = { kind: 'ok' } | { kind: 'retry'; reason: string; retryAfterMs: number | null } | { kind: 'refused'; reason: string; tooLarge: boolean };
 
 const REASON_BYTES = 300;
 
@@ -145,6 +146,13 @@ export class WebhookConnector implements Connector {
         break;
       }
       if (outcome.kind === 'refused') {
+        if (outcome.tooLarge && batch.length > 1) {
+          // The endpoint's size limit, not its verdict on the messages: the halves go on their own.
+          const half = Math.ceil(batch.length / 2);
+          this.deps.logger.debug({ destination: this.destination.id, messages: batch.length }, 'webhook batch too large (413), sending it in halves');
+          await Promise.all([this.send(batch.slice(0, half)), this.send(batch.slice(half))]);
+          return;
+        }
         result = { ok: false, code: ErrorCodes.DELIVERY_REFUSED, reason: outcome.reason, attempts: attempt };
         break;
       }
@@ -190,7 +198,7 @@ export class WebhookConnector implements Connector {
       const retryAfter: string | undefined = response.headers['retry-after'];
       return { kind: 'retry', reason, retryAfterMs: parseRetryAfter(retryAfter, Date.now()) };
     }
-    return { kind: 'refused', reason };
+    return { kind: 'refused', reason, tooLarge: status === 413 };
   }
 
   private post(body: Buffer, headers: OutgoingHttpHeaders): Promise<HttpResponse> {

@@ -95,6 +95,35 @@ runConformance({
   },
 });
 
+describe('webhook connector, request size', () => {
+  test('a batch answered 413 is sent again in halves: only a message too large by itself is refused', async () => {
+    const receiver = await Receiver.start();
+    // An endpoint that takes bodies of up to 4,000 bytes: one or two of the 1.5 KB messages below, not eleven.
+    receiver.on('/small', (req) => (Buffer.byteLength(req.body) > 4000 ? { status: 413, body: 'payload too large' } : OK));
+    const connector = new WebhookConnector(
+      {
+        id: 'small', type: 'webhook', format: 'segment-track', url: receiver.url('/small'), secretEnv: null, batchSize: 11, lingerMs: 0,
+        timeoutMs: 5000, maxAttempts: 3, concurrency: 2, ratePerSecond: null, headers: {},
+      },
+      deps(),
+    );
+    await connector.connect();
+    try {
+      const message = (i: number, bytes: number): OutMessage => ({ id: `m${i}`, userId: `u${i % 3}`, body: { messageId: `m${i}`, pad: 'x'.repeat(bytes) } });
+      // Delivered together: one batch of eleven.
+      const results = await Promise.all([...Array.from({ length: 10 }, (_, i) => message(i, 1500)), message(10, 5000)].map((m) => connector.deliver(m)));
+      expect(results.slice(0, 10)).toEqual(Array.from({ length: 10 }, () => ({ ok: true, attempts: 1 })));
+      expect(results[10]).toMatchObject({ ok: false, code: 'JRN_ERR_DELIVERY_REFUSED', reason: expect.stringContaining('HTTP 413') as unknown });
+      expect(receiver.accepted('/small').map((a) => a.message.messageId).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`).sort());
+      // Every request kept the batch shape, also the single-message ones.
+      expect(receiver.requestsTo('/small').every((r) => Array.isArray((JSON.parse(r.body) as { batch?: unknown }).batch))).toBe(true);
+    } finally {
+      await connector.close();
+      await receiver.close();
+    }
+  });
+});
+
 // ---- kafka: the real broker; faults through topic configs ----
 
 let kafka: Kafka | null = null;
