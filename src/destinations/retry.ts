@@ -28,3 +28,23 @@ export function parseRetryAfter(value: string | undefined | null, now: number): 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Sends `items` as one request; when the destination refuses it for its size (a 413, a record batch over the
+ * topic's limit), each half goes on its own, in order, down to single items: only an item too large by itself is
+ * refused. `settle` gets each part that was sent, with the outcome of its last attempt.
+ */
+export async function sendInHalvesWhileTooLarge<T, R extends { tooLarge: boolean }>(
+  items: T[],
+  send: (part: T[]) => Promise<R>,
+  settle: (part: T[], outcome: R) => void,
+): Promise<void> {
+  const outcome = await send(items);
+  if (outcome.tooLarge && items.length > 1) {
+    const half = Math.ceil(items.length / 2);
+    await sendInHalvesWhileTooLarge(items.slice(0, half), send, settle);
+    await sendInHalvesWhileTooLarge(items.slice(half), send, settle);
+    return;
+  }
+  settle(items, outcome);
+}

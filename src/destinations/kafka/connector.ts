@@ -11,7 +11,7 @@ import type { Destination } from '../../definitions/model';
 import { ErrorCodes, JourneyError } from '../../errors';
 import { kafkaLogCreator } from '../../observability/logger';
 import { Batcher } from '../batcher';
-import { backoffMs, sleep } from '../retry';
+import { backoffMs, sendInHalvesWhileTooLarge, sleep } from '../retry';
 import type { Connector, ConnectorDeps, DeliveryResult, OutMessage } from '../types';
 
 export type KafkaDestination = Extract<Destination, { type: 'kafka' }>;
@@ -156,34 +156,19 @@ export class KafkaConnector implements Connector {
   private async produce(batch: Pending[]): Promise<void> {
     const producer = this.producer;
     if (producer === null) throw new Error('kafka connector: produce before connect');
-    const messages = batch.map(({ message }) => ({
-      key: message.userId,
-      value: JSON.stringify(message.body),
-      headers: { [TRANSITION_ID_HEADER]: message.id },
+    const items = batch.map((pending) => ({
+      pending,
+      message: { key: pending.message.userId, value: JSON.stringify(pending.message.body), headers: { [TRANSITION_ID_HEADER]: pending.message.id } },
     }));
     // Requests under the broker's default record-batch limit; one the topic's own limit refuses is split again.
     let at = 0;
-    for (const [chunk] of chunkBySize([{ topic: this.destination.topic, messages }])) {
+    for (const [chunk] of chunkBySize([{ topic: this.destination.topic, messages: items.map((x) => x.message) }])) {
       const n = chunk?.messages.length ?? 0;
-      await this.sendSplittingIfTooLarge(producer, batch.slice(at, at + n), messages.slice(at, at + n));
+      await sendInHalvesWhileTooLarge(items.slice(at, at + n), (part) => this.send(producer, part.map((x) => x.message), part.length), (part, { delivery }) => {
+        for (const { pending } of part) pending.resolve(delivery);
+      });
       at += n;
     }
-  }
-
-  /**
-   * Sends the messages as one request; when the broker finds the request too large (the topic's
-   * max.message.bytes may be below the default), each half is sent on its own, in order, down to single
-   * messages: only a message too large by itself is refused.
-   */
-  private async sendSplittingIfTooLarge(producer: Producer, batch: Pending[], messages: Message[]): Promise<void> {
-    const result = await this.send(producer, messages, batch.length);
-    if (result.tooLarge && messages.length > 1) {
-      const half = Math.ceil(messages.length / 2);
-      await this.sendSplittingIfTooLarge(producer, batch.slice(0, half), messages.slice(0, half));
-      await this.sendSplittingIfTooLarge(producer, batch.slice(half), messages.slice(half));
-      return;
-    }
-    for (const p of batch) p.resolve(result.delivery);
   }
 
   private async send(producer: Producer, messages: Message[], count: number): Promise<{ tooLarge: boolean; delivery: DeliveryResult }> {

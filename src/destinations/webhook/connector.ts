@@ -23,7 +23,7 @@ import { ErrorCodes } from '../../errors';
 import { sha256Hex } from '../../lib/hash';
 import { Batcher } from '../batcher';
 import { RateLimiter, Semaphore } from '../limits';
-import { backoffMs, parseRetryAfter, sleep } from '../retry';
+import { backoffMs, parseRetryAfter, sendInHalvesWhileTooLarge, sleep } from '../retry';
 import type { Connector, ConnectorDeps, DeliveryResult, OutMessage } from '../types';
 
 export type WebhookDestination = Extract<Destination, { type: 'webhook' }>;
@@ -125,13 +125,20 @@ export class WebhookConnector implements Connector {
     void p.finally(() => this.inFlight.delete(p));
   }
 
-  private async send(batch: Pending[]): Promise<void> {
-    const first = batch[0];
-    if (first === undefined) return;
+  /** Sends the batch as one request, or in parts when the endpoint finds it too large (413). */
+  private send(batch: Pending[]): Promise<void> {
+    if (batch.length === 0) return Promise.resolve();
+    return sendInHalvesWhileTooLarge(batch, (part) => this.sendOnce(part), (part, { result }) => {
+      for (const p of part) p.resolve(result);
+    });
+  }
+
+  /** One request with its retries; `tooLarge` when it was refused with 413. */
+  private async sendOnce(batch: Pending[]): Promise<{ tooLarge: boolean; result: DeliveryResult }> {
+    const first = batch[0] as Pending;
     const single = this.destination.batchSize === 1;
     const body = Buffer.from(single ? JSON.stringify(first.message.body) : JSON.stringify({ batch: batch.map((p) => p.message.body) }), 'utf8');
     const key = single ? first.message.id : batchIdempotencyKey(batch.map((p) => p.message.id));
-    let result: DeliveryResult;
     for (let attempt = 1; ; attempt++) {
       await this.slots.acquire();
       let outcome: Attempt;
@@ -141,31 +148,19 @@ export class WebhookConnector implements Connector {
       } finally {
         this.slots.release();
       }
-      if (outcome.kind === 'ok') {
-        result = { ok: true, attempts: attempt };
-        break;
-      }
+      if (outcome.kind === 'ok') return { tooLarge: false, result: { ok: true, attempts: attempt } };
       if (outcome.kind === 'refused') {
-        if (outcome.tooLarge && batch.length > 1) {
-          // The endpoint's size limit, not its verdict on the messages: the halves go on their own.
-          const half = Math.ceil(batch.length / 2);
-          this.deps.logger.debug({ destination: this.destination.id, messages: batch.length }, 'webhook batch too large (413), sending it in halves');
-          await Promise.all([this.send(batch.slice(0, half)), this.send(batch.slice(half))]);
-          return;
-        }
-        result = { ok: false, code: ErrorCodes.DELIVERY_REFUSED, reason: outcome.reason, attempts: attempt };
-        break;
+        // A 413 is the endpoint's size limit, not its verdict on the messages: the caller sends the halves.
+        return { tooLarge: outcome.tooLarge, result: { ok: false, code: ErrorCodes.DELIVERY_REFUSED, reason: outcome.reason, attempts: attempt } };
       }
       if (attempt >= this.destination.maxAttempts) {
-        result = { ok: false, code: ErrorCodes.DELIVERY_EXHAUSTED, reason: outcome.reason, attempts: attempt };
-        break;
+        return { tooLarge: false, result: { ok: false, code: ErrorCodes.DELIVERY_EXHAUSTED, reason: outcome.reason, attempts: attempt } };
       }
       const delay = outcome.retryAfterMs ?? backoffMs(this.deps.retry, attempt);
       this.deps.logger.debug({ destination: this.destination.id, attempt, delayMs: delay, reason: outcome.reason, messages: batch.length }, 'webhook delivery failed, will retry');
       this.deps.onRetry?.(this.destination.id);
       await sleep(delay);
     }
-    for (const p of batch) p.resolve(result);
   }
 
   private async attempt(body: Buffer, key: string, attempt: number): Promise<Attempt> {
