@@ -215,6 +215,12 @@ class Converter {
     return this.fail(line, message);
   }
 
+  /** A key reported and left out of the tree; the rest of the mapping is still read (the file's checks know it is partial). */
+  private leaveOut(line: number, message: string): void {
+    this.report.add(line, message);
+    this.report.partial = true;
+  }
+
   private fail(line: number, message: string): YScalar {
     this.report.add(line, message);
     this.aborted = true;
@@ -257,8 +263,7 @@ class Converter {
         const rawKey: unknown = isScalar(keyNode) ? keyNode.value : undefined;
         // A mistaken key or a duplicate is reported and left out; the rest of the mapping is still checked.
         if (typeof rawKey !== 'string' && typeof rawKey !== 'number' && typeof rawKey !== 'boolean') {
-          this.report.add(keyLine, 'keys must be plain strings');
-          this.report.partial = true;
+          this.leaveOut(keyLine, 'keys must be plain strings');
           continue;
         }
         // A number key as written (`007:` is the key '007', as a quoted one would be).
@@ -266,14 +271,12 @@ class Converter {
         // YAML 1.1's merge key: not in 1.2's core schema, so `<<` would be a key like any other, and the keys it was
         // meant to bring would be missing without a word.
         if (key === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') {
-          this.report.add(keyLine, 'merge keys (<<) are not part of YAML 1.2: write the keys out (an alias may stand for a whole value)');
-          this.report.partial = true;
+          this.leaveOut(keyLine, 'merge keys (<<) are not part of YAML 1.2: write the keys out (an alias may stand for a whole value)');
           continue;
         }
         const seen = firstLine.get(key);
         if (seen !== undefined) {
-          this.report.add(keyLine, `duplicate key '${key}' (first at line ${seen}): keep one`);
-          this.report.partial = true;
+          this.leaveOut(keyLine, `duplicate key '${key}' (first at line ${seen}): keep one`);
           continue;
         }
         firstLine.set(key, keyLine);
