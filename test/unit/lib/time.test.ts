@@ -26,6 +26,10 @@ describe('timestamps', () => {
     }
     expect(parseDate('2026-01-01')).toBe(Date.UTC(2026, 0, 1));
     expect(parseTimestamp('2026-01-01T10:00:00')).toBeNull();
+    // RFC 3339 allows a lowercase `t` and `z`: both or neither, so one of them alone does not refuse a message.
+    expect(parseTimestamp('2026-01-01t10:00:00z')).toBe(Date.UTC(2026, 0, 1, 10));
+    expect(parseTimestamp('2026-01-01t10:00:00.250+01:00')).toBe(Date.UTC(2026, 0, 1, 9, 0, 0, 250));
+    expect(parseDate('2026-01-01t10:00')).toBe(Date.UTC(2026, 0, 1, 10));
   });
 
   test('the fast path agrees with the regular expressions on 20,000 random instants, valid or not', () => {
