@@ -84,7 +84,8 @@ export function parseMessage(raw: unknown): ParseResult {
     case 'screen': {
       event = type === 'page' ? 'Page Viewed' : 'Screen Viewed';
       const name: Json | undefined = raw.name;
-      properties = name === undefined ? props : { ...props, [`${type}_name`]: name };
+      // A null name is no name (as a null value is missing everywhere, §4.3): it leaves a `page_name` property be.
+      properties = name === undefined || name === null ? props : { ...props, [`${type}_name`]: name };
       break;
     }
   }

@@ -83,6 +83,21 @@ steps:
     expect(d.transitions()[0]!.context).toEqual({ 'Page Viewed': { url: '/p', page_name: 'Pricing' } });
     expect(d.transitions()[0]!.cause).toEqual({ messageId: null, event: 'Page Viewed' });
   });
+
+  test('a page or screen whose name is null leaves a page_name / screen_name property as it is', () => {
+    const d = TestDriver.fromYaml(`journey: j
+entry:
+  event: Screen Viewed
+  where: { screen_name: Cart }
+steps:
+  - id: hold
+    wait: 1h
+`);
+    d.pipe({ type: 'screen', userId: 'u1', name: null, timestamp: T('10:00'), properties: { screen_name: 'Cart' } });
+    d.pipe({ type: 'screen', userId: 'u2', name: 'Home', timestamp: T('10:01'), properties: { screen_name: 'Cart' } });
+    expect(d.lines()).toEqual([`u1/j/1 null→hold entry ${T('10:00')}`]);
+    expect(d.transitions()[0]!.context).toEqual({ 'Screen Viewed': { screen_name: 'Cart' } });
+  });
 });
 
 describe('condition entry', () => {
