@@ -84,6 +84,10 @@ async function run(argv: string[]): Promise<number> {
   let lineNo = 0;
   for await (const line of lines(input)) {
     lineNo++;
+    if (line === null) {
+      process.stderr.write(`line ${lineNo}: not valid UTF-8, skipped\n`);
+      continue;
+    }
     if (line.trim() === '') continue;
     // The processor's limit, so both take the same messages.
     const tooLarge = oversized(Buffer.byteLength(line, 'utf8'), MAX_MESSAGE_BYTES);

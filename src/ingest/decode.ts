@@ -2,6 +2,7 @@
 // or any record with its field names), told apart by the first byte. Anything that does not decode or is not
 // a valid Segment message comes back as a reason for the dead-letter topic; registry outages are thrown
 // instead (they are not the message's fault, so the batch is retried rather than the message dead-lettered).
+import { isUtf8 } from 'node:buffer';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { registryWriterType } from '../codecs/avro-schemas';
@@ -45,6 +46,8 @@ export class MessageDecoder {
       if (!r.ok) return r;
       raw = r.raw;
     } else {
+      // JSON text is UTF-8 (RFC 8259): other bytes are refused, not read as U+FFFD, which would change the message.
+      if (!isUtf8(value)) return undecodable('value is not valid UTF-8');
       try {
         raw = JSON.parse(value.toString('utf8'));
       } catch {

@@ -510,6 +510,8 @@ describe('journeys process', () => {
     for (let i = 0; i < 5; i++) bad.push({ key: `bad-${i}`, value: Buffer.from(`{"type":"track","userId":"bad-${i}","event":"Product Added","timestamp":"2026-05-01T10:00:00Z","properties":{"cart_id":1e400}}`) });
     for (let i = 0; i < 5; i++) bad.push({ key: `bad-${i}`, value: Buffer.from(`{"type":"identify","userId":"bad-${i}","timestamp":"2026-05-01T10:00:00Z","traits":{"a":${'['.repeat(5000)}${']'.repeat(5000)}}}`) });
     for (let i = 0; i < 5; i++) bad.push({ key: `bad-${i}`, value: Buffer.from(`{"type":"track","userId":"bad-${i}\\ud800","event":"Product Added","timestamp":"2026-05-01T10:00:00Z"}`) });
+    // JSON whose bytes are not UTF-8 (a Latin-1 "é"): refused whole, not read with U+FFFD in its place.
+    for (let i = 0; i < 5; i++) bad.push({ key: `bad-${i}`, value: Buffer.concat([Buffer.from(`{"type":"track","userId":"bad-${i}","event":"Caf`), Buffer.from([0xe9]), Buffer.from('","timestamp":"2026-05-01T10:00:00Z"}')]) });
     const { id: jsonSchemaId } = await registry.register({ type: SchemaType.JSON, schema: JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' }) }, { subject: `${env.topics.events}-json-value` });
     for (let i = 0; i < 5; i++) bad.push({ key: `bad-${i}`, value: framed(jsonSchemaId, Buffer.from(JSON.stringify(good(`bad-${i}`, i)))) });
 
@@ -536,7 +538,7 @@ describe('journeys process', () => {
       // Every record once (records fetched before the partition was ready are fetched again: not counted twice).
       expect(metrics).toContain(`journeys_records_consumed_total{topic="${env.topics.events}"} ${goodJson.length + bad.length + goodAvro.length + noUser.length}`);
       expect(metrics).toMatch(/journeys_records_dropped_total\{reason="no_user_id"\} 7/);
-      expect(metrics).toMatch(/journeys_records_dropped_total\{reason="undecodable"\} 55/);
+      expect(metrics).toMatch(/journeys_records_dropped_total\{reason="undecodable"\} 60/);
       expect(metrics).toMatch(/journeys_records_dropped_total\{reason="invalid"\} 80/);
       expect(metrics).toContain('journeys_transitions_total{journey=');
       expect((await fetch(`http://127.0.0.1:${processor.metricsPort}/healthz`)).status).toBe(200);
@@ -560,6 +562,7 @@ describe('journeys process', () => {
     expect(dlq).toHaveLength(bad.length);
     const reasons = dlq.map((d) => d.reason);
     expect(reasons.filter((r) => r.includes('neither JSON nor Confluent Avro'))).toHaveLength(25);
+    expect(reasons.filter((r) => r.includes('not valid UTF-8'))).toHaveLength(5);
     expect(reasons.filter((r) => r.includes('unknown Avro schema id'))).toHaveLength(30);
     expect(reasons.filter((r) => r.includes('properties holds a number out of range (Infinity)'))).toHaveLength(5);
     expect(reasons.filter((r) => r.includes('traits is nested deeper than 100 levels'))).toHaveLength(5);

@@ -130,6 +130,20 @@ describe('journeys simulate: how it reads its input and writes its output', () =
     expect(instances(r.stdout)).toEqual(['u1/k/1', 'u1/k/2']);
   });
 
+  test('a line that is not UTF-8 is skipped with its number; multi-byte characters across read chunks stay whole', () => {
+    const events = join(dir, 'utf8.jsonl');
+    const latin1 = Buffer.concat([Buffer.from(go(5, 'caf').slice(0, -2)), Buffer.from([0xe9]), Buffer.from('"}}')]);
+    // Eight lines of 20 KB span three 64 KiB chunks of the file stream, so some characters straddle two chunks.
+    const note = 'é日本'.repeat(2_500);
+    const others = [1, 2, 3, 4, 6, 7, 8, 9].map((n) => Buffer.from(`${go(n, note)}\n`));
+    writeFileSync(events, Buffer.concat([...others.slice(0, 4), latin1, Buffer.from('\n'), ...others.slice(4)]));
+    const r = journeys('simulate', '--topologies', dir, '--events', events);
+    expect(r.stderr).toBe('line 5: not valid UTF-8, skipped\n');
+    expect(instances(r.stdout)).toEqual(['u1/k/1', 'u1/k/2', 'u1/k/3', 'u1/k/4', 'u1/k/5', 'u1/k/6', 'u1/k/7', 'u1/k/8']);
+    const notes = r.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { context: { Go: { note: string } } }).context.Go.note);
+    expect(notes.every((n) => n === note)).toBe(true);
+  });
+
   test('U+2028, U+2029 and U+0085 in a record are written escaped: one record, one line, for any line reader', () => {
     const events = join(dir, 'ls.jsonl');
     writeFileSync(events, `${go(1, 'a\u2028b\u2029c\u0085d')}\n`);
