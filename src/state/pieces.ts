@@ -10,6 +10,24 @@ import type { Instance, JourneyState, SignatureHistory, UserState } from '../eng
 import { ErrorCodes, JourneyError } from '../errors';
 import { setOwn } from '../lib/own';
 
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * A name as a part of a key: URI-encoded (so it holds no `/`), a lone surrogate, which `encodeURIComponent`
+ * refuses, as `%uXXXX` (no URI encoding has a `u` after `%`, so names still get keys of their own). A trait name
+ * may hold one: JSON allows it.
+ */
+export function keyPart(name: string): string {
+  if (!LONE_SURROGATE.test(name)) return encodeURIComponent(name);
+  return name.split(/(\p{Surrogate})/u).map((part) => LONE_SURROGATE.test(part) ? `%u${part.charCodeAt(0).toString(16).toUpperCase()}` : encodeURIComponent(part)).join('');
+}
+
+/** The name a `keyPart` was made of. */
+export function fromKeyPart(part: string): string {
+  if (!part.includes('%u')) return decodeURIComponent(part);
+  return part.split(/(%u[0-9A-F]{4})/).map((p) => p.startsWith('%u') ? String.fromCharCode(parseInt(p.slice(2), 16)) : decodeURIComponent(p)).join('');
+}
+
 /** Everything of a user shares this prefix (the id is URI-encoded, so it holds no `/`). */
 export function userPrefix(userId: string): string {
   return `u/${encodeURIComponent(userId)}/`;
@@ -81,7 +99,7 @@ export function toPieces(state: UserState): Map<string, string> {
     const text = JSON.stringify(value);
     if (fitsCore(text)) setOwn(traits, name, value);
     else {
-      pieces.set(`${prefix}t/${encodeURIComponent(name)}`, text);
+      pieces.set(`${prefix}t/${keyPart(name)}`, text);
       ownTraits.push(name);
     }
   }
@@ -144,7 +162,7 @@ export function otherPieceKeys(userId: string, core: CorePiece): string[] | null
     for (const seq of cj.live) if (cj.inline?.[seq] === undefined) keys.push(`${prefix}i/${encodeURIComponent(id)}/${seq}`);
   }
   for (const sig of core.own) keys.push(`${prefix}h/${sig}`);
-  for (const name of core.ownTraits ?? []) keys.push(`${prefix}t/${encodeURIComponent(name)}`);
+  for (const name of core.ownTraits ?? []) keys.push(`${prefix}t/${keyPart(name)}`);
   return keys;
 }
 
@@ -160,7 +178,7 @@ export function assemble(userId: string, core: CorePiece, others: Iterable<[stri
     if (key.startsWith('h/')) history[key.slice(2)] = JSON.parse(text) as SignatureHistory;
     else if (key.startsWith('i/')) instances.set(key.slice(2), JSON.parse(text) as Instance);
     else if (key.startsWith('t/')) {
-      const name = decodeURIComponent(key.slice(2));
+      const name = fromKeyPart(key.slice(2));
       setOwn(traits, name, JSON.parse(text) as Json);
       traitsRead.add(name);
     }

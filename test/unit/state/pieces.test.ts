@@ -111,6 +111,16 @@ describe('state pieces', () => {
     expect(() => fromPieces('heavy', missing)).toThrow(/trait blob 0\/x is missing/);
   });
 
+  test('a large trait whose name holds a lone surrogate (JSON allows it) gets a key of its own and reads back', () => {
+    const odd = newUserState('odd', 5000);
+    // Names that a lossy encoding would fold together: the lone surrogate, U+FFFD, and the key text itself.
+    const names = ['\ud800', '\ufffd', '%uD800', 'a\udc00b\ud83d\ude00'];
+    odd.traits = Object.fromEntries(names.map((name, i) => [name, String(i).repeat(20 * 1024)]));
+    const out = toPieces(odd);
+    expect(relKeys('odd', out)).toEqual([CORE_PIECE, 't/%25uD800', 't/%EF%BF%BD', 't/%uD800', 't/a%uDC00b%F0%9F%98%80'].sort());
+    expect(fromPieces('odd', out)).toEqual(odd);
+  });
+
   test('past the core budget, instances and histories get pieces of their own; the core stays bounded', () => {
     const many = newUserState('many', 5000);
     const count = Math.ceil((2 * CORE_INLINE_BUDGET) / JSON.stringify(instance(1)).length);
