@@ -80,6 +80,8 @@ export interface EngineResult {
   state: UserState;
   transitions: Transition[];
   stats: EngineStats;
+  /** `advance` stopped at its transitions limit with timers still due by its `until`: call it again to go on. */
+  behind?: true;
 }
 
 /** Per-call working set. */
@@ -253,12 +255,18 @@ export class Engine {
     return changed;
   }
 
-  /** Fires everything due at or before `until`, in due-time order, each at its own due time. */
-  advance(state: UserState, until: number): EngineResult {
+  /**
+   * Fires everything due at or before `until`, in due-time order, each at its own due time. With `maxTransitions`,
+   * stops at the first instant after which the transitions made number at least that many, if timers are still
+   * due then (`behind`); the next call goes on from there, with the same records in the end. (The processor
+   * bounds a transaction so: a re-entry every second for ten days is 1.7 million records from one user's timers.)
+   */
+  advance(state: UserState, until: number, maxTransitions = Number.POSITIVE_INFINITY): EngineResult {
     const run = this.startRun(state, state.now, null);
     this.dropRetired(run);
-    this.goLive(run, until);
-    this.fireDue(run, until);
+    if (!this.goLive(run, until, maxTransitions) || !this.fireDue(run, until, maxTransitions)) {
+      return { state, transitions: run.out, stats: run.stats, behind: true };
+    }
     // A migration happens at `until` (a processor brings every user to the instant it loaded the new version).
     if (this.migrate(run, until)) {
       this.fireDue(run, run.now);
@@ -274,14 +282,17 @@ export class Engine {
    * going live does the same for users who knew the previous one (its condition may differ); whether they may
    * enter again is the journey's re-entry rule, as ever.
    */
-  private goLive(run: Run, until: number): void {
+  private goLive(run: Run, until: number, maxOut = Number.POSITIVE_INFINITY): boolean {
     const { state } = run;
     const seen = state.now;
     let changed = false;
     for (const [j, entry, at] of this.wentLive) {
       // A user last seen at the go-live instant itself was seen before it (a journey goes live between records).
       if (at < seen || at > until || this.wentLiveFor(state, j)) continue;
-      this.fireDue(run, at);
+      if (!this.fireDue(run, at, maxOut)) {
+        if (changed) state.flipAt = this.computeFlip(run);
+        return false;
+      }
       run.now = Math.max(run.now, at);
       state.now = run.now;
       const js = this.journeyState(state, j.id);
@@ -293,6 +304,7 @@ export class Engine {
       }
     }
     if (changed) state.flipAt = this.computeFlip(run);
+    return true;
   }
 
   /** Whether the go-live of the journey's current version has set the user's starting point. */
@@ -300,14 +312,23 @@ export class Engine {
     return ownValue(state.journeys, j.id)?.liveV === j.version;
   }
 
-  private fireDue(run: Run, until: number): void {
+  /**
+   * Fires the timers due by `until`, instant by instant; false when it stopped with some still due because the
+   * run's transitions reached `maxOut`. It stops only between instants (one instant's timers fire together) and
+   * after one at least, so the user's next due instant has moved on when it does.
+   */
+  private fireDue(run: Run, until: number, maxOut = Number.POSITIVE_INFINITY): boolean {
     const { state } = run;
+    let fired: number | null = null;
     for (let due = nextDue(state); due !== null && due <= until; due = nextDue(state)) {
+      if (fired !== null && due > fired && run.out.length >= maxOut) return false;
+      fired = due;
       run.now = Math.max(run.now, due);
       state.now = run.now;
       this.fireAt(run, due);
       state.flipAt = this.computeFlip(run);
     }
+    return true;
   }
 
   // ---- time ----------------------------------------------------------------------------------------

@@ -99,6 +99,8 @@ export class Batch {
   records = 0;
   /** Entries of the timer index taken (at most about `maxBatch`: the rest go in the next batch). */
   timersFromIndex = 0;
+  /** Transitions made by firing timers (at most about `TIMER_TRANSITIONS_PER_RECORD` x `maxBatch`). */
+  timerTransitions = 0;
   /** Records dropped, by reason (counted once committed, as `taken`). */
   readonly dropped = new Map<string, number>();
 
@@ -133,6 +135,11 @@ const RESTORE_PROGRESS_LOG_MS = 5000;
 const DUE_CHUNK = 500;
 /** Users read, brought to a go-live instant and committed at a time: one transaction each. */
 const SWEEP_CHUNK = 500;
+/**
+ * Timers fill a batch up to this many transitions per `maxBatch` (past it, an instant's at most): one user's timers
+ * can make any number of them (a re-entry every second for days), more than one transaction can carry in time.
+ */
+const TIMER_TRANSITIONS_PER_RECORD = 4;
 
 export class PartitionTask {
   protected store: PartitionStore | undefined;
@@ -822,23 +829,27 @@ export class PartitionTask {
    * in time).
    */
   private async fireDue(batch: Batch, now: number): Promise<boolean> {
+    const spent = (): boolean => batch.timerTransitions >= this.timerTransitionsPerBatch;
     for (let due = batch.dirtyDue.peekDue(); due !== undefined && due <= now; due = batch.dirtyDue.peekDue()) {
       const [, userId] = batch.dirtyDue.pop() as [number, string];
       const user = batch.users.get(userId);
       if (user?.state === undefined) continue;
       const current = nextDue(user.state);
       if (current === null || current > now) continue;
+      // Left for the next batch, which finds the user in the index (at the due instant this batch commits).
+      if (spent()) return false;
       this.advance(batch, user, current, now);
     }
     const upcoming = this.upcoming as UpcomingTimers;
     for (;;) {
       // Records and timers each fill a batch up to maxBatch: neither starves the other.
-      if (batch.timersFromIndex >= this.ctx.maxBatch && (await upcoming.peek(now)) !== undefined) return false;
+      if ((batch.timersFromIndex >= this.ctx.maxBatch || spent()) && (await upcoming.peek(now)) !== undefined) return false;
       // A chunk of due entries at a time, their users read together (firing never adds index entries).
       const chunk = Math.max(1, Math.min(DUE_CHUNK, this.ctx.maxBatch - batch.timersFromIndex));
       const entries: TimerEntry[] = [];
       for (let entry = await upcoming.next(now); entry !== undefined; entry = entries.length < chunk ? await upcoming.next(now) : undefined) entries.push(entry);
-      if (entries.length === 0) return true;
+      // (A user the timers' transitions left behind is in the next batch's index: their due instant moved on.)
+      if (entries.length === 0) return !spent();
       batch.timersFromIndex += entries.length;
       await this.prefetch(batch, entries.map((e) => e.userId));
       for (const { key, due, userId } of entries) {
@@ -854,8 +865,13 @@ export class PartitionTask {
     }
   }
 
+  private get timerTransitionsPerBatch(): number {
+    return TIMER_TRANSITIONS_PER_RECORD * this.ctx.maxBatch;
+  }
+
   private advance(batch: Batch, user: LoadedUser, due: number, now: number): void {
-    const result = this.engine.advance(user.state as UserState, now);
+    const result = this.engine.advance(user.state as UserState, now, Math.max(1, this.timerTransitionsPerBatch - batch.timerTransitions));
+    batch.timerTransitions += result.transitions.length;
     this.ctx.metrics.timersFired.inc();
     if (this.ctx.clock === 'wall') this.ctx.metrics.timerLateness.observe(Math.max(0, this.ctx.wallNow() - due) / 1000);
     this.collect(batch, user, result.transitions, result.stats);

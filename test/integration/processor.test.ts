@@ -104,6 +104,55 @@ describe('journeys process', () => {
     expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
   });
 
+  test("one user's timers making more transitions than a transaction should carry fire over several, in order: equal to simulate", async () => {
+    // A re-entry every second for two hours: 7,200 entries, each completing at once, all from one user's timers
+    // when the clock jumps. (In one transaction, ten days of it, 1.7 million records, outlasted the session and
+    // transaction timeouts and were tried again forever.)
+    const dir = writeTopologies({
+      'loop.journey.yaml': `journey: loop
+entry: { condition: { performed: Product Added, within: 2h }, reentry: after-exit, reentryAfter: 1s }
+exit: { after: 2h }
+steps:
+  - id: ping
+    waitUntil: { condition: { performed: Product Added } }
+`,
+    });
+    try {
+      const loopDefs = loadDefinitions(dir);
+      env = await processorEnv(1, loopDefs);
+      const messages: Record<string, Json>[] = [{ type: 'track', userId: 'u1', event: 'Product Added', messageId: 'p1', timestamp: '2026-05-01T00:00:00.000Z' }];
+      await produceMessages(env, messages);
+      const processor = await Processor.start({
+        definitions: loopDefs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir: mkdtempSync(join(tmpdir(), 'jp-burst-')),
+        group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'json', metricsPort: 0, maxBatch: 50,
+      });
+      const batchesCommitted = async (): Promise<number> => {
+        const text = await (await fetch(`http://127.0.0.1:${processor.metricsPort}/metrics`)).text();
+        return Number(/^journeys_batches_committed_total (\d+)$/m.exec(text)?.[1] ?? 0);
+      };
+      const end = '2026-05-01T03:00:00.000Z';
+      let batches = 0;
+      try {
+        await waitCaughtUp(env);
+        batches = await batchesCommitted();
+        await produceClockTicks(env, end);
+        await waitCaughtUp(env);
+        batches = (await batchesCommitted()) - batches;
+      } finally {
+        await processor.stop();
+      }
+      const expected = simulate(loopDefs, messages, end);
+      expect(expected).toHaveLength(14_400);
+      const actual = await readTransitions(env);
+      expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
+      expect(actual).toHaveLength(expected.length);
+      // Timers fill a transaction up to 4 x maxBatch = 200 transitions (an instant's two at most past it).
+      expect(batches).toBeGreaterThanOrEqual(Math.floor((expected.length - 2) / 202));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('timers_pending after a restore: index entries the restore left behind leave the gauge as they are dropped', async () => {
     // Three waits in a row: a user's due instant only moves forward, so an entry the restore leaves behind is
     // never the user's due again, and once every wait has fired no timer is pending at all.
