@@ -347,6 +347,33 @@ steps:
     ]);
   });
 
+  test("a path waiting at a branch sees another path's context change from the next flip on, another journey's too", () => {
+    // The waiting path's branch reads Visit, which the forked path's waitFor adds: not seen at that message (§3),
+    // then seen at 10:30, when the other journey's window (watched: it may yet hold) loses that Visit. Without that flip, the path waits on.
+    const journeys = {
+      'a.journey.yaml': `journey: a
+entry: { event: Cart Modified }
+steps:
+  - id: fork
+    branch:
+      branches:
+        - { when: { not: { trait: plan, equals: paid } }, next: wait-visit }
+        - { when: { context: Visit.total, gt: 50 }, next: wait-visit }
+  - id: wait-visit
+    waitFor: { events: [{ event: Visit, next: end }], timeout: 30m, onTimeout: end }
+`,
+      'b.journey.yaml': 'journey: b\nentry: { condition: { performed: Visit, within: 30m, atLeast: 2 } }\nsteps:\n  - { id: hello, wait: 1h }\n',
+    };
+    const run = (files: Record<string, string>): string[] => {
+      const d = TestDriver.fromYaml(files);
+      d.track('u1', 'Cart Modified', T('10:00'), { total: 0 }).track('u1', 'Visit', T('10:00'), { total: 51 }).advanceTo(T('12:00'));
+      return d.lines().filter((l) => l.startsWith('u1/a/'));
+    };
+    const first = [`u1/a/1 null→fork entry ${T('10:00')}`, `u1/a/1 fork→wait-visit branch ${T('10:00')}`, `u1/a/1 wait-visit→$end end ${T('10:00')}`];
+    expect(run(journeys)).toEqual([...first, `u1/a/1 fork→$complete end ${T('10:30')}`]);
+    expect(run({ 'a.journey.yaml': journeys['a.journey.yaml'] })).toEqual(first);
+  });
+
   test('no branch true: the path waits at the step, giving no record', () => {
     const d = TestDriver.fromYaml(multi);
     d.track('u1', 'Start', T('10:00')).advanceTo(T('10:00', '09'));
