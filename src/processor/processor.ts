@@ -35,6 +35,8 @@ export interface ProcessorOptions {
   /** `/metrics` and `/healthz` port (0: any free port; null: none). */
   metricsPort: number | null;
   maxBatch?: number;
+  /** Bytes of transition records per transaction past which a batch takes no more (default 64 MiB). */
+  maxBatchBytes?: number;
   /** Users kept in memory per partition after their batch (default 2,000). */
   cachedUsers?: number;
   /** Wait for a caught-up input with nothing buffered before taking the other's records (default 0). */
@@ -92,7 +94,7 @@ export class Processor {
       const ctx: TaskContext = {
         kafka, admin, consumer, transactions, group: o.group, topics: o.topics, engineFor: (liveSince, earlier) => new Engine(o.definitions, o.engine ?? {}, liveSince, earlier), definitions: o.definitions,
         decoder, transitionEncoder, encodeDeadLetter,
-        stateDir: o.stateDir, clock: o.clock, metrics, log, maxBatch: o.maxBatch ?? 2000, cachedUsers: o.cachedUsers ?? 2000, maxIdleMs: o.maxIdleMs ?? 0, lagWaitMs: o.lagWaitMs ?? 10_000,
+        stateDir: o.stateDir, clock: o.clock, metrics, log, maxBatch: o.maxBatch ?? 2000, maxBatchBytes: o.maxBatchBytes, cachedUsers: o.cachedUsers ?? 2000, maxIdleMs: o.maxIdleMs ?? 0, lagWaitMs: o.lagWaitMs ?? 10_000,
         wallNow: () => Date.now(),
         partitionsHeld: () => (processor as Processor).tasks.size,
       };

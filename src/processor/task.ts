@@ -58,6 +58,8 @@ export interface TaskContext {
   log: Logger;
   /** Records per transaction at most. */
   maxBatch: number;
+  /** Bytes of transition records per transaction, past which a batch takes no more (default 64 MiB). */
+  maxBatchBytes?: number;
   /** Users kept in memory after their batch, per partition (least recently used dropped first). */
   cachedUsers: number;
   /** How long to wait for a caught-up input with nothing buffered before taking the other's records. */
@@ -101,6 +103,8 @@ export class Batch {
   timersFromIndex = 0;
   /** Transitions made by firing timers (at most about `TIMER_TRANSITIONS_PER_RECORD` x `maxBatch`). */
   timerTransitions = 0;
+  /** Bytes of the transition records made (a batch takes no more records or timers past `maxBatchBytes`). */
+  transitionBytes = 0;
   /** Records dropped, by reason (counted once committed, as `taken`). */
   readonly dropped = new Map<string, number>();
 
@@ -140,6 +144,14 @@ const SWEEP_CHUNK = 500;
  * can make any number of them (a re-entry every second for days), more than one transaction can carry in time.
  */
 const TIMER_TRANSITIONS_PER_RECORD = 4;
+/**
+ * Transition bytes past which a batch takes no more: a few messages can make gigabytes (100 live instances each
+ * sending four traits of 130 KiB, moved on together by one identify), which no transaction builds, sends and
+ * commits within the session and transaction timeouts; tried again from the changelog, it would fail forever.
+ */
+const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+/** Timers' transitions made per call of the engine, so a batch's bytes are checked between calls. */
+const ADVANCE_STEP = 64;
 
 export class PartitionTask {
   protected store: PartitionStore | undefined;
@@ -601,7 +613,7 @@ export class PartitionTask {
       let record: BufferedRecord | null = null;
       let full = false;
       while (batch.records < limit && (record = await this.nextRecord()) !== null) {
-        if (!(await this.processRecord(batch, record))) {
+        if (!(await this.processRecord(batch, record)) || this.bytesSpent(batch)) {
           full = true;
           break;
         }
@@ -809,6 +821,7 @@ export class PartitionTask {
     const sentTo = stats.sentTo === undefined ? undefined : new Map(stats.sentTo.map((e) => [e.transition, e.steps]));
     for (const t of transitions) {
       const value = this.ctx.transitionEncoder.encode(t);
+      batch.transitionBytes += value.length;
       const steps = sentTo?.get(t.id);
       batch.transitions.push(steps === undefined ? { key: t.userId, value } : { key: t.userId, value, headers: { [SENT_TO_HEADER]: sentToHeader(t.sent ?? [], new Map(steps)) } });
       batch.perJourney.set(t.journey, (batch.perJourney.get(t.journey) ?? 0) + 1);
@@ -829,7 +842,7 @@ export class PartitionTask {
    * in time).
    */
   private async fireDue(batch: Batch, now: number): Promise<boolean> {
-    const spent = (): boolean => batch.timerTransitions >= this.timerTransitionsPerBatch;
+    const spent = (): boolean => batch.timerTransitions >= this.timerTransitionsPerBatch || this.bytesSpent(batch);
     for (let due = batch.dirtyDue.peekDue(); due !== undefined && due <= now; due = batch.dirtyDue.peekDue()) {
       const [, userId] = batch.dirtyDue.pop() as [number, string];
       const user = batch.users.get(userId);
@@ -869,12 +882,21 @@ export class PartitionTask {
     return TIMER_TRANSITIONS_PER_RECORD * this.ctx.maxBatch;
   }
 
+  private bytesSpent(batch: Batch): boolean {
+    return batch.transitionBytes >= (this.ctx.maxBatchBytes ?? MAX_BATCH_BYTES);
+  }
+
+  /** Fires the user's timers due by `now`, in steps, until done or the batch is full (the rest: next batch). */
   private advance(batch: Batch, user: LoadedUser, due: number, now: number): void {
-    const result = this.engine.advance(user.state as UserState, now, Math.max(1, this.timerTransitionsPerBatch - batch.timerTransitions));
-    batch.timerTransitions += result.transitions.length;
     this.ctx.metrics.timersFired.inc();
     if (this.ctx.clock === 'wall') this.ctx.metrics.timerLateness.observe(Math.max(0, this.ctx.wallNow() - due) / 1000);
-    this.collect(batch, user, result.transitions, result.stats);
+    for (;;) {
+      const step = Math.max(1, Math.min(ADVANCE_STEP, this.timerTransitionsPerBatch - batch.timerTransitions));
+      const result = this.engine.advance(user.state as UserState, now, step);
+      batch.timerTransitions += result.transitions.length;
+      this.collect(batch, user, result.transitions, result.stats);
+      if (result.behind === undefined || batch.timerTransitions >= this.timerTransitionsPerBatch || this.bytesSpent(batch)) return;
+    }
   }
 
   // ---- commit ------------------------------------------------------------------------------------

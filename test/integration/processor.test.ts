@@ -153,6 +153,42 @@ steps:
     }
   });
 
+  test('messages whose transitions outgrow the byte budget of a transaction go over several, in order: equal to simulate', async () => {
+    // Each Go sends a 20 KB trait: ~20 KB of records a message, against a budget of 50 KB a transaction. (At the
+    // default 64 MiB, a few messages moving 100 instances with large sends made gigabytes in one transaction,
+    // which outlasted the timeouts and was tried again forever.)
+    const dir = writeTopologies({ 'big.journey.yaml': 'journey: big\nentry: { event: Go, key: n }\nsteps:\n  - id: tell\n    send: { to: [crm], traits: [blob] }\n' });
+    try {
+      const bigDefs = loadDefinitions(dir);
+      env = await processorEnv(1, bigDefs);
+      const at = (s: number): string => new Date(Date.UTC(2026, 4, 1, 0, 0, s)).toISOString();
+      const messages: Record<string, Json>[] = [{ type: 'identify', userId: 'u1', messageId: 'blob', timestamp: at(0), traits: { blob: 'b'.repeat(20_000) } }];
+      for (let i = 1; i <= 30; i++) messages.push({ type: 'track', userId: 'u1', event: 'Go', messageId: `go-${i}`, timestamp: at(i), properties: { n: i } });
+      await produceMessages(env, messages);
+      const processor = await Processor.start({
+        definitions: bigDefs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir: mkdtempSync(join(tmpdir(), 'jp-bytes-')),
+        group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'json', metricsPort: 0, maxBatchBytes: 50_000,
+      });
+      let batches = 0;
+      try {
+        await waitCaughtUp(env);
+        const text = await (await fetch(`http://127.0.0.1:${processor.metricsPort}/metrics`)).text();
+        batches = Number(/^journeys_batches_committed_total (\d+)$/m.exec(text)?.[1] ?? 0);
+      } finally {
+        await processor.stop();
+      }
+      const expected = simulate(bigDefs, messages, at(30));
+      expect(expected).toHaveLength(60);
+      const actual = await readTransitions(env);
+      expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
+      expect(actual).toHaveLength(expected.length);
+      // At most three messages' records (the one crossing the budget stays in) per transaction.
+      expect(batches).toBeGreaterThanOrEqual(10);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('timers_pending after a restore: index entries the restore left behind leave the gauge as they are dropped', async () => {
     // Three waits in a row: a user's due instant only moves forward, so an entry the restore leaves behind is
     // never the user's due again, and once every wait has fired no timer is pending at all.
