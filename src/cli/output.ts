@@ -20,6 +20,15 @@ export class BufferedWriter {
     this.size = 0;
   }
 
+  /**
+   * Null when the stream wants more; else a promise of its `drain`. (A pipe takes output more slowly than the
+   * engine makes it: written on regardless, gigabytes of records piled up in the process until a write failed.)
+   */
+  ready(): Promise<void> | null {
+    if (!this.stream.writableNeedDrain) return null;
+    return new Promise((resolve) => this.stream.once('drain', () => resolve()));
+  }
+
   /** Flushes and waits until the stream has taken everything. */
   close(): Promise<void> {
     this.flush();

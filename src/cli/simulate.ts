@@ -108,6 +108,8 @@ async function run(argv: string[]): Promise<number> {
       continue;
     }
     sim.push(parsed.message);
+    const ready = out.ready();
+    if (ready !== null) await ready;
   }
   if (until !== null) sim.advanceTo(until);
   await out.close();
