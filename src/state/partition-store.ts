@@ -5,7 +5,7 @@
 import { ClassicLevel } from 'classic-level';
 import { nextDue, type UserState } from '../engine/state';
 import { VERSION_PREFIX } from './journey-versions';
-import { assemble, CORE_PIECE, fromPieces, isCoreKey, otherPieceKeys, parseCore, userOfKey, userPrefix, type CorePiece } from './pieces';
+import { assemble, CORE_PIECE, fromKeyPart, fromPieces, isCoreKey, keyPart, otherPieceKeys, parseCore, userOfKey, userPrefix, type CorePiece } from './pieces';
 
 export interface LoadedUser {
   state: UserState | undefined;
@@ -61,7 +61,7 @@ function dueOfText(text: string): number {
 }
 
 export function timerKey(due: number, userId: string): string {
-  return `${TIMER_PREFIX}${dueText(due)}/${encodeURIComponent(userId)}`;
+  return `${TIMER_PREFIX}${dueText(due)}/${keyPart(userId)}`;
 }
 
 export interface TimerEntry {
@@ -71,7 +71,7 @@ export interface TimerEntry {
 }
 
 function timerEntry(key: string): TimerEntry {
-  return { key, due: dueOfText(key.slice(2, 18)), userId: decodeURIComponent(key.slice(19)) };
+  return { key, due: dueOfText(key.slice(2, 18)), userId: fromKeyPart(key.slice(19)) };
 }
 
 export function emptyMeta(): StoreMeta {

@@ -13,9 +13,9 @@ import { setOwn } from '../lib/own';
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /**
- * A name as a part of a key: URI-encoded (so it holds no `/`), a lone surrogate, which `encodeURIComponent`
- * refuses, as `%uXXXX` (no URI encoding has a `u` after `%`, so names still get keys of their own). A trait name
- * may hold one: JSON allows it.
+ * A name (user id, journey id, trait name) as a part of a store key: URI-encoded, so it holds no `/`; a lone
+ * surrogate, which `encodeURIComponent` refuses, as `%uXXXX` (no URI encoding has a `u` after `%`, so names still
+ * get keys of their own). A trait name may hold one: JSON allows it. Every key part goes through here.
  */
 export function keyPart(name: string): string {
   if (!LONE_SURROGATE.test(name)) return encodeURIComponent(name);
@@ -28,9 +28,9 @@ export function fromKeyPart(part: string): string {
   return part.split(/(%u[0-9A-F]{4})/).map((p) => p.startsWith('%u') ? String.fromCharCode(parseInt(p.slice(2), 16)) : decodeURIComponent(p)).join('');
 }
 
-/** Everything of a user shares this prefix (the id is URI-encoded, so it holds no `/`). */
+/** Everything of a user shares this prefix (the id as a key part, so it holds no `/`). */
 export function userPrefix(userId: string): string {
-  return `u/${encodeURIComponent(userId)}/`;
+  return `u/${keyPart(userId)}/`;
 }
 
 /** The key (under the user's prefix) of the core piece. */
@@ -77,7 +77,7 @@ export function toPieces(state: UserState): Map<string, string> {
   const inlineInstance = (journeyId: string, inst: Instance): Instance | undefined => {
     const text = JSON.stringify(inst);
     if (fitsCore(text)) return inst;
-    pieces.set(`${prefix}i/${encodeURIComponent(journeyId)}/${inst.seq}`, text);
+    pieces.set(`${prefix}i/${keyPart(journeyId)}/${inst.seq}`, text);
     return undefined;
   };
   // Instances first (the core takes them in order), then histories.
@@ -159,7 +159,7 @@ export function otherPieceKeys(userId: string, core: CorePiece): string[] | null
   const prefix = userPrefix(userId);
   const keys: string[] = [];
   for (const [id, cj] of Object.entries(core.journeys)) {
-    for (const seq of cj.live) if (cj.inline?.[seq] === undefined) keys.push(`${prefix}i/${encodeURIComponent(id)}/${seq}`);
+    for (const seq of cj.live) if (cj.inline?.[seq] === undefined) keys.push(`${prefix}i/${keyPart(id)}/${seq}`);
   }
   for (const sig of core.own) keys.push(`${prefix}h/${sig}`);
   for (const name of core.ownTraits ?? []) keys.push(`${prefix}t/${keyPart(name)}`);
@@ -195,7 +195,7 @@ export function assemble(userId: string, core: CorePiece, others: Iterable<[stri
   for (const [id, cj] of Object.entries(core.journeys)) {
     const live: Instance[] = [];
     for (const seq of cj.live) {
-      const inst = cj.inline?.[seq] ?? instances.get(`${encodeURIComponent(id)}/${seq}`);
+      const inst = cj.inline?.[seq] ?? instances.get(`${keyPart(id)}/${seq}`);
       if (inst === undefined) throw new JourneyError(ErrorCodes.STATE_CORRUPT, `state of user ${userId}: instance ${id}/${seq} is missing`);
       live.push(inst);
     }
@@ -214,7 +214,7 @@ export function assemble(userId: string, core: CorePiece, others: Iterable<[stri
 export function userOfKey(key: string): string | null {
   if (!key.startsWith('u/')) return null;
   const end = key.indexOf('/', 2);
-  return end < 0 ? null : decodeURIComponent(key.slice(2, end));
+  return end < 0 ? null : fromKeyPart(key.slice(2, end));
 }
 
 export function isCoreKey(key: string): boolean {
