@@ -842,7 +842,6 @@ export class PartitionTask {
    * in time).
    */
   private async fireDue(batch: Batch, now: number): Promise<boolean> {
-    const spent = (): boolean => batch.timerTransitions >= this.timerTransitionsPerBatch || this.bytesSpent(batch);
     for (let due = batch.dirtyDue.peekDue(); due !== undefined && due <= now; due = batch.dirtyDue.peekDue()) {
       const [, userId] = batch.dirtyDue.pop() as [number, string];
       const user = batch.users.get(userId);
@@ -850,19 +849,19 @@ export class PartitionTask {
       const current = nextDue(user.state);
       if (current === null || current > now) continue;
       // Left for the next batch, which finds the user in the index (at the due instant this batch commits).
-      if (spent()) return false;
+      if (this.timersFull(batch)) return false;
       this.advance(batch, user, current, now);
     }
     const upcoming = this.upcoming as UpcomingTimers;
     for (;;) {
       // Records and timers each fill a batch up to maxBatch: neither starves the other.
-      if ((batch.timersFromIndex >= this.ctx.maxBatch || spent()) && (await upcoming.peek(now)) !== undefined) return false;
+      if ((batch.timersFromIndex >= this.ctx.maxBatch || this.timersFull(batch)) && (await upcoming.peek(now)) !== undefined) return false;
       // A chunk of due entries at a time, their users read together (firing never adds index entries).
       const chunk = Math.max(1, Math.min(DUE_CHUNK, this.ctx.maxBatch - batch.timersFromIndex));
       const entries: TimerEntry[] = [];
       for (let entry = await upcoming.next(now); entry !== undefined; entry = entries.length < chunk ? await upcoming.next(now) : undefined) entries.push(entry);
       // (A user the timers' transitions left behind is in the next batch's index: their due instant moved on.)
-      if (entries.length === 0) return !spent();
+      if (entries.length === 0) return !this.timersFull(batch);
       batch.timersFromIndex += entries.length;
       await this.prefetch(batch, entries.map((e) => e.userId));
       for (const { key, due, userId } of entries) {
@@ -886,6 +885,11 @@ export class PartitionTask {
     return batch.transitionBytes >= (this.ctx.maxBatchBytes ?? MAX_BATCH_BYTES);
   }
 
+  /** Whether the batch takes no more timers: their transitions, or all transitions' bytes, at the bound. */
+  private timersFull(batch: Batch): boolean {
+    return batch.timerTransitions >= this.timerTransitionsPerBatch || this.bytesSpent(batch);
+  }
+
   /** Fires the user's timers due by `now`, in steps, until done or the batch is full (the rest: next batch). */
   private advance(batch: Batch, user: LoadedUser, due: number, now: number): void {
     this.ctx.metrics.timersFired.inc();
@@ -895,7 +899,7 @@ export class PartitionTask {
       const result = this.engine.advance(user.state as UserState, now, step);
       batch.timerTransitions += result.transitions.length;
       this.collect(batch, user, result.transitions, result.stats);
-      if (result.behind === undefined || batch.timerTransitions >= this.timerTransitionsPerBatch || this.bytesSpent(batch)) return;
+      if (result.behind === undefined || this.timersFull(batch)) return;
     }
   }
 
