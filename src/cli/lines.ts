@@ -4,8 +4,8 @@
 // is never inside a UTF-8 sequence) and each is checked on its own: a line that is not UTF-8 comes back as null,
 // to be skipped with its number, rather than read with U+FFFD in place of its bytes (the processor dead-letters
 // such a record too).
-import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
+import { decodeUtf8 } from '../lib/utf8';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -21,7 +21,7 @@ export async function* lines(input: Readable): AsyncGenerator<string | null> {
       first = false;
     }
     if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
-    return isUtf8(line) ? line.toString('utf8') : null;
+    return decodeUtf8(line);
   };
   for await (const chunk of input as AsyncIterable<Buffer | string>) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;

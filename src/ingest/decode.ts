@@ -2,11 +2,11 @@
 // or any record with its field names), told apart by the first byte. Anything that does not decode or is not
 // a valid Segment message comes back as a reason for the dead-letter topic; registry outages are thrown
 // instead (they are not the message's fault, so the batch is retried rather than the message dead-lettered).
-import { isUtf8 } from 'node:buffer';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { registryWriterType } from '../codecs/avro-schemas';
 import { ErrorCodes, type ErrorCode } from '../errors';
+import { decodeUtf8 } from '../lib/utf8';
 import { parseMessage, type Message } from './message';
 
 export type Decoded = { ok: true; message: Message } | { ok: false; code: ErrorCode; reason: string };
@@ -46,10 +46,11 @@ export class MessageDecoder {
       if (!r.ok) return r;
       raw = r.raw;
     } else {
-      // JSON text is UTF-8 (RFC 8259): other bytes are refused, not read as U+FFFD, which would change the message.
-      if (!isUtf8(value)) return undecodable('value is not valid UTF-8');
+      // JSON text is UTF-8 (RFC 8259).
+      const text = decodeUtf8(value);
+      if (text === null) return undecodable('value is not valid UTF-8');
       try {
-        raw = JSON.parse(value.toString('utf8'));
+        raw = JSON.parse(text);
       } catch {
         return undecodable('value is neither JSON nor Confluent Avro');
       }
