@@ -22,6 +22,12 @@ import { PartitionStore } from '../../src/state/partition-store';
 const TOPOLOGIES = join(ROOT, 'topologies');
 const defs = loadDefinitions(TOPOLOGIES);
 
+/** A metric of the processor's `/metrics`, summed over its labels (0 when absent). */
+async function metric(processor: Processor, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${processor.metricsPort}/metrics`)).text();
+  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
 describe('journeys process', () => {
   let env: ProcessorEnv;
   afterEach(async () => {
@@ -78,21 +84,17 @@ describe('journeys process', () => {
       definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir: mkdtempSync(join(tmpdir(), 'jp-timers-')),
       group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'json', metricsPort: 0, maxBatch: 7,
     });
-    const metric = async (name: string): Promise<number> => {
-      const text = await (await fetch(`http://127.0.0.1:${processor.metricsPort}/metrics`)).text();
-      return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
-    };
     // A month later: every timer still pending comes due at that one instant.
     const end = new Date(Date.parse(workload.end) + 30 * 86_400_000).toISOString();
     let pending = 0;
     let batches = 0;
     try {
       await waitCaughtUp(env);
-      pending = await metric('journeys_timers_pending');
-      batches = await metric('journeys_batches_committed_total');
+      pending = await metric(processor, 'journeys_timers_pending');
+      batches = await metric(processor, 'journeys_batches_committed_total');
       await produceClockTicks(env, end);
       await waitCaughtUp(env);
-      batches = (await metric('journeys_batches_committed_total')) - batches;
+      batches = (await metric(processor, 'journeys_batches_committed_total')) - batches;
     } finally {
       await processor.stop();
     }
@@ -126,18 +128,14 @@ steps:
         definitions: loopDefs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir: mkdtempSync(join(tmpdir(), 'jp-burst-')),
         group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'json', metricsPort: 0, maxBatch: 50,
       });
-      const batchesCommitted = async (): Promise<number> => {
-        const text = await (await fetch(`http://127.0.0.1:${processor.metricsPort}/metrics`)).text();
-        return Number(/^journeys_batches_committed_total (\d+)$/m.exec(text)?.[1] ?? 0);
-      };
       const end = '2026-05-01T03:00:00.000Z';
       let batches = 0;
       try {
         await waitCaughtUp(env);
-        batches = await batchesCommitted();
+        batches = await metric(processor, 'journeys_batches_committed_total');
         await produceClockTicks(env, end);
         await waitCaughtUp(env);
-        batches = (await batchesCommitted()) - batches;
+        batches = (await metric(processor, 'journeys_batches_committed_total')) - batches;
       } finally {
         await processor.stop();
       }
@@ -172,8 +170,7 @@ steps:
       let batches = 0;
       try {
         await waitCaughtUp(env);
-        const text = await (await fetch(`http://127.0.0.1:${processor.metricsPort}/metrics`)).text();
-        batches = Number(/^journeys_batches_committed_total (\d+)$/m.exec(text)?.[1] ?? 0);
+        batches = await metric(processor, 'journeys_batches_committed_total');
       } finally {
         await processor.stop();
       }
