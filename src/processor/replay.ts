@@ -251,9 +251,12 @@ class PartitionReplay extends PartitionTask {
    */
   private async addUsersOnlyReplaySaw(scratch: PartitionStore, summary: PartitionReplaySummary): Promise<{ users: number; transitions: number }> {
     const done = { users: 0, transitions: 0 };
-    for (let ids = await scratch.userIdsAfter(null, USERS_PER_TRANSACTION); ids.length > 0; ids = await scratch.userIdsAfter(ids.at(-1) as string, USERS_PER_TRANSACTION)) {
-      summary.users += ids.length;
-      const batch = await this.usersAtGoLive(ids, scratch);
+    let after: string | null = null;
+    for (let ids = await scratch.userIdsAfter(after, USERS_PER_TRANSACTION); ids.length > 0; ids = await scratch.userIdsAfter(after, USERS_PER_TRANSACTION)) {
+      const { batch, through } = await this.usersAtGoLive(ids, scratch);
+      const next = through === null ? 0 : ids.indexOf(through) + 1;
+      summary.users += next;
+      after = ids[next - 1] ?? after;
       if (batch.users.size === 0) continue;
       await this.commit(batch);
       done.users += batch.users.size;

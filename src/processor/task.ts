@@ -385,8 +385,9 @@ export class PartitionTask {
     let after = this.meta.sweep?.after ?? null;
     this.log.info({ after }, 'bringing users to the go-live or migrate instant');
     for (let ids = await store.userIdsAfter(after, SWEEP_CHUNK); ids.length > 0; ids = await store.userIdsAfter(after, SWEEP_CHUNK)) {
-      after = ids.at(-1) as string;
-      const batch = await this.usersAtGoLive(ids, facts);
+      const { batch, through } = await this.usersAtGoLive(ids, facts);
+      // A user left behind (their timers filled the transaction) is read again for the next, from their new state.
+      after = through ?? after;
       if (batch.users.size === 0) continue;
       this.meta = { ...this.meta, sweep: { after } };
       await this.commit(batch);
@@ -403,26 +404,32 @@ export class PartitionTask {
 
   /**
    * The users `ids` brought to the partition's clock (the go-live instant), those whose state changed in a batch to
-   * commit. With `facts` (a replay's rebuilt users), each takes the rebuilt history where it is longer, and a user
-   * the store does not hold gets the rebuilt facts as their state. Running it again on the same users changes
-   * nothing.
+   * commit, and the last of `ids` brought all the way (`through`; null: not even the first). The batch takes timers'
+   * transitions up to the bound of any batch: a user whose timers are far behind the clock (after a long stop on the
+   * wall clock) is left part of the way, for the next call. With `facts` (a replay's rebuilt users), each takes the
+   * rebuilt history where it is longer, and a user the store does not hold gets the rebuilt facts as their state.
+   * Running it again on the same users changes nothing, and goes on with one left part of the way.
    */
-  protected async usersAtGoLive(ids: string[], facts: PartitionStore | null): Promise<Batch> {
+  protected async usersAtGoLive(ids: string[], facts: PartitionStore | null): Promise<{ batch: Batch; through: string | null }> {
     if (!Number.isFinite(this.clock)) throw new Error('no go-live instant to bring users to before the partition has a clock');
     const [stored, rebuilt] = await Promise.all([(this.store as PartitionStore).loadUsers(ids), facts?.loadUsers(ids)]);
     const batch = new Batch();
+    let through: string | null = null;
     for (const id of ids) {
+      if (this.timersFull(batch)) break;
       const user = stored.get(id) as LoadedUser;
       const known = rebuilt?.get(id)?.state;
       if (user.state === undefined && known !== undefined) user.state = { ...known, history: {} };
-      if (user.state === undefined) continue;
-      if (known !== undefined) this.engine.adoptHistory(user.state, known.history);
-      const result = this.engine.advance(user.state, this.clock);
-      if (result.transitions.length === 0 && !changedPieces(user)) continue;
-      batch.users.set(id, user);
-      this.collect(batch, user, result.transitions, result.stats);
+      if (user.state !== undefined) {
+        if (known !== undefined) this.engine.adoptHistory(user.state, known.history);
+        const before = batch.transitions.length;
+        const caughtUp = this.advanceWithin(batch, user, this.clock);
+        if (batch.transitions.length > before || changedPieces(user)) batch.users.set(id, user);
+        if (!caughtUp) break;
+      }
+      through = id;
     }
-    return batch;
+    return { batch, through };
   }
 
   private async committedOffsets(): Promise<Record<Side, string>> {
@@ -894,12 +901,18 @@ export class PartitionTask {
   private advance(batch: Batch, user: LoadedUser, due: number, now: number): void {
     this.ctx.metrics.timersFired.inc();
     if (this.ctx.clock === 'wall') this.ctx.metrics.timerLateness.observe(Math.max(0, this.ctx.wallNow() - due) / 1000);
+    this.advanceWithin(batch, user, now);
+  }
+
+  /** Brings the user to `now` in steps while the batch takes timers; false when it filled first (left behind). */
+  private advanceWithin(batch: Batch, user: LoadedUser, now: number): boolean {
     for (;;) {
       const step = Math.max(1, Math.min(ADVANCE_STEP, this.timerTransitionsPerBatch - batch.timerTransitions));
       const result = this.engine.advance(user.state as UserState, now, step);
       batch.timerTransitions += result.transitions.length;
       this.collect(batch, user, result.transitions, result.stats);
-      if (result.behind === undefined || this.timersFull(batch)) return;
+      if (result.behind === undefined) return true;
+      if (this.timersFull(batch)) return false;
     }
   }
 

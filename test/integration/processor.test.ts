@@ -28,6 +28,15 @@ async function metric(processor: Processor, name: string): Promise<number> {
   return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
+/** Re-enters every second for two hours after a Product Added: 7,200 entries, each completing at once. */
+const LOOP_JOURNEY = `journey: loop
+entry: { condition: { performed: Product Added, within: 2h }, reentry: after-exit, reentryAfter: 1s }
+exit: { after: 2h }
+steps:
+  - id: ping
+    waitUntil: { condition: { performed: Product Added } }
+`;
+
 describe('journeys process', () => {
   let env: ProcessorEnv;
   afterEach(async () => {
@@ -110,15 +119,7 @@ describe('journeys process', () => {
     // A re-entry every second for two hours: 7,200 entries, each completing at once, all from one user's timers
     // when the clock jumps. (In one transaction, ten days of it, 1.7 million records, outlasted the session and
     // transaction timeouts and were tried again forever.)
-    const dir = writeTopologies({
-      'loop.journey.yaml': `journey: loop
-entry: { condition: { performed: Product Added, within: 2h }, reentry: after-exit, reentryAfter: 1s }
-exit: { after: 2h }
-steps:
-  - id: ping
-    waitUntil: { condition: { performed: Product Added } }
-`,
-    });
+    const dir = writeTopologies({ 'loop.journey.yaml': LOOP_JOURNEY });
     try {
       const loopDefs = loadDefinitions(dir);
       env = await processorEnv(1, loopDefs);
@@ -148,6 +149,46 @@ steps:
       expect(batches).toBeGreaterThanOrEqual(Math.floor((expected.length - 2) / 202));
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a journey going live while a user's timers are far behind brings the user there over several transactions", async () => {
+    // Read on the event clock three hours ago, then started on the wall clock with a condition-entry journey
+    // added: going live, every user is brought to now first, here through two hours of re-entries (14,400
+    // records). In one transaction that was unbounded, as the timer burst above was.
+    const dirA = writeTopologies({ 'loop.journey.yaml': LOOP_JOURNEY });
+    const dirB = writeTopologies({ 'loop.journey.yaml': LOOP_JOURNEY, 'pro.journey.yaml': 'journey: pro\nentry: { condition: { trait: plan, equals: pro }, historical: true }\nsteps:\n  - { id: hello, wait: 1h }\n' });
+    const stateDir = mkdtempSync(join(tmpdir(), 'jp-golive-burst-'));
+    try {
+      const loopDefs = loadDefinitions(dirA);
+      env = await processorEnv(1, loopDefs);
+      const start = new Date(Math.floor(Date.now() / 1000) * 1000 - 3 * 3_600_000).toISOString();
+      const messages: Record<string, Json>[] = [{ type: 'track', userId: 'u1', event: 'Product Added', messageId: 'p1', timestamp: start }];
+      await produceMessages(env, messages);
+      const options = { brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir, group: env.group, topics: env.topics, transitionsFormat: 'json', metricsPort: 0, maxBatch: 50 } as const;
+      const first = await Processor.start({ ...options, definitions: loopDefs, clock: 'event' });
+      try {
+        await waitCaughtUp(env);
+      } finally {
+        await first.stop();
+      }
+      const expected = simulate(loopDefs, messages, new Date(Date.parse(start) + 3 * 3_600_000).toISOString());
+      expect(expected).toHaveLength(14_400);
+      const second = await Processor.start({ ...options, definitions: loadDefinitions(dirB), clock: 'wall' });
+      let batches = 0;
+      try {
+        // All but the first entry and its completion, which the first run made.
+        while ((await metric(second, 'journeys_transitions_total')) < expected.length - 2) await sleep(100);
+        batches = await metric(second, 'journeys_batches_committed_total');
+      } finally {
+        await second.stop();
+      }
+      const actual = await readTransitions(env);
+      expect(compareTransitions(actual, expected)).toEqual({ missing: [], extra: [], duplicated: [], different: [] });
+      expect(actual).toHaveLength(expected.length);
+      expect(batches).toBeGreaterThanOrEqual(Math.floor((expected.length - 2) / 202));
+    } finally {
+      for (const d of [dirA, dirB, stateDir]) rmSync(d, { recursive: true, force: true });
     }
   });
 
