@@ -865,12 +865,12 @@ async function main(): Promise<void> {
       const { baseline: b, processor: p } = throughput;
       rows.push(['throughput workload', `${fmt(throughput.workload.messages as number)} messages, ${fmt(throughput.workload.users as number)} users, ${o.partitions} partitions, ${Object.keys(BENCH_JOURNEYS).length} journeys, event clock`]);
       const run = (x: RunResult): string =>
-        `${fmt(x.eventsPerSecond)} events/s (${x.seconds} s incl. ${x.startupSeconds} s until the first commit, partitions ready after ${x.readySeconds ?? '?'} s; steady ${x.steadyEventsPerSecond === null ? '?' : fmt(x.steadyEventsPerSecond)}/s; ` +
+        `${fmt(x.eventsPerSecond)} events/s (${x.seconds} s incl. ${x.startupSeconds} s until the first commit, partitions ready after ${x.readySeconds ?? '?'} s; steady ${x.steadyEventsPerSecond === null ? 'not measured (under 1 s past the first commit)' : `${fmt(x.steadyEventsPerSecond)}/s`}; ` +
         `CPU ${x.cpuSeconds} s = ${x.cpuSeconds === null ? '?' : fmt(x.messages / x.cpuSeconds)} events per CPU-second, broker CPU ${x.brokerCpuSeconds ?? '?'} s; ` +
         `load ${x.load[0]}, other processes ${x.otherCpuSeconds ?? '?'} CPU-s)`;
       rows.push(['baseline: kafkajs transactional pass-through', run(b)]);
       rows.push(['processor: journeys process', run(p)]);
-      rows.push(['ratio processor / baseline (target ≥ 0.6)', `${throughput.ratio.toFixed(2)} (steady ${throughput.steadyRatio?.toFixed(2) ?? '?'}; per CPU-second ${throughput.cpuRatio?.toFixed(2) ?? '?'})`]);
+      rows.push(['ratio processor / baseline (target ≥ 0.6)', `${throughput.ratio.toFixed(2)} (${throughput.steadyRatio === null ? '' : `steady ${throughput.steadyRatio.toFixed(2)}; `}per CPU-second ${throughput.cpuRatio?.toFixed(2) ?? '?'})`]);
     }
     if (latency !== null) {
       const line = (x: LatencyResult): string => `p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms (p90 ${x.p90Ms}, p99.9 ${x.p999Ms}, max ${x.maxMs}); ${fmt(x.measured)} measured, ${x.missing} missing; ` +
