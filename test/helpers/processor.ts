@@ -12,8 +12,10 @@ import { Simulator } from '../../src/engine/simulator';
 import type { Transition } from '../../src/engine/transition';
 import { parseMessage } from '../../src/ingest/message';
 import { createTopics } from '../../src/kafka/admin-topics';
+import { brokerList } from '../../src/kafka/infra-state';
 import { topicNames, type TopicNames } from '../../src/kafka/topics';
 import { parseTimestamp } from '../../src/lib/time';
+import { Processor, type ProcessorOptions } from '../../src/processor/processor';
 import { connectedAdmin, connectedProducer, infra, kafkaClient, schemaRegistry, uniqueName } from './kafka';
 
 export const ROOT = resolve(__dirname, '..', '..');
@@ -86,6 +88,17 @@ export function topicFlags(env: ProcessorEnv): string[] {
  * Produces messages keyed by userId: identify to traits, everything else to events (JSON values). Checks that
  * the topics grew by exactly the messages sent: a record written twice is input `journeys simulate` never sees.
  */
+/**
+ * `journeys process` in this process, for its metrics and the options the command line does not have: the env's
+ * group and topics, the event clock, JSON transitions and metrics on a free port unless `options` say otherwise.
+ */
+export function startInProcess(env: ProcessorEnv, definitions: Definitions, stateDir: string, options: Partial<ProcessorOptions> = {}): Promise<Processor> {
+  return Processor.start({
+    definitions, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir, group: env.group, topics: env.topics,
+    clock: 'event', transitionsFormat: 'json', metricsPort: 0, ...options,
+  });
+}
+
 export async function produceMessages(env: ProcessorEnv, messages: Record<string, Json>[], chunk = 2000): Promise<void> {
   const inputs = [env.topics.events, env.topics.traits];
   const before = await Promise.all(inputs.map((t) => recordsIn(env.admin, t)));

@@ -6,10 +6,9 @@ import { join } from 'node:path';
 import { TransitionDecoder } from '../../src/codecs/transition-codec';
 import { loadDefinitions } from '../../src/definitions';
 import type { Transition } from '../../src/engine/transition';
-import { brokerList } from '../../src/kafka/infra-state';
-import { Processor } from '../../src/processor/processor';
-import { consumeUntil, infra, schemaRegistry } from '../helpers/kafka';
-import { processorEnv, readTransitions, type ProcessorEnv } from '../helpers/processor';
+import type { Processor } from '../../src/processor/processor';
+import { consumeUntil, schemaRegistry } from '../helpers/kafka';
+import { processorEnv, readTransitions, startInProcess, type ProcessorEnv } from '../helpers/processor';
 
 /** A topology of one journey (Ping → wait → send), its topics, and a wall-clock processor to start on them. */
 async function pingWithWait(wait: string): Promise<{ dir: string; stateDir: string; env: ProcessorEnv; start: (metricsPort?: number | null) => Promise<Processor> }> {
@@ -19,10 +18,7 @@ async function pingWithWait(wait: string): Promise<{ dir: string; stateDir: stri
   const defs = loadDefinitions(dir);
   const env = await processorEnv(1, defs);
   const stateDir = join(dir, 'state');
-  const start = (metricsPort: number | null = null) => Processor.start({
-    definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir,
-    group: env.group, topics: env.topics, clock: 'wall', transitionsFormat: 'avro', metricsPort,
-  });
+  const start = (metricsPort: number | null = null) => startInProcess(env, defs, stateDir, { clock: 'wall', transitionsFormat: 'avro', metricsPort });
   return { dir, stateDir, env, start };
 }
 

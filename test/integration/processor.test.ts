@@ -8,15 +8,14 @@ import { decodeDeadLetter } from '../../src/codecs/dead-letter-codec';
 import { loadAvroSchema } from '../../src/codecs/avro-schemas';
 import { SENT_TO_HEADER } from '../../src/codecs/sent-to-header';
 import { loadDefinitions, type Json } from '../../src/definitions';
-import { Processor } from '../../src/processor/processor';
-import { infra, schemaRegistry, uniqueName } from '../helpers/kafka';
+import type { Processor } from '../../src/processor/processor';
+import { schemaRegistry, uniqueName } from '../helpers/kafka';
 import { writeTopologies } from '../helpers/test-driver';
 import {
-  ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, remakeTopics, runCaughtUp, simulate, sleep, startProcessor, waitCaughtUp,
+  ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, remakeTopics, runCaughtUp, simulate, sleep, startInProcess, startProcessor, waitCaughtUp,
   type ProcessorEnv,
 } from '../helpers/processor';
 import { generateWorkload } from '../../src/demo/workload';
-import { brokerList } from '../../src/kafka/infra-state';
 import { PartitionStore } from '../../src/state/partition-store';
 
 const TOPOLOGIES = join(ROOT, 'topologies');
@@ -89,10 +88,7 @@ describe('journeys process', () => {
     env = await processorEnv(2, defs);
     const workload = generateWorkload(defs, { users: 120, messages: 1500, start: '2026-05-01T00:00:00.000Z', stepMs: 60_000, seed: 11 });
     await produceMessages(env, workload.messages);
-    const processor = await Processor.start({
-      definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir: mkdtempSync(join(tmpdir(), 'jp-timers-')),
-      group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'json', metricsPort: 0, maxBatch: 7,
-    });
+    const processor = await startInProcess(env, defs, join(env.stateRoot, 'timers'), { maxBatch: 7 });
     // A month later: every timer still pending comes due at that one instant.
     const end = new Date(Date.parse(workload.end) + 30 * 86_400_000).toISOString();
     let pending = 0;
@@ -125,10 +121,7 @@ describe('journeys process', () => {
       env = await processorEnv(1, loopDefs);
       const messages: Record<string, Json>[] = [{ type: 'track', userId: 'u1', event: 'Product Added', messageId: 'p1', timestamp: '2026-05-01T00:00:00.000Z' }];
       await produceMessages(env, messages);
-      const processor = await Processor.start({
-        definitions: loopDefs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir: mkdtempSync(join(tmpdir(), 'jp-burst-')),
-        group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'json', metricsPort: 0, maxBatch: 50,
-      });
+      const processor = await startInProcess(env, loopDefs, join(env.stateRoot, 'burst'), { maxBatch: 50 });
       const end = '2026-05-01T03:00:00.000Z';
       let batches = 0;
       try {
@@ -158,15 +151,14 @@ describe('journeys process', () => {
     // records). In one transaction that was unbounded, as the timer burst above was.
     const dirA = writeTopologies({ 'loop.journey.yaml': LOOP_JOURNEY });
     const dirB = writeTopologies({ 'loop.journey.yaml': LOOP_JOURNEY, 'pro.journey.yaml': 'journey: pro\nentry: { condition: { trait: plan, equals: pro }, historical: true }\nsteps:\n  - { id: hello, wait: 1h }\n' });
-    const stateDir = mkdtempSync(join(tmpdir(), 'jp-golive-burst-'));
     try {
       const loopDefs = loadDefinitions(dirA);
       env = await processorEnv(1, loopDefs);
+      const stateDir = join(env.stateRoot, 'golive');
       const start = new Date(Math.floor(Date.now() / 1000) * 1000 - 3 * 3_600_000).toISOString();
       const messages: Record<string, Json>[] = [{ type: 'track', userId: 'u1', event: 'Product Added', messageId: 'p1', timestamp: start }];
       await produceMessages(env, messages);
-      const options = { brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir, group: env.group, topics: env.topics, transitionsFormat: 'json', metricsPort: 0, maxBatch: 50 } as const;
-      const first = await Processor.start({ ...options, definitions: loopDefs, clock: 'event' });
+      const first = await startInProcess(env, loopDefs, stateDir, { maxBatch: 50 });
       try {
         await waitCaughtUp(env);
       } finally {
@@ -174,7 +166,7 @@ describe('journeys process', () => {
       }
       const expected = simulate(loopDefs, messages, new Date(Date.parse(start) + 3 * 3_600_000).toISOString());
       expect(expected).toHaveLength(14_400);
-      const second = await Processor.start({ ...options, definitions: loadDefinitions(dirB), clock: 'wall' });
+      const second = await startInProcess(env, loadDefinitions(dirB), stateDir, { maxBatch: 50, clock: 'wall' });
       let batches = 0;
       try {
         // All but the first entry and its completion, which the first run made.
@@ -188,7 +180,7 @@ describe('journeys process', () => {
       expect(actual).toHaveLength(expected.length);
       expect(batches).toBeGreaterThanOrEqual(Math.floor((expected.length - 2) / 202));
     } finally {
-      for (const d of [dirA, dirB, stateDir]) rmSync(d, { recursive: true, force: true });
+      for (const d of [dirA, dirB]) rmSync(d, { recursive: true, force: true });
     }
   });
 
@@ -204,10 +196,7 @@ describe('journeys process', () => {
       const messages: Record<string, Json>[] = [{ type: 'identify', userId: 'u1', messageId: 'blob', timestamp: at(0), traits: { blob: 'b'.repeat(20_000) } }];
       for (let i = 1; i <= 30; i++) messages.push({ type: 'track', userId: 'u1', event: 'Go', messageId: `go-${i}`, timestamp: at(i), properties: { n: i } });
       await produceMessages(env, messages);
-      const processor = await Processor.start({
-        definitions: bigDefs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir: mkdtempSync(join(tmpdir(), 'jp-bytes-')),
-        group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'json', metricsPort: 0, maxBatchBytes: 50_000,
-      });
+      const processor = await startInProcess(env, bigDefs, join(env.stateRoot, 'bytes'), { maxBatchBytes: 50_000 });
       let batches = 0;
       try {
         await waitCaughtUp(env);
@@ -241,10 +230,7 @@ describe('journeys process', () => {
         type: 'track', userId: `u${i % users}`, event: 'Go', messageId: `go-${i}`, timestamp: new Date(Date.UTC(2026, 4, 1) + i * 300_000).toISOString(),
       })));
       // Small batches: each user's state goes to the changelog many times, with its due instant as it was then.
-      const start = () => Processor.start({
-        definitions: stepDefs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir,
-        group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'json', metricsPort: 0, maxBatch: 5,
-      });
+      const start = () => startInProcess(env, stepDefs, stateDir, { maxBatch: 5 });
       let processor = await start();
       await waitCaughtUp(env);
       await processor.stop();
@@ -290,10 +276,7 @@ describe('journeys process', () => {
     env = await processorEnv(1, defs);
     const track = (i: number) => ({ type: 'track', userId: `r${i % 7}`, event: 'Order_Confirmation', messageId: `ret-${i}`, timestamp: new Date(Date.parse('2026-05-01T10:00:00Z') + i * 1000).toISOString(), properties: { currency: 'EUR', order_id: `o${i}` } });
     const stateDir = mkdtempSync(join(tmpdir(), 'jp-retention-'));
-    const start = () => Processor.start({
-      definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir,
-      group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'json', metricsPort: null,
-    });
+    const start = () => startInProcess(env, defs, stateDir, { metricsPort: null });
     await produceMessages(env, Array.from({ length: 20 }, (_, i) => track(i)));
     let processor = await start();
     await waitCaughtUp(env);
@@ -591,10 +574,7 @@ describe('journeys process', () => {
     const events = Array.from({ length: 20 }, (_, i) => ({ type: 'track', userId: `u-${i}`, event: 'Signed_Up', timestamp: at(i), messageId: `e-${i}`, properties: {} }));
     await produceMessages(env, events);
 
-    const processor = await Processor.start({
-      definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir: mkdtempSync(join(tmpdir(), 'jp-open-')),
-      group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'json', metricsPort: null, lagWaitMs: 500,
-    });
+    const processor = await startInProcess(env, defs, join(env.stateRoot, 'open'), { metricsPort: null, lagWaitMs: 500 });
     try {
       // The events are processed although the traits input reports records it cannot show yet.
       for (;;) {
@@ -650,10 +630,7 @@ describe('journeys process', () => {
     });
     await env.producer.send({ topic: env.topics.events, messages: noUser.map((m) => ({ key: null, value: JSON.stringify(m) })) });
 
-    const processor = await Processor.start({
-      definitions: defs, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir: mkdtempSync(join(tmpdir(), 'jp-bad-')),
-      group: env.group, topics: env.topics, clock: 'event', transitionsFormat: 'avro', metricsPort: 0,
-    });
+    const processor = await startInProcess(env, defs, join(env.stateRoot, 'bad'), { transitionsFormat: 'avro' });
     let metrics = '';
     try {
       await waitCaughtUp(env);
