@@ -2,7 +2,7 @@
 // `journeys process` (as a child process that can be killed with SIGKILL), waiting until it has consumed
 // everything, reading the transitions topic completely, and the expected records from the simulator.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Kafka, Admin, Producer } from 'kafkajs';
@@ -46,6 +46,7 @@ export async function processorEnv(partitions: number, definitions: Definitions 
       // The env's producer of now: remakeTopics replaces it (closing the first one left the new one's socket open).
       await env.producer.disconnect();
       await admin.disconnect();
+      rmSync(env.stateRoot, { recursive: true, force: true });
     },
   };
   return env;
