@@ -1,6 +1,6 @@
 // `npm run dev` (journeys dev): from topics to webhook deliveries on the example journeys, then a clean stop.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,13 +20,14 @@ function freePort(): Promise<number> {
 test('journeys dev runs the processor, the sinks, the receiver and the demo producer, shows deliveries, and stops cleanly', async () => {
   const [receiverPort, processorPort, sinkPort] = [await freePort(), await freePort(), await freePort()];
   const topologies = mkdtempSync(join(tmpdir(), 'jp-dev-topo-'));
+  const stateDir = mkdtempSync(join(tmpdir(), 'jp-dev-'));
   cpSync(join(ROOT, 'topologies'), topologies, { recursive: true });
   const destinations = join(topologies, 'destinations.yaml');
   writeFileSync(destinations, readFileSync(destinations, 'utf8').replaceAll('127.0.0.1:8099', `127.0.0.1:${receiverPort}`));
   const g = uniqueName('dev');
   const args = [join(ROOT, 'bin', 'journeys.js'), 'dev', '--duration', '30', '--topologies', topologies, '--group', g,
     '--events-topic', `${g}.events`, '--traits-topic', `${g}.traits`, '--transitions-topic', `${g}.transitions`, '--dlq-topic', `${g}.dlq`,
-    '--state-dir', mkdtempSync(join(tmpdir(), 'jp-dev-')), '--receiver-port', String(receiverPort),
+    '--state-dir', stateDir, '--receiver-port', String(receiverPort),
     '--processor-metrics-port', String(processorPort), '--sink-metrics-port', String(sinkPort),
     '--bootstrap', infra().bootstrap, '--registry', infra().registryUrl];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -34,6 +35,7 @@ test('journeys dev runs the processor, the sinks, the receiver and the demo prod
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((res) => child.on('exit', res));
+  for (const d of [topologies, stateDir]) rmSync(d, { recursive: true, force: true });
   expect(code).toBe(0);
   expect(out).toMatch(/\[webhook \/(email|sms|ads|support|inapp|crm)\] (track|identify) /);
   expect(out).toMatch(/deliveries [a-z]+ [1-9]/);

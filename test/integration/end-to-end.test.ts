@@ -3,7 +3,7 @@
 // `journeys simulate` on the same input: one per destination of every send, plus the "user left" messages,
 // duplicates only as redeliveries of the same message id.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -82,6 +82,7 @@ test('the receiver gets exactly the expected Segment payloads, once per message 
   expect({ code: await sinkExited, err: sinkErr.slice(-500) }).toMatchObject({ code: 0 });
   await new Promise<void>((r) => server.close(() => r()));
   await env.close();
+  rmSync(topologies, { recursive: true, force: true });
 
   expect(new Set(received.keys())).toEqual(new Set(expected.keys()));
   for (const [dest, byId] of expected) {

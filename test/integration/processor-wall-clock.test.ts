@@ -23,7 +23,7 @@ async function pingWithWait(wait: string): Promise<{ dir: string; stateDir: stri
 }
 
 test('a wait fires on the wall clock without further input, at its due time', async () => {
-  const { env, start } = await pingWithWait('2s');
+  const { dir, env, start } = await pingWithWait('2s');
   const processor = await start(0);
   try {
     // An old timestamp: on the wall clock the message is processed now, whatever its timestamp says.
@@ -41,6 +41,7 @@ test('a wait fires on the wall clock without further input, at its due time', as
   } finally {
     await processor.stop();
     await env.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -275,7 +275,7 @@ describe('journeys process', () => {
   test('input the state had not processed, deleted by retention meanwhile: it reads on from the earliest left, not spinning', async () => {
     env = await processorEnv(1, defs);
     const track = (i: number) => ({ type: 'track', userId: `r${i % 7}`, event: 'Order_Confirmation', messageId: `ret-${i}`, timestamp: new Date(Date.parse('2026-05-01T10:00:00Z') + i * 1000).toISOString(), properties: { currency: 'EUR', order_id: `o${i}` } });
-    const stateDir = mkdtempSync(join(tmpdir(), 'jp-retention-'));
+    const stateDir = join(env.stateRoot, 'retention');
     const start = () => startInProcess(env, defs, stateDir, { metricsPort: null });
     await produceMessages(env, Array.from({ length: 20 }, (_, i) => track(i)));
     let processor = await start();
