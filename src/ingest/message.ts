@@ -57,8 +57,6 @@ function unkeepable(value: Json, depth: number): string | null {
   return null;
 }
 
-/** A lone surrogate (half of a UTF-16 pair): such a string has no UTF-8 form to key the user's state by. */
-const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /** Validates a decoded JSON value as a Segment message. */
 export function parseMessage(raw: unknown): ParseResult {
@@ -90,7 +88,8 @@ export function parseMessage(raw: unknown): ParseResult {
     }
   }
   const userId = typeof raw.userId === 'string' && raw.userId !== '' ? raw.userId : null;
-  if (userId !== null && LONE_SURROGATE.test(userId)) return invalid('userId is not well-formed Unicode (a lone surrogate)');
+  // A lone surrogate (half of a UTF-16 pair) has no UTF-8 form to key the user's state by.
+  if (userId !== null && !userId.isWellFormed()) return invalid('userId is not well-formed Unicode (a lone surrogate)');
   const messageId = typeof raw.messageId === 'string' ? raw.messageId : null;
   const traits = type === 'identify' ? ((raw.traits) ?? {}) : null;
   const propertiesWhy = unkeepable(properties, 1);

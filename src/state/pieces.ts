@@ -10,16 +10,14 @@ import type { Instance, JourneyState, SignatureHistory, UserState } from '../eng
 import { ErrorCodes, JourneyError } from '../errors';
 import { setOwn } from '../lib/own';
 
-const LONE_SURROGATE = /\p{Surrogate}/u;
-
 /**
  * A name (user id, journey id, trait name) as a part of a store key: URI-encoded, so it holds no `/`; a lone
  * surrogate, which `encodeURIComponent` refuses, as `%uXXXX` (no URI encoding has a `u` after `%`, so names still
  * get keys of their own). A trait name may hold one: JSON allows it. Every key part goes through here.
  */
 export function keyPart(name: string): string {
-  if (!LONE_SURROGATE.test(name)) return encodeURIComponent(name);
-  return name.split(/(\p{Surrogate})/u).map((part) => LONE_SURROGATE.test(part) ? `%u${part.charCodeAt(0).toString(16).toUpperCase()}` : encodeURIComponent(part)).join('');
+  if (name.isWellFormed()) return encodeURIComponent(name);
+  return name.split(/(\p{Surrogate})/u).map((part) => !part.isWellFormed() ? `%u${part.charCodeAt(0).toString(16).toUpperCase()}` : encodeURIComponent(part)).join('');
 }
 
 /** The name a `keyPart` was made of. */
