@@ -122,7 +122,8 @@ class PartitionReplay extends PartitionTask {
     let scratch: PartitionStore | undefined;
     try {
       const { position } = await this.openState();
-      // The sweep below brings every user to the replay's end: a new version's `migrate` happens there too.
+      // The sweep below brings every user to the replay's end: a new version's `migrate` happens there too, and a
+      // retired journey's instances stop.
       await this.keepVersions();
       this.clock = this.meta.clock ?? Number.NEGATIVE_INFINITY;
       const liveBefore = { ...(this.meta.live ?? {}) };

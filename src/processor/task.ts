@@ -21,7 +21,7 @@ import { readPartition } from '../kafka/partition-reader';
 import { lastOffsetOf, type LastOffsets, type SharedTransactions } from '../kafka/shared-transactions';
 import type { TopicNames } from '../kafka/topics';
 import type { ProcessorMetrics } from '../observability/processor-metrics';
-import { isVersionKey, keptVersions } from '../state/journey-versions';
+import { isVersionKey, keptVersions, retiredJourneys } from '../state/journey-versions';
 import { isCoreKey, parseCore, toPieces, userOfKey } from '../state/pieces';
 import { UpcomingTimers } from '../state/upcoming-timers';
 import { bulkLoadBufferBytes, PartitionStore, timerKey, type LoadedUser, type StoreMeta, type StoreOp, type StoreOptions, type TimerEntry } from '../state/partition-store';
@@ -128,6 +128,7 @@ interface ChangelogPosition {
   offsets: Record<string, string>;
   live?: Record<string, number | null>;
   sweep?: { after: string | null };
+  retired?: string[];
 }
 const BUFFER_HIGH = 5000;
 const BUFFER_LOW = 1000;
@@ -273,10 +274,12 @@ export class PartitionTask {
 
   private async init(): Promise<void> {
     const { position, restored } = await this.openState();
-    const migrating = await this.keepVersions();
+    const { migrating, retiring } = await this.keepVersions();
     this.clock = this.meta.clock ?? Number.NEGATIVE_INFINITY;
-    // A new version's `migrate` moves instances at the instant it is loaded: every user is brought there, as for a go-live.
-    if ((this.goLive() || migrating) && Number.isFinite(this.clock)) this.meta = { ...this.meta, sweep: { after: null } };
+    const wentLive = this.goLive();
+    // A new version's `migrate` moves instances at the instant it is loaded, and a newly archived or removed journey's
+    // stop then: every user is brought there, as for a go-live.
+    if ((wentLive || migrating || retiring) && Number.isFinite(this.clock)) this.meta = { ...this.meta, sweep: { after: null } };
     this.upcoming = new UpcomingTimers(this.store as PartitionStore);
 
     // Read on from the committed offsets (or the start), whatever the consumer had fetched before.
@@ -335,14 +338,28 @@ export class PartitionTask {
 
   /**
    * Reads the journey versions the partition keeps (after a restore) and notes the loaded ones to keep. Returns
-   * whether a newly loaded version's `migrate` has instances of an earlier kept version to move.
+   * whether a newly loaded version's `migrate` has instances of an earlier kept version to move, and whether a
+   * journey is newly retired (archived or its file removed since the partition last loaded its files): the engine
+   * drops a retired journey's instances whenever it evaluates their user, and a sweep of every user makes that
+   * "at once", so an instance whose user is not seen meanwhile cannot come back when the journey is live again.
    */
-  protected async keepVersions(): Promise<boolean> {
-    const kept = keptVersions(await (this.store as PartitionStore).journeyVersions(), this.ctx.definitions.journeys);
+  protected async keepVersions(): Promise<{ migrating: boolean; retiring: boolean }> {
+    const stored = await (this.store as PartitionStore).journeyVersions();
+    const { journeys } = this.ctx.definitions;
+    const kept = keptVersions(stored, journeys);
     this.earlier = kept.earlier;
     this.unwrittenVersions = kept.unwritten;
     for (const m of kept.migrating) this.log.info(m, `journey ${m.journey} version ${m.version} migrates the live instances of version ${m.from}`);
-    return kept.migrating.length > 0;
+    const retired = retiredJourneys(stored, journeys);
+    const before = new Set(this.meta.retired ?? []);
+    const newly = retired.filter((id) => !before.has(id));
+    const loaded = new Set(journeys.map((j) => j.id));
+    for (const journey of newly) {
+      if (loaded.has(journey)) this.log.info({ journey }, `journey ${journey} is archived: its live instances stop`);
+      else this.log.warn({ journey }, `journey ${journey} is not in the topologies (its file removed?): treated as archived, its live instances stop`);
+    }
+    this.meta = { ...this.meta, retired };
+    return { migrating: kept.migrating.length > 0, retiring: newly.length > 0 };
   }
 
   /**
@@ -478,6 +495,7 @@ export class PartitionTask {
     let offsets: Record<string, string> | null = full ? null : this.meta.offsets;
     let live: Record<string, number | null> | undefined = full ? undefined : this.meta.live;
     let sweep: { after: string | null } | undefined = full ? undefined : this.meta.sweep;
+    let retired: string[] | undefined = full ? undefined : this.meta.retired;
     let records = 0;
     let firstBatchAt: number | undefined;
     let lastProgressAt = started;
@@ -494,7 +512,7 @@ export class PartitionTask {
             if (key === undefined) continue;
             const value = m.value;
             if (key === POSITION_KEY) {
-              if (value !== null) ({ clock, offsets, live, sweep } = JSON.parse(value.toString('utf8')) as ChangelogPosition);
+              if (value !== null) ({ clock, offsets, live, sweep, retired } = JSON.parse(value.toString('utf8')) as ChangelogPosition);
               continue;
             }
             // User state pieces and kept journey versions; nothing else of the changelog goes to the store.
@@ -536,7 +554,7 @@ export class PartitionTask {
     if (offsets !== null && SIDES.some((s) => restored[this.topic(s)] !== committed[s])) {
       this.log.warn({ changelog: restored, group: fromGroup }, "the group's committed offsets differ from the changelog's: reading on from the changelog's");
     }
-    this.meta = { offsets: restored, changelogOffset: marker, clock, live, ...(sweep === undefined ? {} : { sweep }) };
+    this.meta = { offsets: restored, changelogOffset: marker, clock, live, ...(sweep === undefined ? {} : { sweep }), ...(retired === undefined ? {} : { retired }) };
     await store.apply([store.metaOp(this.meta)]);
     if (!restoring) return;
     // Back to the small memtable for processing; the reopen writes the bulk memtable to a table (part of the restore).
@@ -983,7 +1001,7 @@ export class PartitionTask {
     // A partition never read from still matches the group's "no offset" (-1).
     for (const s of SIDES) metaOffsets[this.topic(s)] ??= '-1';
     const clock = Number.isFinite(this.clock) ? this.clock : null;
-    const position: ChangelogPosition = { clock, offsets: metaOffsets, live: this.meta.live, sweep: this.meta.sweep };
+    const position: ChangelogPosition = { clock, offsets: metaOffsets, live: this.meta.live, sweep: this.meta.sweep, retired: this.meta.retired };
     changelog.push({ key: POSITION_KEY, value: JSON.stringify(position), partition: this.partition });
 
     const topicMessages: TopicMessages[] = [{ topic: topics.changelog, messages: changelog }];

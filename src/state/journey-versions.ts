@@ -25,6 +25,20 @@ export function isVersionKey(key: string): boolean {
   return key.startsWith(VERSION_PREFIX);
 }
 
+/**
+ * Journeys whose live instances must stop (spec §4.6), of those the partition keeps or loads: the archived ones, and
+ * those whose file is gone (a kept version, none loaded). In id order.
+ */
+export function retiredJourneys(stored: ReadonlyMap<string, string>, loaded: readonly Journey[]): string[] {
+  const byId = new Map(loaded.map((j) => [j.id, j]));
+  const retired = new Set(loaded.filter((j) => j.status === 'archived').map((j) => j.id));
+  for (const key of stored.keys()) {
+    const id = key.slice(VERSION_PREFIX.length, key.lastIndexOf('/'));
+    if (isVersionKey(key) && id !== '' && !byId.has(id)) retired.add(id);
+  }
+  return [...retired].sort();
+}
+
 /** The kept form of a loaded journey: its file by name only, so the folder it was loaded from does not matter. */
 export function versionRecord(j: Journey): string {
   const record: VersionRecord = { format: VERSION_RECORD_FORMAT, journey: { ...j, file: basename(j.file) } };

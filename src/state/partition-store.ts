@@ -32,6 +32,11 @@ export interface StoreMeta {
    * `migrate` was loaded (a sweep of the store, a chunk of users per transaction): the last user done (null: none yet).
    */
   sweep?: { after: string | null };
+  /**
+   * The journeys retired (archived, or their file removed) when the partition last loaded its files: one newly
+   * retired has every user swept, so its live instances stop at once (spec §4.6), not when their user is next seen.
+   */
+  retired?: string[];
 }
 
 export type StoreOp =

@@ -398,6 +398,32 @@ describe('journeys process', () => {
     }
   });
 
+  test('archiving a journey or removing its file stops its live instances at once: made live again, those of users not seen meanwhile stay stopped', async () => {
+    const journey = (id: string, status: string) => `journey: ${id}\nstatus: ${status}\nentry: { event: Start }\nsteps:\n  - { id: w1, wait: 2d }\n  - { id: w2, wait: 1h }\n`;
+    const live = writeTopologies({ 'k-arch.journey.yaml': journey('k-arch', 'live'), 'k-rem.journey.yaml': journey('k-rem', 'live') });
+    const retired = writeTopologies({ 'k-arch.journey.yaml': journey('k-arch', 'archived') });
+    const start = (messageId: string, timestamp: string) => ({ type: 'track', userId: 'u4', event: 'Start', timestamp, messageId });
+    try {
+      env = await processorEnv(1, loadDefinitions(live));
+      const stateDir = join(env.stateRoot, 'retired');
+      await runCaughtUp(env, live, stateDir, () => produceMessages(env, [start('a1', '2026-01-01T10:00:00.000Z')]));
+      // Archived and removed while u4 waits; u4 sends nothing meanwhile, and nothing of theirs comes due.
+      const out = await runCaughtUp(env, retired, stateDir, () => produceClockTicks(env, '2026-01-01T12:00:00.000Z'));
+      expect(out).toMatch(/"journey":"k-rem".*treated as archived/);
+      // Live again: u4's first instances are gone, so a Start enters anew, and their waits never fire.
+      await runCaughtUp(env, live, stateDir, async () => {
+        await produceMessages(env, [start('c1', '2026-01-02T10:00:00.000Z')]);
+        await produceClockTicks(env, '2026-01-05T00:00:00.000Z');
+      });
+      const lines = (await readTransitions(env)).map((t) => `${t.instance} ${t.from ?? 'null'}→${t.to} ${t.at.slice(5, 16)}`);
+      expect(lines.sort()).toEqual(['k-arch', 'k-rem'].flatMap((j) => [
+        `u4/${j}/1 null→w1 01-01T10:00`, `u4/${j}/2 null→w1 01-02T10:00`, `u4/${j}/2 w1→w2 01-04T10:00`, `u4/${j}/2 w2→$complete 01-04T11:00`,
+      ]).sort());
+    } finally {
+      for (const dir of [live, retired]) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('journey versions (spec §4.6): live instances drain on their version, kept through a disk loss; a later version migrates', async () => {
     const v1 = 'journey: dr\nversion: 1\nentry: { event: Go }\nsteps:\n  - { id: old-wait, wait: 1h, next: tell }\n  - { id: tell, send: { to: [crm] } }\n';
     const v2 = 'journey: dr\nversion: 2\nentry: { event: Go }\nsteps:\n  - { id: new-wait, wait: 1h, next: tell2 }\n  - { id: tell2, send: { to: [email] } }\n';

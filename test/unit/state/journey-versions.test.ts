@@ -1,7 +1,7 @@
 // What a partition keeps of the journey versions it has run (spec §4.6), and when a new version's `migrate`
 // calls for bringing every user to the instant it is loaded.
 import type { Journey } from '../../../src/definitions/model';
-import { keptVersions, parseVersionRecord, versionKey, versionRecord } from '../../../src/state/journey-versions';
+import { keptVersions, parseVersionRecord, retiredJourneys, versionKey, versionRecord } from '../../../src/state/journey-versions';
 import { fromPieces, toPieces } from '../../../src/state/pieces';
 import { newUserState } from '../../../src/engine/state';
 import { loadYaml } from '../../helpers/test-driver';
@@ -76,4 +76,13 @@ test('parseVersionRecord reads a kept record (as the sink does from the versions
   expect(parseVersionRecord(JSON.stringify({ format: 1 }))).toBeNull();
   expect(parseVersionRecord('null')).toBeNull();
   expect(parseVersionRecord('{not json')).toBeNull();
+});
+
+test('retiredJourneys: the archived loaded journeys and the kept ones no file loads, in id order', () => {
+  const [a, b, c] = [journey('a', 1), journey('b-2', 2), journey('c', 1)];
+  expect(retiredJourneys(stored(a, b, c), [a, b, c])).toEqual([]);
+  expect(retiredJourneys(stored(a, b, c), [{ ...c, status: 'archived' }, a])).toEqual(['b-2', 'c']);
+  // Kept versions of an id count once; a paused journey is not retired; a first start retires only what it loads archived.
+  expect(retiredJourneys(stored(journey('b-2', 1), b), [{ ...a, status: 'paused' }])).toEqual(['b-2']);
+  expect(retiredJourneys(new Map(), [{ ...a, status: 'archived' }, c])).toEqual(['a']);
 });
