@@ -57,7 +57,6 @@ function unkeepable(value: Json, depth: number): string | null {
   return null;
 }
 
-
 /** Validates a decoded JSON value as a Segment message. */
 export function parseMessage(raw: unknown): ParseResult {
   if (!isJsonObject(raw)) return invalid('not a JSON object');
