@@ -1,8 +1,8 @@
 // Cases written from the spec alone (journeys.md), by two readers who did not see the code: 148 small journeys
 // aimed where a careful implementer could go wrong (forks, restarts, exits at entry, re-entry, ties at one
-// instant, windows and dates flipping, operators, audiences, dedup, random buckets, context limits), each with its expected records worked
-// out by hand and the reasoning in `note`. Same layout as ../shared/conformance (topologies/, events.jsonl,
-// until, expected.json), plus `args` (simulate flags) where a case needs one.
+// instant, windows and dates flipping, operators, audiences, dedup, random buckets, context limits), each
+// with its expected records worked out by hand and the reasoning in `note`. Laid out like ../shared/conformance
+// (topologies/, events.jsonl, until, expected.json), plus `args` (simulate flags) where a case needs one.
 //
 // Each case runs the engine as `journeys simulate` does (same line handling, same JSON output) and is
 // compared per instance: (from, to, reason, at) in order, seq 1..n, id = sha256(journey:version:instance:seq),
