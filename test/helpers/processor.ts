@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Kafka, Admin, Producer } from 'kafkajs';
+import type { Kafka, Admin, Producer, KafkaMessage } from 'kafkajs';
 import { TransitionDecoder } from '../../src/codecs/transition-codec';
 import type { Definitions, Json } from '../../src/definitions/model';
 import { Simulator } from '../../src/engine/simulator';
@@ -252,14 +252,23 @@ export async function waitCaughtUp(env: ProcessorEnv, onProgress?: (lag: number)
  * record's headers, by transition id.
  */
 export async function readTransitions(env: ProcessorEnv, headers?: Map<string, Record<string, string>>): Promise<Transition[]> {
-  const topic = env.topics.transitions;
-  const sentinel = uniqueName('sentinel');
-  await env.producer.send({ topic, messages: Array.from({ length: env.partitions }, (_, partition) => ({ partition, key: 'sentinel', value: sentinel })) });
   const decoder = new TransitionDecoder(schemaRegistry());
+  const out: Transition[] = [];
+  await readCommitted(env, env.topics.transitions, env.partitions, async (m) => {
+    const t = await decoder.decode(m.value as Buffer);
+    out.push(t);
+    headers?.set(t.id, Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])));
+  });
+  return out;
+}
+
+/** Everything committed on `topic` (of `partitions` partitions), read up to a sentinel written to each partition. */
+export async function readCommitted(env: ProcessorEnv, topic: string, partitions: number, onRecord: (m: KafkaMessage) => Promise<void> | void): Promise<void> {
+  const sentinel = uniqueName('sentinel');
+  await env.producer.send({ topic, messages: Array.from({ length: partitions }, (_, partition) => ({ partition, key: 'sentinel', value: sentinel })) });
   const consumer = env.kafka.consumer({ groupId: uniqueName('jp-reader'), maxWaitTimeInMs: 100, maxBytes: 32 << 20 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  const out: Transition[] = [];
   const seen = new Set<number>();
   try {
     await new Promise<void>((res, rej) => {
@@ -271,19 +280,16 @@ export async function readTransitions(env: ProcessorEnv, headers?: Map<string, R
             if (m.key?.toString() === 'sentinel') {
               if (m.value.toString() === sentinel) seen.add(batch.partition);
             } else {
-              const t = await decoder.decode(m.value);
-              out.push(t);
-              headers?.set(t.id, Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])));
+              await onRecord(m);
             }
           }
-          if (seen.size === env.partitions) res();
+          if (seen.size === partitions) res();
         },
       }).catch(rej);
     });
   } finally {
     await consumer.disconnect();
   }
-  return out;
 }
 
 /** What `journeys simulate` gives for the same messages, with the clock advanced to `until`. */

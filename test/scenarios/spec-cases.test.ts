@@ -8,18 +8,11 @@
 // compared per instance: (from, to, reason, at) in order, seq 1..n, id = sha256(journey:version:instance:seq),
 // exactly the record's fields, and, where the case gives them, cause, send, sent, context (or, for contexts
 // of several KiB, their keys) and version.
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { loadDefinitions } from '../../src/definitions';
-import { Simulator } from '../../src/engine/simulator';
-import type { EngineOptions } from '../../src/engine/engine';
-import { parseMessage } from '../../src/ingest/message';
-import { parseDate } from '../../src/lib/time';
-import { parseDuration } from '../../src/lib/duration';
 import { jsonLine } from '../../src/cli/output';
-
-const CASES = join(__dirname, 'spec-cases');
+import { readSpecCase, simulateSpecCase, specCaseNames } from '../helpers/spec-cases';
 
 type Rec = Record<string, unknown> & { instance: string; from: string | null; to: string; reason: string; at: string };
 interface Expected {
@@ -27,44 +20,6 @@ interface Expected {
   transitions: (Rec & { contextKeys?: string[] })[];
   /** Input lines `simulate` must report and skip. */
   skippedLines?: number[];
-}
-
-function options(dir: string): Partial<EngineOptions> {
-  const file = join(dir, 'args');
-  if (!existsSync(file)) return {};
-  const args = readFileSync(file, 'utf8').trim().split(/\s+/);
-  const o: Partial<EngineOptions> = {};
-  for (let i = 0; i < args.length; i += 2) {
-    const value = args[i + 1] ?? '';
-    if (args[i] === '--max-instances') o.maxInstances = Number(value);
-    else if (args[i] === '--max-lifetime') o.maxLifetime = parseDuration(value) ?? NaN;
-    else throw new Error(`${dir}/args: unknown flag ${args[i] ?? ''}`);
-  }
-  return o;
-}
-
-/** What `journeys simulate` prints for the case, as parsed records, and the input lines it skipped. */
-function simulate(dir: string): { records: Rec[]; skipped: number[] } {
-  const records: Rec[] = [];
-  const sim = new Simulator(loadDefinitions(join(dir, 'topologies')), options(dir), (t) => records.push(JSON.parse(jsonLine(t)) as Rec));
-  const skipped: number[] = [];
-  readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      skipped.push(i + 1);
-      return;
-    }
-    const parsed = parseMessage(raw);
-    if (parsed.ok) sim.push(parsed.message);
-    else skipped.push(i + 1);
-  });
-  const until = parseDate(readFileSync(join(dir, 'until'), 'utf8').trim());
-  if (until === null) throw new Error(`${dir}/until is not a time`);
-  sim.advanceTo(until);
-  return { records, skipped };
 }
 
 const byInstance = <T extends { instance: string }>(rs: T[]): Map<string, T[]> => {
@@ -75,7 +30,7 @@ const byInstance = <T extends { instance: string }>(rs: T[]): Map<string, T[]> =
 const path = (r: Rec): [string | null, string, string, number] => [r.from, r.to, r.reason, Date.parse(r.at)];
 const FIELDS = ['at', 'cause', 'context', 'from', 'id', 'instance', 'journey', 'reason', 'seq', 'to', 'userId', 'version'];
 
-const names = readdirSync(CASES).filter((n) => !n.startsWith('_')).sort();
+const names = specCaseNames();
 
 describe('spec cases (hand-derived from journeys.md)', () => {
   it('has all of them', () => {
@@ -83,9 +38,11 @@ describe('spec cases (hand-derived from journeys.md)', () => {
   });
 
   it.each(names)('%s', (name) => {
-    const dir = join(CASES, name);
-    const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Expected;
-    const { records, skipped } = simulate(dir);
+    const c = readSpecCase(name);
+    const expected = JSON.parse(readFileSync(join(c.dir, 'expected.json'), 'utf8')) as Expected;
+    const { transitions, skipped } = simulateSpecCase(c);
+    // The records as `simulate` prints them.
+    const records = transitions.map((t) => JSON.parse(jsonLine(t)) as Rec);
     expect(skipped).toEqual(expected.skippedLines ?? []);
 
     const got = byInstance(records);
