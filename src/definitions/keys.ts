@@ -422,7 +422,7 @@ const destination = tagUnion(
       {
         ...destinationCommon,
         type: req(oneOf(['webhook']), 'HTTP POST'),
-        url: req(patterned(/^https?:\/\/[^\s/?#]+[^\s]*$/, 'an http:// or https:// URL'), 'where to POST'),
+        url: req(patterned(/^https?:\/\/[^\s/?#]+[^\s]*$/i, 'an http:// or https:// URL'), 'where to POST'),
         secretEnv: opt(patterned(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), 'environment variable holding the HMAC-SHA256 signing secret'),
         batchSize: positive('messages per request (default 1)'),
         lingerMs: opt(int({ min: 0 }), 'how long to wait to fill a batch, in ms (default 0)'),

@@ -150,6 +150,14 @@ const audiences: [string, string][] = [
 
 describe('destinations.yaml', () => {
   test.each(destinations)('%s', (_name, snippet) => checkFile('destinations.yaml', snippet));
+
+  test('a URL scheme in capitals is a URL (schemes are case-insensitive, RFC 3986)', () => {
+    const text = yaml`
+      destinations:
+        - { id: crm, type: webhook, url: "HTTPS://Crm.Example.COM/hook", format: segment-track }
+        - { id: ads, type: webhook, url: "Http://127.0.0.1:9/x", format: transition }`;
+    expect(validatePaths([topology({ 'destinations.yaml': text })])).toEqual([]);
+  });
 });
 
 describe('audiences.yaml', () => {
