@@ -3,12 +3,14 @@
 // - segment-track: a Segment `track` per send (event = the send's event), with the journey context and
 //   metadata, `properties.<stepKey>: true`, `audience_key` and the chosen traits; "user left" (on `$exit`):
 //   an `Audience Exited` track with `properties.<stepKey>: false` for each step that sent to the destination.
-// - segment-identify: a Segment `identify` with `traits.<stepKey>: true`; "user left": `false` for each step.
+// - segment-identify: a Segment `identify` with `traits.<stepKey>: true`; "user left": `false` for each step;
+//   an exit send (on `$exit`): `false` for each step in `sent`.
 // - transition: the transition record as is.
 //
-// The "step" of a send is the step the transition entered (`to`): the send step's id, or `$exit` for an exit send.
+// The "step" of a send is the step the transition entered (`to`): the send step's id, or `$exit` for an exit
+// send (segment-track's step key and metadata).
 import type { DestinationFormat, JsonObject } from '../definitions/model';
-import type { SendPayload, Transition } from '../engine/transition';
+import { EXIT, type SendPayload, type Transition } from '../engine/transition';
 import { setOwn } from '../lib/own';
 
 /** `j_o_<journey with - as _>__<step with - as _>` (spec §6). */
@@ -22,6 +24,13 @@ export function exitMessageId(transitionId: string): string {
 }
 
 export const AUDIENCE_EXITED = 'Audience Exited';
+
+/** `<stepKey>: false` for each step, in order. */
+function falseFlags(journey: string, steps: readonly string[]): JsonObject {
+  const flags: JsonObject = {};
+  for (const step of steps) flags[stepKey(journey, step)] = false;
+  return flags;
+}
 
 function personas(journey: string, step: string): JsonObject {
   return { computation_class: 'journey_step', computation_key: stepKey(journey, step), computation_id: `${journey}/${step}` };
@@ -66,6 +75,9 @@ export function formatSend(t: Transition & { send: SendPayload }, format: Destin
       };
     }
     case 'segment-identify': {
+      // On an `$exit` record the identify row of spec §6 says `false` for each step in `sent`: an exit send
+      // unsets the journey's step traits (`$exit` is no step, and a trait set true here would never be unset).
+      if (t.to === EXIT) return { type: 'identify', userId: t.userId, messageId: t.id, timestamp: t.at, traits: falseFlags(t.journey, t.sent ?? []) };
       const traits: JsonObject = {};
       traits[key] = true;
       return { type: 'identify', userId: t.userId, messageId: t.id, timestamp: t.at, traits, context: { personas: personas(t.journey, t.to) } };
@@ -80,8 +92,7 @@ export function formatSend(t: Transition & { send: SendPayload }, format: Destin
  * `sent` that sent to it (in `sent` order); its messageId is `<transition id>-exit`.
  */
 export function formatExit(t: Transition, steps: readonly string[], format: DestinationFormat): JsonObject {
-  const flags: JsonObject = {};
-  for (const step of steps) flags[stepKey(t.journey, step)] = false;
+  const flags = falseFlags(t.journey, steps);
   const messageId = exitMessageId(t.id);
   switch (format) {
     case 'segment-track':

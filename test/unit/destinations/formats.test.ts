@@ -131,6 +131,18 @@ describe('segment-identify', () => {
     });
   });
 
+  test('an exit send: false for each step in sent (spec §6: "on an $exit record, false for each step in its sent")', () => {
+    const withSent = { ...exit, sent: ['nudge-email', 'second-nudge'], send: { to: ['crm'], event: 'Journey Exited', traits: {} } };
+    expect(formatSend(withSent, 'segment-identify')).toEqual({
+      type: 'identify',
+      userId: 'u1',
+      messageId: exit.id,
+      timestamp: '2026-01-02T11:30:00.250Z',
+      traits: { j_o_cart_abandonment__nudge_email: false, j_o_cart_abandonment__second_nudge: false },
+    });
+    expect(formatSend({ ...withSent, sent: [] }, 'segment-identify')).toMatchObject({ traits: {} });
+  });
+
   test('user left: false for each step given', () => {
     expect(formatExit(exit, ['second-nudge'], 'segment-identify')).toEqual({
       type: 'identify',
