@@ -13,7 +13,7 @@ import { loadDefinitions } from '../definitions';
 import { generateWorkload } from '../demo/workload';
 import { createTopics } from '../kafka/admin-topics';
 import { KeyPartitioner } from '../kafka/partitioner';
-import { TOPIC_FLAGS, topicNamesFromFlags } from '../kafka/topics';
+import { TOPIC_FLAGS, TOPIC_FLAGS_USAGE, topicNamesFromFlags } from '../kafka/topics';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
 
 const BIN = resolve(__dirname, '..', '..', 'bin', 'journeys.js');
@@ -85,7 +85,8 @@ function describe(m: unknown): string {
 }
 
 const USAGE = `usage: journeys dev [--topologies <dir>] [--users N] [--rate N] [--receiver-port N] [--state-dir <dir>] [--duration <seconds>]
-                   [--processor-metrics-port N] [--sink-metrics-port N] [--bootstrap host:port] [--registry url] [topic flags]
+                   [--processor-metrics-port N] [--sink-metrics-port N] [--bootstrap host:port] [--registry url]
+                   ${TOPIC_FLAGS_USAGE}
   Creates the topics, runs the processor (event clock), the sinks, a local webhook receiver and a demo producer;
   Ctrl-C stops everything.`;
 

@@ -5,14 +5,15 @@ import { setFlagsFromString } from 'node:v8';
 import { loadDefinitions } from '../definitions';
 import { DAY, parseDuration } from '../lib/duration';
 import { ErrorCodes, JourneyError } from '../errors';
-import { TOPIC_FLAGS, topicNamesFromFlags } from '../kafka/topics';
+import { TOPIC_FLAGS, TOPIC_FLAGS_USAGE, topicNamesFromFlags } from '../kafka/topics';
 import type { EngineOptions } from '../engine/engine';
 import { Processor } from '../processor/processor';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
 import { listenForStop } from './signals';
 import { intFlag as parseIntFlag } from './sink';
 
-const USAGE = 'usage: journeys process [--topologies <dir>] [--state-dir <dir>] [--group G] [--clock wall|event] [--transitions-format avro|json] [--metrics-port N] [--bootstrap host:port] [--registry url] [--max-instances N] [--max-lifetime 365d] [--max-batch N] [--cached-users N] [--max-idle-ms N] [topic flags]';
+const USAGE = `usage: journeys process [--topologies <dir>] [--state-dir <dir>] [--group G] [--clock wall|event] [--transitions-format avro|json] [--metrics-port N] [--bootstrap host:port] [--registry url] [--max-instances N] [--max-lifetime 365d] [--max-batch N] [--cached-users N] [--max-idle-ms N]
+         ${TOPIC_FLAGS_USAGE}`;
 
 function bad(message: string): never {
   throw new JourneyError(ErrorCodes.INVALID_CONFIG, `${message}\n${USAGE}`);

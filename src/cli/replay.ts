@@ -4,13 +4,14 @@
 import { parseArgs } from 'node:util';
 import { loadDefinitions } from '../definitions';
 import { ErrorCodes, JourneyError } from '../errors';
-import { TOPIC_FLAGS, topicNamesFromFlags } from '../kafka/topics';
+import { TOPIC_FLAGS, TOPIC_FLAGS_USAGE, topicNamesFromFlags } from '../kafka/topics';
 import { parseDate } from '../lib/time';
 import { replay } from '../processor/replay';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
 import { engineOptionsFromFlags, STATE_FLAGS } from './process';
 
-const USAGE = 'usage: journeys replay --from <ISO time|earliest> [--topologies <dir>] [--state-dir <dir>] [--group G] [--clock wall|event] [--transitions-format avro|json] [--bootstrap host:port] [--registry url] [--max-instances N] [--max-lifetime 365d] [topic flags]';
+const USAGE = `usage: journeys replay --from <ISO time|earliest> [--topologies <dir>] [--state-dir <dir>] [--group G] [--clock wall|event] [--transitions-format avro|json] [--bootstrap host:port] [--registry url] [--max-instances N] [--max-lifetime 365d]
+         ${TOPIC_FLAGS_USAGE}`;
 
 function bad(message: string): never {
   throw new JourneyError(ErrorCodes.INVALID_CONFIG, `${message}\n${USAGE}`);

@@ -5,10 +5,11 @@ import { Kafka, logLevel } from 'kafkajs';
 import { loadDefinitions } from '../definitions';
 import { ErrorCodes, JourneyError } from '../errors';
 import { createTopics } from '../kafka/admin-topics';
-import { TOPIC_FLAGS, topicNamesFromFlags } from '../kafka/topics';
+import { TOPIC_FLAGS, TOPIC_FLAGS_USAGE, topicNamesFromFlags } from '../kafka/topics';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
 
-const USAGE = 'usage: journeys topics create [--topologies <dir>] [--partitions N] [--replication-factor N] [--group G] [--bootstrap host:port] [--registry url] [--events-topic ...]';
+const USAGE = `usage: journeys topics create [--topologies <dir>] [--partitions N] [--replication-factor N] [--group G] [--bootstrap host:port] [--registry url]
+         ${TOPIC_FLAGS_USAGE}`;
 
 async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;

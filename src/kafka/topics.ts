@@ -48,6 +48,9 @@ export const TOPIC_FLAGS = {
   'dlq-topic-prefix': { type: 'string' },
 } as const;
 
+/** The topic flags as a usage line shows them. */
+export const TOPIC_FLAGS_USAGE = '[--events-topic T] [--traits-topic T] [--transitions-topic T] [--dlq-topic T] [--changelog-topic T] [--dlq-topic-prefix P]';
+
 export function topicNamesFromFlags(values: Partial<Record<keyof typeof TOPIC_FLAGS, string | undefined>>): TopicNames {
   return topicNames({
     group: values.group, events: values['events-topic'], traits: values['traits-topic'], transitions: values['transitions-topic'],
