@@ -25,6 +25,12 @@ export function isVersionKey(key: string): boolean {
   return key.startsWith(VERSION_PREFIX);
 }
 
+/** The journey id of a kept version's key (`versionKey`'s inverse); null for any other key. */
+export function journeyOfVersionKey(key: string): string | null {
+  const slash = key.lastIndexOf('/');
+  return isVersionKey(key) && slash > VERSION_PREFIX.length ? key.slice(VERSION_PREFIX.length, slash) : null;
+}
+
 /**
  * Journeys whose live instances must stop (spec §4.6), of those the partition keeps or loads: the archived ones, and
  * those whose file is gone (a kept version, none loaded). In id order.
@@ -33,8 +39,8 @@ export function retiredJourneys(stored: ReadonlyMap<string, string>, loaded: rea
   const byId = new Map(loaded.map((j) => [j.id, j]));
   const retired = new Set(loaded.filter((j) => j.status === 'archived').map((j) => j.id));
   for (const key of stored.keys()) {
-    const id = key.slice(VERSION_PREFIX.length, key.lastIndexOf('/'));
-    if (isVersionKey(key) && id !== '' && !byId.has(id)) retired.add(id);
+    const id = journeyOfVersionKey(key);
+    if (id !== null && !byId.has(id)) retired.add(id);
   }
   return [...retired].sort();
 }

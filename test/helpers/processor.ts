@@ -86,10 +86,6 @@ export function topicFlags(env: ProcessorEnv): string[] {
 }
 
 /**
- * Produces messages keyed by userId: identify to traits, everything else to events (JSON values). Checks that
- * the topics grew by exactly the messages sent: a record written twice is input `journeys simulate` never sees.
- */
-/**
  * `journeys process` in this process, for its metrics and the options the command line does not have: the env's
  * group and topics, the event clock, JSON transitions and metrics on a free port unless `options` say otherwise.
  */
@@ -100,6 +96,10 @@ export function startInProcess(env: ProcessorEnv, definitions: Definitions, stat
   });
 }
 
+/**
+ * Produces messages keyed by userId: identify to traits, everything else to events (JSON values). Checks that
+ * the topics grew by exactly the messages sent: a record written twice is input `journeys simulate` never sees.
+ */
 export async function produceMessages(env: ProcessorEnv, messages: Record<string, Json>[], chunk = 2000): Promise<void> {
   const inputs = [env.topics.events, env.topics.traits];
   const before = await Promise.all(inputs.map((t) => recordsIn(env.admin, t)));

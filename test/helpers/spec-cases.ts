@@ -2,13 +2,14 @@
 // running it as `journeys simulate` does, shared by the simulate test and the processor's equivalence test.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { engineOptionsFromFlags, STATE_FLAGS } from '../../src/cli/process';
 import { loadDefinitions } from '../../src/definitions';
 import type { Definitions } from '../../src/definitions/model';
 import type { EngineOptions } from '../../src/engine/engine';
 import { Simulator } from '../../src/engine/simulator';
 import type { Transition } from '../../src/engine/transition';
 import { parseMessage } from '../../src/ingest/message';
-import { parseDuration } from '../../src/lib/duration';
 import { parseDate } from '../../src/lib/time';
 
 export const SPEC_CASES = resolve(__dirname, '..', 'scenarios', 'spec-cases');
@@ -40,18 +41,16 @@ export function readSpecCase(name: string): SpecCase {
   return { name, dir, definitions: loadDefinitions(join(dir, 'topologies')), lines, until: { iso, ms }, options: caseOptions(dir) };
 }
 
+/** The case's `args` file read as the command line reads `--max-instances` and `--max-lifetime`. */
 function caseOptions(dir: string): Partial<EngineOptions> {
   const file = join(dir, 'args');
   if (!existsSync(file)) return {};
-  const args = readFileSync(file, 'utf8').trim().split(/\s+/);
-  const o: Partial<EngineOptions> = {};
-  for (let i = 0; i < args.length; i += 2) {
-    const value = args[i + 1] ?? '';
-    if (args[i] === '--max-instances') o.maxInstances = Number(value);
-    else if (args[i] === '--max-lifetime') o.maxLifetime = parseDuration(value) ?? NaN;
-    else throw new Error(`${dir}/args: unknown flag ${args[i] ?? ''}`);
-  }
-  return o;
+  const { values } = parseArgs({
+    args: readFileSync(file, 'utf8').trim().split(/\s+/),
+    options: { 'max-instances': STATE_FLAGS['max-instances'], 'max-lifetime': STATE_FLAGS['max-lifetime'] },
+    strict: true,
+  });
+  return engineOptionsFromFlags(values, `${dir}/args`);
 }
 
 /** The case's messages through the simulator, as `journeys simulate` reads them, and the lines it skips. */

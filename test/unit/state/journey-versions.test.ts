@@ -1,7 +1,7 @@
 // What a partition keeps of the journey versions it has run (spec §4.6), and when a new version's `migrate`
 // calls for bringing every user to the instant it is loaded.
 import type { Journey } from '../../../src/definitions/model';
-import { keptVersions, parseVersionRecord, retiredJourneys, versionKey, versionRecord } from '../../../src/state/journey-versions';
+import { journeyOfVersionKey, keptVersions, parseVersionRecord, retiredJourneys, versionKey, versionRecord } from '../../../src/state/journey-versions';
 import { fromPieces, toPieces } from '../../../src/state/pieces';
 import { newUserState } from '../../../src/engine/state';
 import { loadYaml } from '../../helpers/test-driver';
@@ -85,4 +85,9 @@ test('retiredJourneys: the archived loaded journeys and the kept ones no file lo
   // Kept versions of an id count once; a paused journey is not retired; a first start retires only what it loads archived.
   expect(retiredJourneys(stored(journey('b-2', 1), b), [{ ...a, status: 'paused' }])).toEqual(['b-2']);
   expect(retiredJourneys(new Map(), [{ ...a, status: 'archived' }, c])).toEqual(['a']);
+});
+
+test('journeyOfVersionKey reads back the journey of versionKey, and nothing of another key', () => {
+  expect(journeyOfVersionKey(versionKey('b-2', 3))).toBe('b-2');
+  expect([journeyOfVersionKey('d/'), journeyOfVersionKey('d/x'), journeyOfVersionKey('u/x/1')]).toEqual([null, null, null]);
 });
