@@ -3,14 +3,12 @@
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { loadDefinitions } from '../definitions';
-import { DAY, parseDuration } from '../lib/duration';
 import { ErrorCodes, JourneyError } from '../errors';
 import { TOPIC_FLAGS, TOPIC_FLAGS_USAGE, topicNamesFromFlags } from '../kafka/topics';
-import type { EngineOptions } from '../engine/engine';
 import { Processor } from '../processor/processor';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
 import { listenForStop } from './signals';
-import { intFlag as parseIntFlag } from './sink';
+import { ENGINE_FLAGS, engineOptionsFromFlags, intFlag as parseIntFlag } from './flags';
 
 const USAGE = `usage: journeys process [--topologies <dir>] [--state-dir <dir>] [--group G] [--clock wall|event] [--transitions-format avro|json] [--metrics-port N] [--bootstrap host:port] [--registry url] [--max-instances N] [--max-lifetime 365d] [--max-batch N] [--cached-users N] [--max-idle-ms N]
          ${TOPIC_FLAGS_USAGE}`;
@@ -36,19 +34,8 @@ export const STATE_FLAGS = {
   'state-dir': { type: 'string', default: '.journeys-state' },
   clock: { type: 'string', default: 'wall' },
   'transitions-format': { type: 'string', default: 'avro' },
-  'max-instances': { type: 'string' },
-  'max-lifetime': { type: 'string' },
+  ...ENGINE_FLAGS,
 } as const;
-
-/** `--max-instances` and `--max-lifetime`, as `journeys simulate` takes them (spec §4.1). */
-export function engineOptionsFromFlags(values: { 'max-instances'?: string; 'max-lifetime'?: string }, usage: string): Partial<EngineOptions> {
-  const maxLifetime = values['max-lifetime'] === undefined ? undefined : parseDuration(values['max-lifetime']);
-  if (maxLifetime === null || (maxLifetime !== undefined && (maxLifetime < 1000 || maxLifetime > 3650 * DAY))) {
-    throw new JourneyError(ErrorCodes.INVALID_CONFIG, `--max-lifetime must be a duration like 365d\n${usage}`);
-  }
-  const maxInstances = parseIntFlag('max-instances', values['max-instances'], 1, usage);
-  return { ...(maxInstances === undefined ? {} : { maxInstances }), ...(maxLifetime === undefined ? {} : { maxLifetime }) };
-}
 
 async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({

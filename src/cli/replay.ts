@@ -8,7 +8,8 @@ import { TOPIC_FLAGS, TOPIC_FLAGS_USAGE, topicNamesFromFlags } from '../kafka/to
 import { parseDate } from '../lib/time';
 import { replay } from '../processor/replay';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
-import { engineOptionsFromFlags, STATE_FLAGS } from './process';
+import { engineOptionsFromFlags } from './flags';
+import { STATE_FLAGS } from './process';
 
 const USAGE = `usage: journeys replay --from <ISO time|earliest> [--topologies <dir>] [--state-dir <dir>] [--group G] [--clock wall|event] [--transitions-format avro|json] [--bootstrap host:port] [--registry url] [--max-instances N] [--max-lifetime 365d]
          ${TOPIC_FLAGS_USAGE}`;

@@ -3,7 +3,6 @@
 import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadDefinitions } from '../definitions';
-import { DAY, parseDuration } from '../lib/duration';
 import { parseDate } from '../lib/time';
 import { MAX_MESSAGE_BYTES, oversized } from '../ingest/decode';
 import { parseMessage } from '../ingest/message';
@@ -12,6 +11,7 @@ import { DEFAULT_OPTIONS } from '../engine/engine';
 import type { Transition } from '../engine/transition';
 import { ErrorCodes, JourneyError } from '../errors';
 import { lines } from './lines';
+import { ENGINE_FLAGS, engineOptionsFromFlags } from './flags';
 import { BufferedWriter, jsonLine } from './output';
 
 const USAGE = 'usage: journeys simulate --topologies <dir> --events <file.jsonl|-> [--until <ISO time>] [--max-instances N] [--max-lifetime <duration>]';
@@ -42,8 +42,7 @@ async function run(argv: string[]): Promise<number> {
       topologies: { type: 'string', default: 'topologies' },
       events: { type: 'string' },
       until: { type: 'string' },
-      'max-instances': { type: 'string' },
-      'max-lifetime': { type: 'string' },
+      ...ENGINE_FLAGS,
     },
     strict: true,
   });
@@ -55,17 +54,8 @@ async function run(argv: string[]): Promise<number> {
     until = parseDate(values.until);
     if (until === null) fail(`--until ${values.until} is not an ISO-8601 date or time`);
   }
-  const options: { maxInstances?: number; maxLifetime?: number } = {};
-  if (values['max-instances'] !== undefined) {
-    const n = Number(values['max-instances']);
-    if (!Number.isInteger(n) || n < 1) fail('--max-instances must be a positive integer');
-    options.maxInstances = n;
-  }
-  if (values['max-lifetime'] !== undefined) {
-    const ms = parseDuration(values['max-lifetime']);
-    if (ms === null || ms < 1000 || ms > 3650 * DAY) fail('--max-lifetime must be a duration like 365d (1s to 3650d)');
-    options.maxLifetime = ms;
-  }
+  // The processor's rules for these flags, so both run the engine alike.
+  const options = engineOptionsFromFlags(values, USAGE);
 
   let defs;
   try {

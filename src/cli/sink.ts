@@ -12,6 +12,7 @@ import { startMetricsServer, type MetricsServer } from '../observability/metrics
 import { SinkMetrics } from '../observability/sink-metrics';
 import { Sink, SINK_DEFAULTS } from '../sinks/sink';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
+import { intFlag } from './flags';
 import { listenForStop } from './signals';
 
 const USAGE = `usage: journeys sink [--topologies <dir>] [--destination <id> ...] [--bootstrap host:port] [--registry url]
@@ -23,13 +24,6 @@ const USAGE = `usage: journeys sink [--topologies <dir>] [--destination <id> ...
 
 function bad(message: string): never {
   throw new JourneyError(ErrorCodes.INVALID_CONFIG, `${message}\n${USAGE}`);
-}
-
-export function intFlag(name: string, value: string | undefined, min: number, usage: string = USAGE): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new JourneyError(ErrorCodes.INVALID_CONFIG, `--${name} must be an integer >= ${min}\n${usage}`);
-  return n;
 }
 
 export function retryFlags(values: { 'retry-initial-ms'?: string | undefined; 'retry-max-ms'?: string | undefined }, usage: string = USAGE): RetryPolicy {
@@ -81,8 +75,8 @@ async function run(argv: string[]): Promise<number> {
     strict: true,
   });
   if (values.start !== 'earliest' && values.start !== 'latest') bad('--start must be earliest or latest');
-  const metricsPort = intFlag('metrics-port', values['metrics-port'], 0);
-  const sessionTimeoutMs = intFlag('session-timeout-ms', values['session-timeout-ms'], 1000) ?? SINK_DEFAULTS.sessionTimeoutMs;
+  const metricsPort = intFlag('metrics-port', values['metrics-port'], 0, USAGE);
+  const sessionTimeoutMs = intFlag('session-timeout-ms', values['session-timeout-ms'], 1000, USAGE) ?? SINK_DEFAULTS.sessionTimeoutMs;
   const retry = retryFlags(values);
 
   const definitions = loadOrReport(values.topologies);

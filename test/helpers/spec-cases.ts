@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { engineOptionsFromFlags, STATE_FLAGS } from '../../src/cli/process';
+import { ENGINE_FLAGS, engineOptionsFromFlags } from '../../src/cli/flags';
 import { loadDefinitions } from '../../src/definitions';
 import type { Definitions } from '../../src/definitions/model';
 import type { EngineOptions } from '../../src/engine/engine';
@@ -47,7 +47,7 @@ function caseOptions(dir: string): Partial<EngineOptions> {
   if (!existsSync(file)) return {};
   const { values } = parseArgs({
     args: readFileSync(file, 'utf8').trim().split(/\s+/),
-    options: { 'max-instances': STATE_FLAGS['max-instances'], 'max-lifetime': STATE_FLAGS['max-lifetime'] },
+    options: ENGINE_FLAGS,
     strict: true,
   });
   return engineOptionsFromFlags(values, `${dir}/args`);
