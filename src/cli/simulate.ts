@@ -4,8 +4,7 @@ import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadDefinitions } from '../definitions';
 import { parseDate } from '../lib/time';
-import { MAX_MESSAGE_BYTES, oversized } from '../ingest/decode';
-import { parseMessage } from '../ingest/message';
+import { parseLine } from '../ingest/decode';
 import { Simulator } from '../engine/simulator';
 import { DEFAULT_OPTIONS } from '../engine/engine';
 import type { Transition } from '../engine/transition';
@@ -79,20 +78,8 @@ async function run(argv: string[]): Promise<number> {
       continue;
     }
     if (line.trim() === '') continue;
-    // The processor's limit, so both take the same messages.
-    const tooLarge = oversized(Buffer.byteLength(line, 'utf8'), MAX_MESSAGE_BYTES);
-    if (tooLarge !== null) {
-      process.stderr.write(`line ${lineNo}: ${tooLarge}, skipped\n`);
-      continue;
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      process.stderr.write(`line ${lineNo}: not valid JSON, skipped\n`);
-      continue;
-    }
-    const parsed = parseMessage(raw);
+    // The processor's rules (size limit included), so both take the same messages.
+    const parsed = parseLine(line);
     if (!parsed.ok) {
       process.stderr.write(`line ${lineNo}: ${parsed.reason}, skipped\n`);
       continue;

@@ -7,7 +7,7 @@ import avro from 'avsc';
 import { registryWriterType } from '../codecs/avro-schemas';
 import { ErrorCodes, type ErrorCode } from '../errors';
 import { decodeUtf8 } from '../lib/utf8';
-import { parseMessage, type Message } from './message';
+import { parseMessage, type Message, type ParseResult } from './message';
 
 export type Decoded = { ok: true; message: Message } | { ok: false; code: ErrorCode; reason: string };
 
@@ -25,6 +25,22 @@ export const MAX_MESSAGE_BYTES = 256 * 1024;
 /** Why a message of `bytes` is refused, or null when it is within `max`. */
 export function oversized(bytes: number, max: number): string | null {
   return bytes > max ? `message of ${bytes} bytes is over the ${max}-byte limit` : null;
+}
+
+/**
+ * One line of `journeys simulate`'s input (JSON text) as a message, by the processor's rules for a record value:
+ * the size limit, JSON, then a valid Segment message.
+ */
+export function parseLine(line: string): ParseResult {
+  const tooLarge = oversized(Buffer.byteLength(line, 'utf8'), MAX_MESSAGE_BYTES);
+  if (tooLarge !== null) return { ok: false, reason: tooLarge };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { ok: false, reason: 'not valid JSON' };
+  }
+  return parseMessage(raw);
 }
 
 function undecodable(reason: string): Decoded {

@@ -9,7 +9,7 @@ import type { Definitions } from '../../src/definitions/model';
 import type { EngineOptions } from '../../src/engine/engine';
 import { Simulator } from '../../src/engine/simulator';
 import type { Transition } from '../../src/engine/transition';
-import { parseMessage } from '../../src/ingest/message';
+import { parseLine } from '../../src/ingest/decode';
 import { parseDate } from '../../src/lib/time';
 
 export const SPEC_CASES = resolve(__dirname, '..', 'scenarios', 'spec-cases');
@@ -59,14 +59,7 @@ export function simulateSpecCase(c: SpecCase): { transitions: Transition[]; skip
   const sim = new Simulator(c.definitions, c.options, (t) => transitions.push(t));
   const skipped: number[] = [];
   for (const { lineNo, text } of c.lines) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      skipped.push(lineNo);
-      continue;
-    }
-    const parsed = parseMessage(raw);
+    const parsed = parseLine(text);
     if (parsed.ok) sim.push(parsed.message);
     else skipped.push(lineNo);
   }
