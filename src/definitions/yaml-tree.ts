@@ -121,7 +121,10 @@ export function readYaml(bytes: Buffer, report: Reporter): YNode | null | undefi
   const text = yamlText(bytes, report);
   if (text === undefined) return undefined;
   const lineCounter = new LineCounter();
-  const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line);
+  // An error found at the end of the file (an unclosed `[`) is said on its last written line, not on the empty
+  // line after the final newline.
+  const lastWritten = Math.max(0, text.trimEnd().length - 1);
+  const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(Math.min(offset, lastWritten)).line);
   const docs = parseAllDocuments(text, {
     lineCounter,
     prettyErrors: false,

@@ -242,7 +242,7 @@ describe('across files', () => {
   test('an unreadable destinations.yaml is reported once, not again at every send', () => {
     const dir = topology({ 'j.journey.yaml': JOURNEY, 'destinations.yaml': 'destinations:\n  - { id: crm\n' });
     const problems = validatePaths([dir]);
-    expect(problems.map((p) => `${p.file.slice(dir.length + 1)}:${p.line}`)).toEqual(['destinations.yaml:3']);
+    expect(problems.map((p) => `${p.file.slice(dir.length + 1)}:${p.line}`)).toEqual(['destinations.yaml:2']); // the unclosed `{`'s line, not the empty line after it
     expect(problems[0]?.message).toMatch(/^YAML syntax error/);
   });
 

@@ -792,6 +792,13 @@ const cases: [string, string][] = [
       - id: a
        wait: 1h  #<- YAML syntax error
     `],
+  ['an unclosed flow sequence at the end of the file is reported on its last written line', yaml`
+    journey: j
+    entry: { event: A }
+    steps:
+      - id: a
+        wait: [1h  #<- YAML syntax error
+    `],
   ['two YAML documents', yaml`
     journey: j
     entry: { event: A }
