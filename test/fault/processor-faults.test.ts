@@ -69,6 +69,17 @@ async function finish(env: ProcessorEnv, running: ProcessorProcess[]): Promise<v
 
 const total = () => workload.messages.length + PARTITIONS;
 
+/** Every processor a test starts: one still running when the test ends (it failed midway) is killed. */
+const started: ProcessorProcess[] = [];
+function start(...args: Parameters<typeof startProcessor>): ProcessorProcess {
+  const p = startProcessor(...args);
+  started.push(p);
+  return p;
+}
+afterEach(() => {
+  for (const p of started.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+});
+
 test('the workload is big and varied enough to mean something', () => {
   expect(new Set(workload.messages.map((m) => m.userId)).size).toBeGreaterThanOrEqual(1900);
   expect(expected.length).toBeGreaterThan(10_000);
@@ -80,25 +91,25 @@ faultTest('crash: killed with SIGKILL at 6 random moments and restarted, still e
   const env = await freshEnv();
   const stateDir = join(env.stateRoot, 'crash');
   const rnd = prng(99);
-  let p = startProcessor(env, TOPOLOGIES, stateDir);
+  let p = start(env, TOPOLOGIES, stateDir);
   for (let kill = 0; kill < 6; kill++) {
     await waitProgress(env, total(), (kill + 1) / 8);
     await sleep(Math.floor(rnd() * 700));
     p.child.kill('SIGKILL');
     expect(await p.exited).toBeNull();
-    p = startProcessor(env, TOPOLOGIES, stateDir);
+    p = start(env, TOPOLOGIES, stateDir);
   }
   await finish(env, [p]);
 });
 
 faultTest('rebalance: a second and a third processor join, then leave, mid-run: still equal', async () => {
   const env = await freshEnv();
-  const first = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'p1'));
+  const first = start(env, TOPOLOGIES, join(env.stateRoot, 'p1'));
   await waitProgress(env, total(), 0.15);
-  const second = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'p2'));
+  const second = start(env, TOPOLOGIES, join(env.stateRoot, 'p2'));
   await waitMembers(env, 2);
   await waitProgress(env, total(), 0.35);
-  const third = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'p3'));
+  const third = start(env, TOPOLOGIES, join(env.stateRoot, 'p3'));
   await waitMembers(env, 3);
   await waitProgress(env, total(), 0.55);
   second.child.kill('SIGTERM');
@@ -111,9 +122,9 @@ faultTest('rebalance: a second and a third processor join, then leave, mid-run: 
 
 faultTest('zombie: a processor frozen (SIGSTOP) past its session while another takes its partitions, then thawed: still equal', async () => {
   const env = await freshEnv();
-  const frozen = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'frozen'));
+  const frozen = start(env, TOPOLOGIES, join(env.stateRoot, 'frozen'));
   await waitProgress(env, total(), 0.15);
-  const other = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'other'));
+  const other = start(env, TOPOLOGIES, join(env.stateRoot, 'other'));
   await waitMembers(env, 2);
   await waitProgress(env, total(), 0.3);
   // Frozen wherever it is (mid-batch, mid-transaction): the group drops it after its session (10 s), the other
@@ -131,12 +142,12 @@ faultTest('zombie: a processor frozen (SIGSTOP) past its session while another t
 faultTest('disk loss: the state dir deleted between runs is restored from the changelog: still equal', async () => {
   const env = await freshEnv();
   const stateDir = join(env.stateRoot, 'disk');
-  let p = startProcessor(env, TOPOLOGIES, stateDir);
+  let p = start(env, TOPOLOGIES, stateDir);
   await waitProgress(env, total(), 0.4);
   p.child.kill('SIGTERM');
   expect(await p.exited).toBe(0);
   rmSync(stateDir, { recursive: true, force: true });
-  p = startProcessor(env, TOPOLOGIES, stateDir, [], 'info');
+  p = start(env, TOPOLOGIES, stateDir, [], 'info');
   // Killed only once every partition has restored: the first run may have gone past 70% before its SIGTERM took
   // effect, and then waiting for progress alone killed this one before it had started (a CI run did).
   const restoredAll = () => p.output().split('\n').filter((l) => l.includes('"msg":"state restored"')).length >= PARTITIONS;
@@ -152,7 +163,53 @@ faultTest('disk loss: the state dir deleted between runs is restored from the ch
   expect(restored.map((l) => l.partition).sort()).toEqual(Array.from({ length: PARTITIONS }, (_, q) => q));
   for (const l of restored) expect(l.records).toBeGreaterThan(0);
   rmSync(stateDir, { recursive: true, force: true });
-  p = startProcessor(env, TOPOLOGIES, stateDir);
+  p = start(env, TOPOLOGIES, stateDir);
+  await finish(env, [p]);
+});
+
+/** Resolves as soon as the processor logs `text` (or rejects if it exits first). */
+function whenLogged(p: ProcessorProcess, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (p.output().includes(text)) return resolve();
+    const onData = (): void => {
+      if (!p.output().includes(text)) return;
+      p.child.stdout?.off('data', onData);
+      p.child.stderr?.off('data', onData);
+      resolve();
+    };
+    // Registered after the helper's own listeners, so output() already holds the chunk.
+    p.child.stdout?.on('data', onData);
+    p.child.stderr?.on('data', onData);
+    void p.exited.then((code) => reject(new Error(`processor exited (${code}) before logging "${text}":\n${p.output().slice(-4000)}`)));
+  });
+}
+
+faultTest('killed during its restore, twice: the next start restores again from scratch: still equal', async () => {
+  const env = await freshEnv();
+  const stateDir = join(env.stateRoot, 'restore-kill');
+  let p = start(env, TOPOLOGIES, stateDir);
+  await waitProgress(env, total(), 0.4);
+  p.child.kill('SIGTERM');
+  expect(await p.exited).toBe(0);
+  rmSync(stateDir, { recursive: true, force: true });
+  const rnd = prng(7);
+  const restoredLines = (q: ProcessorProcess) => q.output().split('\n').filter((l) => l.includes('"msg":"state restored"')).length;
+  // First at the moment a partition starts restoring, then a random moment into the restore: each time the store
+  // holds part of the changelog and no position (it is written last), so the next start must not trust it.
+  for (const delay of [0, 50 + Math.floor(rnd() * 300)]) {
+    p = start(env, TOPOLOGIES, stateDir, [], 'info');
+    await whenLogged(p, '"msg":"restoring state from the changelog"');
+    if (delay > 0) await sleep(delay);
+    p.child.kill('SIGKILL');
+    expect(await p.exited).toBeNull();
+    if (delay === 0) expect(restoredLines(p)).toBeLessThan(PARTITIONS);
+  }
+  p = start(env, TOPOLOGIES, stateDir, [], 'info');
+  for (let waited = 0; restoredLines(p) < PARTITIONS && waited < 120_000 && p.child.exitCode === null; waited += 100) await sleep(100);
+  // The last start found partial stores and restored every partition in full.
+  const restoring = p.output().split('\n').filter((l) => l.includes('"msg":"restoring state from the changelog"'));
+  expect(restoring).toHaveLength(PARTITIONS);
+  for (const l of restoring) expect(l).toContain('"full":true');
   await finish(env, [p]);
 });
 
@@ -172,7 +229,7 @@ faultTest('SIGTERM mid-run: the offsets committed never have one input ahead of 
   // A stop used to finish its batch by draining whichever input still had records buffered.
   for (let run = 0; run < 3; run++) {
     const env = await freshEnv();
-    const p = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'stopped'));
+    const p = start(env, TOPOLOGIES, join(env.stateRoot, 'stopped'));
     await waitProgress(env, total(), 0.3 + run * 0.1);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
@@ -194,7 +251,7 @@ faultTest('SIGTERM mid-run: the offsets committed never have one input ahead of 
 
 faultTest('broker restart mid-run: still equal', async () => {
   const env = await freshEnv();
-  const p = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'broker'));
+  const p = start(env, TOPOLOGIES, join(env.stateRoot, 'broker'));
   await waitProgress(env, total(), 0.3);
   await restartBroker();
   await finish(env, [p]);
