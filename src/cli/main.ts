@@ -1,6 +1,6 @@
 // `journeys <command>`: each command lives in its own module under src/cli/ and is loaded on demand,
 // so `journeys validate` does not pay for the Kafka client.
-import { JourneyError } from '../errors';
+import { ErrorCodes, JourneyError } from '../errors';
 
 type Command = { summary: string; usage: string; run: (argv: string[]) => Promise<number> };
 
@@ -52,6 +52,12 @@ async function main(argv: string[]): Promise<number> {
     // node:util parseArgs: an unknown option, a missing value... The message says which; no stack trace.
     if (err instanceof TypeError && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) {
       process.stderr.write(`journeys ${name}: ${err.message}\n${command.usage.trimEnd()}\n`);
+      return 2;
+    }
+    // Invalid journey files: the problems, one `file:line: reason` a line, and exit 2, from every command alike
+    // (as `validate` reports them).
+    if (err instanceof JourneyError && err.code === ErrorCodes.INVALID_DEFINITIONS) {
+      process.stderr.write(`${err.message}\n`);
       return 2;
     }
     throw err;

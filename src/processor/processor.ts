@@ -299,7 +299,7 @@ export async function checkTopics(admin: Admin, topics: TopicNames): Promise<num
   const existing = new Set(await admin.listTopics());
   const missing = names.filter((n) => !existing.has(n));
   if (missing.length > 0) {
-    throw new JourneyError(ErrorCodes.INVALID_CONFIG, `missing topics: ${missing.join(', ')} (create them with: journeys topics create --partitions N)`);
+    throw new JourneyError(ErrorCodes.INFRA, `missing topics: ${missing.join(', ')} (create them with: journeys topics create --partitions N)`);
   }
   const meta = await admin.fetchTopicMetadata({ topics: [topics.events, topics.traits, topics.changelog] });
   const count = (t: string) => meta.topics.find((m) => m.name === t)?.partitions.length ?? 0;

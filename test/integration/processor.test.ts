@@ -312,6 +312,7 @@ describe('journeys process', () => {
     const missing = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'missing'), ['--dlq-topic', `${env.group}.no-such-topic`]);
     expect(await missing.exited).toBe(1);
     expect(missing.output()).toContain(`missing topics: ${env.group}.no-such-topic`);
+    expect(missing.output()).toContain('JRN_ERR_INFRA');
     await env.admin.createPartitions({ topicPartitions: [{ topic: env.topics.traits, count: 3 }] });
     const mismatched = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'mismatched'));
     expect(await mismatched.exited).toBe(1);

@@ -29,6 +29,23 @@ describe('journeys <command> --help', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  test('invalid journey files: every command that loads them prints file:line: reason and exits 2 before any connection', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journeys-invalid-'));
+    try {
+      writeFileSync(join(dir, 'x.journey.yaml'), 'journey: x\nentry: { event: Go }\nsteps:\n  - { id: a, wait: 1d }\n  - { id: b, wait: 0s }\n');
+      // Nothing listens on port 1: a command that tried to connect first would fail otherwise.
+      const unreachable = ['--bootstrap', '127.0.0.1:1', '--registry', 'http://127.0.0.1:1'];
+      for (const command of [['process'], ['topics', 'create', '--partitions', '1'], ['replay', '--from', 'earliest'], ['sink'], ['simulate', '--events', '/dev/null'], ['validate']]) {
+        const r = journeys(...command, ...(command[0] === 'validate' ? [dir] : ['--topologies', dir, ...(command[0] === 'simulate' ? [] : unreachable)]));
+        expect({ command, status: r.status }).toEqual({ command, status: 2 });
+        expect(r.stderr).toContain(`${join(dir, 'x.journey.yaml')}:5: `);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('after --, --help is an argument (here a path), not a request for help', () => {
     const r = journeys('validate', '--', '--help');
     expect(r.status).toBe(2);
