@@ -142,7 +142,8 @@ async function run(argv: string[]): Promise<number> {
   const children = [
     startChild('processor', ['process', ...common, '--clock', 'event', '--state-dir', join(stateDir, 'state'), '--metrics-port', String(processorPort)], stateDir),
     startChild('sink', ['sink', '--topologies', values.topologies, '--bootstrap', conn.brokers.join(','), '--registry', conn.registryUrl as string, '--group', group,
-      '--transitions-topic', topics.transitions, '--metrics-port', String(sinkPort), '--retry-initial-ms', '200', '--retry-max-ms', '2000'], stateDir, secrets),
+      '--transitions-topic', topics.transitions, ...(values['dlq-topic-prefix'] === undefined ? [] : ['--dlq-topic-prefix', values['dlq-topic-prefix']]),
+      '--metrics-port', String(sinkPort), '--retry-initial-ms', '200', '--retry-max-ms', '2000'], stateDir, secrets),
   ];
   out(`processor (event clock, metrics :${processorPort}) and sinks (metrics :${sinkPort}) started; logs in ${stateDir}/*.log`);
 

@@ -50,13 +50,15 @@ async function replay(argv: string[]): Promise<number> {
     return 2;
   }
   const conn = resolveConnection(values, false);
-  const logger = createLogger({ bindings: { component: 'dlq' } });
+  // replayDeadLetters binds `component: dlq-replay` to what it is given (pino would repeat a key bound twice).
+  const base = createLogger();
+  const logger = base.child({ component: 'dlq-replay' });
   const kafka = new Kafka({ clientId: 'journeys-dlq-replay', brokers: conn.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) });
   let failed = 0;
   for (const destination of destinations) {
     const topic = `${values['dlq-topic-prefix'] ?? SINK_DEFAULTS.dlqTopicPrefix}${destination.id}`;
     const connector = createConnector(destination, { logger, env: process.env, retry, brokers: conn.brokers, clientId: 'journeys-dlq-replay' });
-    const report = await replayDeadLetters({ kafka, connector, topic, groupId: replayGroupId(values.group ?? SINK_DEFAULTS.group, destination.id), logger });
+    const report = await replayDeadLetters({ kafka, connector, topic, groupId: replayGroupId(values.group ?? SINK_DEFAULTS.group, destination.id), logger: base });
     process.stdout.write(`${destination.id}: replayed ${report.replayed}, failed again ${report.failed}, skipped ${report.skipped} (${topic})\n`);
     failed += report.failed;
   }

@@ -82,7 +82,9 @@ async function run(argv: string[]): Promise<number> {
   const definitions = loadOrReport(values.topologies);
   if (definitions === 2) return 2;
   const conn = resolveConnection(values, false);
-  const logger = createLogger({ bindings: { component: 'sink' } });
+  // Sink.start binds `component: sink` to what it is given (pino would repeat a key bound twice).
+  const base = createLogger();
+  const logger = base.child({ component: 'sink' });
   if (conn.registryUrl === null) logger.warn('no schema registry configured: only JSON transition records can be read (Avro ones are dead-lettered)');
   const metrics = new SinkMetrics({ defaultMetrics: true });
 
@@ -106,7 +108,7 @@ async function run(argv: string[]): Promise<number> {
       fromBeginning: values.start === 'earliest',
       sessionTimeoutMs,
       retry,
-      logger,
+      logger: base,
       sensors: metrics,
       onFatal,
     });

@@ -40,11 +40,12 @@ export function silentLogger(): Logger {
 const KAFKA_LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = { 1: 'error', 2: 'warn', 4: 'info', 5: 'debug' };
 
 /**
- * Routes kafkajs' own log lines into pino, under `{ component: 'kafkajs', namespace }`. kafkajs INFO lines
+ * Routes kafkajs' own log lines into pino, under `{ source: 'kafkajs', namespace }` beside the logger's own
+ * bindings (its `component` says whose client it is; pino would repeat a key bound twice). kafkajs INFO lines
  * (joins, rebalances) are logged at debug: they are noisy and the product logs what matters itself.
  */
 export function kafkaLogCreator(logger: Logger): logCreator {
-  const kafkaLogger = logger.child({ component: 'kafkajs' });
+  const kafkaLogger = logger.child({ source: 'kafkajs' });
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       const { message, ...extra } = log;

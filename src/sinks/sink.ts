@@ -139,7 +139,7 @@ export class Sink {
       await sink.stop().catch(() => undefined);
       throw err;
     }
-    logger.info({ topic, group, destinations: destinations.map((d) => d.id) }, 'sink started');
+    logger.info({ topic, group, destinations: destinations.map((d) => d.id), dlqTopicPrefix: prefix }, 'sink started');
     return sink;
   }
 

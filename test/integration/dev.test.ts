@@ -27,15 +27,23 @@ test('journeys dev runs the processor, the sinks, the receiver and the demo prod
   const g = uniqueName('dev');
   const args = [join(ROOT, 'bin', 'journeys.js'), 'dev', '--duration', '30', '--topologies', topologies, '--group', g,
     '--events-topic', `${g}.events`, '--traits-topic', `${g}.traits`, '--transitions-topic', `${g}.transitions`, '--dlq-topic', `${g}.dlq`,
+    '--dlq-topic-prefix', `${g}.dlq.`,
     '--state-dir', stateDir, '--receiver-port', String(receiverPort),
     '--processor-metrics-port', String(processorPort), '--sink-metrics-port', String(sinkPort),
     '--bootstrap', infra().bootstrap, '--registry', infra().registryUrl];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, JOURNEYS_LOG_LEVEL: 'info' } });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((res) => child.on('exit', res));
+  const sinkLog = readFileSync(join(stateDir, 'sink.log'), 'utf8');
+  const processorLog = readFileSync(join(stateDir, 'processor.log'), 'utf8');
   for (const d of [topologies, stateDir]) rmSync(d, { recursive: true, force: true });
+  // The sinks dead-letter to the topics dev made (the prefix passed on), not the default ones.
+  expect(sinkLog).toContain(`"dlqTopicPrefix":"${g}.dlq."`);
+  // Each log line names its component once (pino writes a key bound twice twice).
+  const twice = [...sinkLog.split('\n'), ...processorLog.split('\n')].filter((l) => l.split('"component":').length > 2);
+  expect(twice).toEqual([]);
   expect(code).toBe(0);
   expect(out).toMatch(/\[webhook \/(email|sms|ads|support|inapp|crm)\] (track|identify) /);
   expect(out).toMatch(/deliveries [a-z]+ [1-9]/);
