@@ -139,24 +139,38 @@ faultTest('zombie: a processor frozen (SIGSTOP) past its session while another t
   await finish(env, [frozen, other]);
 });
 
-faultTest('disk loss: the state dir deleted between runs is restored from the changelog: still equal', async () => {
+/** A run to 40% of the input, stopped cleanly, its state dir then deleted. */
+async function stoppedThenDiskLost(name: string): Promise<{ env: ProcessorEnv; stateDir: string }> {
   const env = await freshEnv();
-  const stateDir = join(env.stateRoot, 'disk');
-  let p = start(env, TOPOLOGIES, stateDir);
+  const stateDir = join(env.stateRoot, name);
+  const p = start(env, TOPOLOGIES, stateDir);
   await waitProgress(env, total(), 0.4);
   p.child.kill('SIGTERM');
   expect(await p.exited).toBe(0);
   rmSync(stateDir, { recursive: true, force: true });
-  p = start(env, TOPOLOGIES, stateDir, [], 'info');
+  return { env, stateDir };
+}
+
+interface LogLine { msg?: string; partition?: number; records?: number; full?: boolean }
+const logLines = (p: ProcessorProcess): LogLine[] => p.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
+const restoredPartitions = (p: ProcessorProcess): number => p.output().split('\n').filter((l) => l.includes('"msg":"state restored"')).length;
+
+/** Waits (up to 2 minutes) until every partition has logged `state restored`. */
+async function waitRestored(p: ProcessorProcess): Promise<void> {
+  for (let waited = 0; restoredPartitions(p) < PARTITIONS && waited < 120_000 && p.child.exitCode === null; waited += 100) await sleep(100);
+}
+
+faultTest('disk loss: the state dir deleted between runs is restored from the changelog: still equal', async () => {
+  const { env, stateDir } = await stoppedThenDiskLost('disk');
+  let p = start(env, TOPOLOGIES, stateDir, [], 'info');
   // Killed only once every partition has restored: the first run may have gone past 70% before its SIGTERM took
   // effect, and then waiting for progress alone killed this one before it had started (a CI run did).
-  const restoredAll = () => p.output().split('\n').filter((l) => l.includes('"msg":"state restored"')).length >= PARTITIONS;
-  for (let waited = 0; !restoredAll() && waited < 120_000 && p.child.exitCode === null; waited += 100) await sleep(100);
+  await waitRestored(p);
   await waitProgress(env, total(), 0.7);
   p.child.kill('SIGKILL');
   await p.exited;
   // The log tells of each partition's restore: where it starts, and how many records it took.
-  const lines = p.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg?: string; partition?: number; records?: number; full?: boolean });
+  const lines = logLines(p);
   const restoring = lines.filter((l) => l.msg === 'restoring state from the changelog');
   const restored = lines.filter((l) => l.msg === 'state restored');
   expect(restoring.map((l) => [l.partition, l.full]).sort()).toEqual(Array.from({ length: PARTITIONS }, (_, q) => [q, true]));
@@ -185,31 +199,23 @@ function whenLogged(p: ProcessorProcess, text: string): Promise<void> {
 }
 
 faultTest('killed during its restore, twice: the next start restores again from scratch: still equal', async () => {
-  const env = await freshEnv();
-  const stateDir = join(env.stateRoot, 'restore-kill');
-  let p = start(env, TOPOLOGIES, stateDir);
-  await waitProgress(env, total(), 0.4);
-  p.child.kill('SIGTERM');
-  expect(await p.exited).toBe(0);
-  rmSync(stateDir, { recursive: true, force: true });
+  const { env, stateDir } = await stoppedThenDiskLost('restore-kill');
   const rnd = prng(7);
-  const restoredLines = (q: ProcessorProcess) => q.output().split('\n').filter((l) => l.includes('"msg":"state restored"')).length;
   // First at the moment a partition starts restoring, then a random moment into the restore: each time the store
   // holds part of the changelog and no position (it is written last), so the next start must not trust it.
   for (const delay of [0, 50 + Math.floor(rnd() * 300)]) {
-    p = start(env, TOPOLOGIES, stateDir, [], 'info');
-    await whenLogged(p, '"msg":"restoring state from the changelog"');
+    const killed = start(env, TOPOLOGIES, stateDir, [], 'info');
+    await whenLogged(killed, '"msg":"restoring state from the changelog"');
     if (delay > 0) await sleep(delay);
-    p.child.kill('SIGKILL');
-    expect(await p.exited).toBeNull();
-    if (delay === 0) expect(restoredLines(p)).toBeLessThan(PARTITIONS);
+    killed.child.kill('SIGKILL');
+    expect(await killed.exited).toBeNull();
+    if (delay === 0) expect(restoredPartitions(killed)).toBeLessThan(PARTITIONS);
   }
-  p = start(env, TOPOLOGIES, stateDir, [], 'info');
-  for (let waited = 0; restoredLines(p) < PARTITIONS && waited < 120_000 && p.child.exitCode === null; waited += 100) await sleep(100);
+  const p = start(env, TOPOLOGIES, stateDir, [], 'info');
+  await waitRestored(p);
   // The last start found partial stores and restored every partition in full.
-  const restoring = p.output().split('\n').filter((l) => l.includes('"msg":"restoring state from the changelog"'));
-  expect(restoring).toHaveLength(PARTITIONS);
-  for (const l of restoring) expect(l).toContain('"full":true');
+  const restoring = logLines(p).filter((l) => l.msg === 'restoring state from the changelog');
+  expect(restoring.map((l) => [l.partition, l.full]).sort()).toEqual(Array.from({ length: PARTITIONS }, (_, q) => [q, true]));
   await finish(env, [p]);
 });
 
