@@ -50,6 +50,14 @@ export function kafkaLogCreator(logger: Logger): logCreator {
     ({ namespace, level, log }: LogEntry) => {
       const { message, ...extra } = log;
       const name = KAFKA_LEVELS[level] ?? 'debug';
-      kafkaLogger[name === 'info' ? 'debug' : name]({ namespace, ...extra }, message);
+      kafkaLogger[name === 'info' || BENIGN_WARNINGS.has(message) ? 'debug' : name]({ namespace, ...extra }, message);
     };
 }
+
+/**
+ * kafkajs warnings that do not apply to how the product uses it, logged at debug instead of alarming at every start.
+ * Limited retries of an idempotent producer: a send out of retries fails its transaction, which is aborted and
+ * done again (the processor), or fails the delivery, which is retried or dead-lettered (a kafka destination):
+ * no record is silently dropped either way (the fault tests check the processor's).
+ */
+const BENIGN_WARNINGS = new Set(['Limiting retries for the idempotent producer may invalidate EoS guarantees']);

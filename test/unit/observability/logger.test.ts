@@ -28,3 +28,12 @@ test("kafkajs' lines keep the component of the client's owner, once, and say the
   // kafkajs INFO (joins, rebalances) is noise at info: logged at debug.
   expect(info).toMatchObject({ level: 20, source: 'kafkajs', msg: 'joined' });
 });
+
+test("kafkajs' warning about an idempotent producer's limited retries is debug: a send out of retries fails its transaction or delivery, nothing is dropped", () => {
+  const out = capture();
+  const logger = createLogger({ level: 'debug', destination: out.stream });
+  const log = kafkaLogCreator(logger)(logLevel.WARN);
+  log({ namespace: 'Producer', level: logLevel.WARN, label: 'WARN', log: { timestamp: 'now', message: 'Limiting retries for the idempotent producer may invalidate EoS guarantees' } });
+  log({ namespace: 'Producer', level: logLevel.WARN, label: 'WARN', log: { timestamp: 'now', message: 'something else' } });
+  expect(out.lines().map((l) => (JSON.parse(l) as { level: number }).level)).toEqual([20, 40]);
+});
