@@ -5,12 +5,13 @@
 // the dead-letter topic), 2 on invalid definitions or flags.
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { loadDefinitions } from '../definitions';
 import { createConnector } from '../destinations/registry';
 import { createLogger, kafkaLogCreator } from '../observability/logger';
 import { replayDeadLetters, replayGroupId } from '../sinks/replay';
 import { selectDestinations, SINK_DEFAULTS } from '../sinks/sink';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
-import { invalidConfigExit, loadOrReport, retryFlags } from './sink';
+import { invalidConfigExit, retryFlags } from './sink';
 
 const USAGE = `usage: journeys dlq replay [--destination <id> ...] [--topologies <dir>] [--bootstrap host:port] [--group G]
                           [--dlq-topic-prefix P] [--retry-initial-ms N] [--retry-max-ms N]
@@ -35,8 +36,8 @@ async function replay(argv: string[]): Promise<number> {
   });
   const named = [...(values.destination ?? []), ...positionals];
   const retry = retryFlags(values, USAGE);
-  const definitions = loadOrReport(values.topologies);
-  if (definitions === 2) return 2;
+  // Invalid definitions: main reports them (file:line) and exits 2, as for every command.
+  const definitions = loadDefinitions(values.topologies);
   let destinations;
   try {
     destinations = selectDestinations(definitions, values.topologies, named.length === 0 ? undefined : named, process.env);

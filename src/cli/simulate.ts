@@ -56,16 +56,8 @@ async function run(argv: string[]): Promise<number> {
   // The processor's rules for these flags, so both run the engine alike.
   const options = engineOptionsFromFlags(values, USAGE);
 
-  let defs;
-  try {
-    defs = loadDefinitions(values.topologies);
-  } catch (err) {
-    if (err instanceof JourneyError && err.code === ErrorCodes.INVALID_DEFINITIONS) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  // Invalid definitions: main reports them (file:line) and exits 2, as for every command.
+  const defs = loadDefinitions(values.topologies);
 
   const out = new BufferedWriter(process.stdout);
   const sim = new Simulator(defs, options, (t: Transition) => out.write(jsonLine(t)));

@@ -44,19 +44,6 @@ export function invalidConfigExit(err: unknown): 2 | undefined {
   return 2;
 }
 
-/** Definitions, or exit code 2 with the problems (file:line) on stderr. */
-export function loadOrReport(topologies: string): ReturnType<typeof loadDefinitions> | 2 {
-  try {
-    return loadDefinitions(topologies);
-  } catch (err) {
-    if (err instanceof JourneyError && err.code === ErrorCodes.INVALID_DEFINITIONS) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-}
-
 async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -79,8 +66,8 @@ async function run(argv: string[]): Promise<number> {
   const sessionTimeoutMs = intFlag('session-timeout-ms', values['session-timeout-ms'], 1000, USAGE) ?? SINK_DEFAULTS.sessionTimeoutMs;
   const retry = retryFlags(values);
 
-  const definitions = loadOrReport(values.topologies);
-  if (definitions === 2) return 2;
+  // Invalid definitions: main reports them (file:line) and exits 2, as for every command.
+  const definitions = loadDefinitions(values.topologies);
   const conn = resolveConnection(values, false);
   // Sink.start binds `component: sink` to what it is given (pino would repeat a key bound twice).
   const base = createLogger();

@@ -1,4 +1,6 @@
 // Structured logs (pino), one child logger per context: `logger.child({ component: 'sink', destination })`.
+// A part that names itself (Sink.start, replayDeadLetters, the Processor) binds its own `component`: give it a
+// logger without one, since pino writes a key bound twice twice.
 // Messages are constant strings; the variable data goes in the object, so lines can be searched and joined.
 // Logs go to stderr: stdout stays free for command output (`journeys dlq replay` prints its counts there).
 import pino from 'pino';

@@ -35,7 +35,7 @@ describe('journeys <command> --help', () => {
       writeFileSync(join(dir, 'x.journey.yaml'), 'journey: x\nentry: { event: Go }\nsteps:\n  - { id: a, wait: 1d }\n  - { id: b, wait: 0s }\n');
       // Nothing listens on port 1: a command that tried to connect first would fail otherwise.
       const unreachable = ['--bootstrap', '127.0.0.1:1', '--registry', 'http://127.0.0.1:1'];
-      for (const command of [['process'], ['topics', 'create', '--partitions', '1'], ['replay', '--from', 'earliest'], ['sink'], ['simulate', '--events', '/dev/null'], ['validate']]) {
+      for (const command of [['process'], ['topics', 'create', '--partitions', '1'], ['replay', '--from', 'earliest'], ['sink'], ['dlq', 'replay'], ['simulate', '--events', '/dev/null'], ['validate']]) {
         const r = journeys(...command, ...(command[0] === 'validate' ? [dir] : ['--topologies', dir, ...(command[0] === 'simulate' ? [] : unreachable)]));
         expect({ command, status: r.status }).toEqual({ command, status: 2 });
         expect(r.stderr).toContain(`${join(dir, 'x.journey.yaml')}:5: `);
