@@ -43,7 +43,25 @@ export function buildAudiences(raw: RawAudiencesFile, report: Reporter): BuiltAu
     else unusable.set(a.id, line);
   }
   checkCycles(mentions, report, unusable);
+  spreadUnusable(mentions, unusable);
   return { audiences, ids: new Set(firstLine.keys()), unusable };
+}
+
+/**
+ * An audience that names an unusable one (directly or through others) cannot be used either: a journey naming it
+ * is told so at its reference, with the line of the problem underneath.
+ */
+function spreadUnusable(mentions: Map<string, Located<string>[]>, unusable: Map<string, number>): void {
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [id, refs] of mentions) {
+      if (unusable.has(id)) continue;
+      const broken = refs.find((ref) => unusable.has(ref.value));
+      if (broken === undefined) continue;
+      unusable.set(id, unusable.get(broken.value) as number);
+      changed = true;
+    }
+  }
 }
 
 /** An audience may name other audiences, but never (through others) itself. */

@@ -189,15 +189,17 @@ describe('across files', () => {
     ]);
   });
 
-  test('a journey that names an audience on a cycle, or an invalid one, is reported at the reference too', () => {
+  test('a journey that names an audience on a cycle, or an invalid one, or one that names such an audience, is reported at the reference too', () => {
     const dir = topology({
-      'j.journey.yaml': 'journey: j\nentry:\n  event: A\n  when: { any: [{ audience: a }, { audience: ok }] }\nexit:\n  condition: { audience: ctx }\nsteps: [{ id: a, wait: 1h }]\n',
-      'audiences.yaml': 'audiences:\n  - { id: a, condition: { audience: b } }\n  - { id: b, condition: { audience: a } }\n  - { id: ok, condition: { audience: b } }\n  - { id: ctx, condition: { context: A.x, exists: true } }\n',
+      'j.journey.yaml': 'journey: j\nentry:\n  event: A\n  when: { any: [{ audience: a }, { audience: ok }, { audience: via }] }\nexit:\n  condition: { audience: ctx }\nsteps: [{ id: a, wait: 1h }]\n',
+      'audiences.yaml': 'audiences:\n  - { id: a, condition: { audience: b } }\n  - { id: b, condition: { audience: a } }\n  - { id: ok, condition: { audience: b } }\n  - { id: ctx, condition: { context: A.x, exists: true } }\n  - { id: via, condition: { not: { audience: ctx } } }\n',
     });
     expect(relative(dir, validatePaths([dir]))).toEqual([
       "audiences.yaml:3: audience cycle: a → b → a (an audience cannot include itself, directly or through others)",
       'audiences.yaml:5: context conditions are only allowed in split, branch and waitUntil steps, not in audience \'ctx\'',
       "j.journey.yaml:4: audience 'a' cannot be used: audiences.yaml:3 has a problem with it",
+      "j.journey.yaml:4: audience 'ok' cannot be used: audiences.yaml:3 has a problem with it",
+      "j.journey.yaml:4: audience 'via' cannot be used: audiences.yaml:5 has a problem with it",
       "j.journey.yaml:6: audience 'ctx' cannot be used: audiences.yaml:5 has a problem with it",
     ]);
   });
