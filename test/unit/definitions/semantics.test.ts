@@ -391,6 +391,23 @@ const invalid: [string, string][] = [
           - warehouse
           - lake  #<- unknown destination 'lake' in send.to
     steps: [{ id: a, wait: 1h }]`],
+  ['a destination named twice in one send (duplicate ids)', yaml`
+    journey: j
+    entry: { event: A }
+    exit:
+      send:
+        to:
+          - warehouse
+          - warehouse  #<- destination 'warehouse' is named twice in send.to
+    steps:
+      - id: a
+        send: { to: [crm, warehouse] }
+      - id: b
+        send:
+          to:
+            - crm
+            - crm  #<- destination 'crm' is named twice in send.to
+    `],
 ];
 
 const valid: [string, string][] = [
