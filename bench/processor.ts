@@ -26,6 +26,7 @@
 //   --rate N --latency-seconds N --warmup-seconds N   --small-users N --small-messages N --large-users N
 //   (the memory phase: small-users users sending small-messages messages, default as many as large-users, so
 //   that both runs process the same number of messages and differ only in the users they see)
+//   --journeys N (run only the first N of the ten journeys, by file name: what the processor costs per journey)
 //   --partitions N --max-batch N --profile (CPU profile of the processor's throughput run, hot spots printed)
 //   --node-args='...' (extra node flags for the processor processes), --baseline-args='...' (of the pass-through),
 //   --processor-args='...' (extra `journeys process` flags, e.g. --cached-users 5000)
@@ -82,6 +83,8 @@ interface Options {
   smallMessages: number;
   largeUsers: number;
   maxBatch: number;
+  /** How many of the ten journeys the throughput and memory phases run (the first, in file-name order). */
+  journeys: number;
   profile: boolean;
   /** Extra node flags for every processor process (e.g. --require a probe, --max-old-space-size). */
   nodeArgs: string[];
@@ -203,6 +206,7 @@ function options(): Options {
       'small-messages': { type: 'string' },
       'large-users': { type: 'string', default: '1000000' },
       'max-batch': { type: 'string', default: '2000' },
+      journeys: { type: 'string', default: String(Object.keys(BENCH_JOURNEYS).length) },
       profile: { type: 'boolean', default: false },
       'node-args': { type: 'string', default: '' },
       'baseline-args': { type: 'string', default: '' },
@@ -225,9 +229,14 @@ function options(): Options {
     only, partitions: num(values.partitions), messages: num(values.messages), users: num(values.users), rate: num(values.rate),
     latencySeconds: num(values['latency-seconds']), warmupSeconds: num(values['warmup-seconds']), smallUsers: num(values['small-users']),
     smallMessages: num(values['small-messages'] ?? values['large-users']), largeUsers: num(values['large-users']), maxBatch: num(values['max-batch']),
-    profile: values.profile, nodeArgs: values['node-args'].split(' ').filter((a) => a !== ''),
+    journeys: num(values.journeys), profile: values.profile, nodeArgs: values['node-args'].split(' ').filter((a) => a !== ''),
     baselineArgs: values['baseline-args'].split(' ').filter((a) => a !== ''), processorArgs: values['processor-args'].split(' ').filter((a) => a !== ''), quietCores: num(values['quiet-cores']), quietWait: num(values['quiet-wait']), keep: values.keep, write: !values['no-write'],
   };
+}
+
+/** The first `n` of the benchmark's journeys, in file-name order. */
+function benchJourneys(n: number): [string, string][] {
+  return Object.entries(BENCH_JOURNEYS).sort(([a], [b]) => (a < b ? -1 : 1)).slice(0, n);
 }
 
 /** The broker's pid (from the infra state file), to count its CPU time per phase. */
@@ -373,7 +382,7 @@ class Bench {
     mkdirSync(this.benchTopologies);
     writeFileSync(join(this.benchTopologies, 'destinations.yaml'), BENCH_DESTINATIONS);
     writeFileSync(join(this.benchTopologies, 'audiences.yaml'), BENCH_AUDIENCES);
-    for (const [name, text] of Object.entries(BENCH_JOURNEYS)) writeFileSync(join(this.benchTopologies, name), text);
+    for (const [name, text] of benchJourneys(o.journeys)) writeFileSync(join(this.benchTopologies, name), text);
     this.latencyTopologies = join(this.dir, 'latency');
     mkdirSync(this.latencyTopologies);
     writeFileSync(join(this.latencyTopologies, 'destinations.yaml'), LATENCY_DESTINATIONS);
@@ -543,7 +552,7 @@ class Bench {
     const { child: _b, ...baseline } = b;
     const { child: _p, ...processor } = p;
     return {
-      workload: { users: summary.users, messages: n, inputMB: mb(summary.bytes), from: summary.from, to: summary.to, journeys: Object.keys(BENCH_JOURNEYS).length, partitions: this.o.partitions, maxBatch: this.o.maxBatch },
+      workload: { users: summary.users, messages: n, inputMB: mb(summary.bytes), from: summary.from, to: summary.to, journeys: benchJourneys(this.o.journeys).length, partitions: this.o.partitions, maxBatch: this.o.maxBatch },
       baseline, processor, ratio: round(p.eventsPerSecond / b.eventsPerSecond, 3), steadyRatio: p.steadyEventsPerSecond === null || b.steadyEventsPerSecond === null ? null : round(p.steadyEventsPerSecond / b.steadyEventsPerSecond, 3),
       cpuRatio: p.cpuSeconds === null || b.cpuSeconds === null ? null : round(b.cpuSeconds / p.cpuSeconds, 3), profile,
     };
@@ -863,7 +872,7 @@ async function main(): Promise<void> {
     rows.push(['load average (1/5/15 min) at start / end', `${loadAtStart.join(' ')} / ${(results.loadAverageAtEnd as number[]).join(' ')}`]);
     if (throughput !== null) {
       const { baseline: b, processor: p } = throughput;
-      rows.push(['throughput workload', `${fmt(throughput.workload.messages as number)} messages, ${fmt(throughput.workload.users as number)} users, ${o.partitions} partitions, ${Object.keys(BENCH_JOURNEYS).length} journeys, event clock`]);
+      rows.push(['throughput workload', `${fmt(throughput.workload.messages as number)} messages, ${fmt(throughput.workload.users as number)} users, ${o.partitions} partitions, ${fmt(throughput.workload.journeys as number)} journeys, event clock`]);
       const run = (x: RunResult): string =>
         `${fmt(x.eventsPerSecond)} events/s (${x.seconds} s incl. ${x.startupSeconds} s until the first commit, partitions ready after ${x.readySeconds ?? '?'} s; steady ${x.steadyEventsPerSecond === null ? 'not measured (under 1 s past the first commit)' : `${fmt(x.steadyEventsPerSecond)}/s`}; ` +
         `CPU ${x.cpuSeconds} s = ${x.cpuSeconds === null ? '?' : fmt(x.messages / x.cpuSeconds)} events per CPU-second, broker CPU ${x.brokerCpuSeconds ?? '?'} s; ` +
