@@ -9,7 +9,8 @@
 //   2. latency: a producer at a fixed rate (5k events/s) of `Ping` events whose messageId names their
 //      scheduled send time, a read_committed consumer on the output; latency = first output record with that
 //      messageId (the processor: transition `cause.messageId`) − scheduled send time. The processor runs on
-//      the wall clock with an event-entry journey keyed per event whose first step is a send;
+//      the wall clock with an event-entry journey keyed per event whose first step is a send. The driver's own
+//      share is reported too: how late each message was handed to its producer, and its acknowledgement time;
 //   3. memory: peak RSS (VmHWM) of the processor process over a 10k-user workload and over 1M distinct users
 //      (one message each);
 //   4. restore: after the 1M-user run, the processor stopped, its state dir deleted, started again: users/s
@@ -149,6 +150,11 @@ interface LatencyResult {
   brokerCpuSeconds: number | null;
   otherCpuSeconds: number | null;
   load: [number, number, number];
+  /**
+   * The driver's part, for reading the two ends' figures: how late after its scheduled time each measured message
+   * was handed to the producer (the driver's own event loop), and how long the broker took to acknowledge it.
+   */
+  driver: { sendLateP50Ms: number; sendLateP99Ms: number; ackP50Ms: number; ackP99Ms: number };
   /** The processor's own view, from its /metrics (null for the baseline): where the time between the ends went. */
   inside: InsideView | null;
 }
@@ -567,6 +573,8 @@ class Bench {
     const total = Math.round(rate * (this.o.warmupSeconds + this.o.latencySeconds));
     const measuredFrom = Math.round(rate * this.o.warmupSeconds);
     const scheduled = new Float64Array(total);
+    const handedOver = new Float64Array(total);
+    const acked = new Float64Array(total);
     const latency = new Float64Array(total).fill(-1);
     const probes = new Set<string>();
     const users = 10_000;
@@ -631,13 +639,20 @@ class Bench {
         const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
         if (due > next) {
           const messages: { key: string; value: string }[] = [];
+          const first = next;
+          const now = performance.now();
           for (; next < due; next++) {
             scheduled[next] = start + (next / rate) * 1000;
+            handedOver[next] = now;
             messages.push(ping(String(next), Math.floor(Math.random() * users)));
           }
+          const last = next;
           const p = this.producer.send({ topic: set.topics.events, messages });
           inFlight.add(p);
-          p.then(() => inFlight.delete(p), (err: unknown) => {
+          p.then(() => {
+            inFlight.delete(p);
+            acked.fill(performance.now(), first, last);
+          }, (err: unknown) => {
             clearInterval(timer);
             rej(err instanceof Error ? err : new Error(String(err)));
           });
@@ -670,18 +685,27 @@ class Bench {
     for (let i = measuredFrom; i < total; i++) if ((latency[i] as number) >= 0) values.push(latency[i] as number);
     const sorted = Float64Array.from(values).sort();
     const r = (x: number): number => round(x, 1);
+    const late = new Float64Array(total - measuredFrom);
+    const ack = new Float64Array(total - measuredFrom);
+    for (let i = measuredFrom; i < total; i++) {
+      late[i - measuredFrom] = (handedOver[i] as number) - (scheduled[i] as number);
+      ack[i - measuredFrom] = (acked[i] as number) - (handedOver[i] as number);
+    }
+    late.sort();
+    ack.sort();
+    const driverTimes = { sendLateP50Ms: r(percentile(late, 0.5)), sendLateP99Ms: r(percentile(late, 0.99)), ackP50Ms: r(percentile(ack, 0.5)), ackP99Ms: r(percentile(ack, 0.99)) };
     const result: LatencyResult = {
       rate, seconds: this.o.latencySeconds, sent: total, measured: sorted.length, missing: total - measuredFrom - sorted.length,
       p50Ms: r(percentile(sorted, 0.5)), p90Ms: r(percentile(sorted, 0.9)), p99Ms: r(percentile(sorted, 0.99)), p999Ms: r(percentile(sorted, 0.999)),
       maxMs: r(sorted[sorted.length - 1] ?? NaN), achievedRate: Math.round(total / sentSeconds),
       cpuSeconds: cpu0 === null || cpu1 === null ? null : round(cpu1 - cpu0, 2),
       brokerCpuSeconds: b0 === null || b1 === null || b0.pid !== b1.pid ? null : round(b1.cpu - b0.cpu, 2),
-      otherCpuSeconds: null, load: l, inside,
+      otherCpuSeconds: null, load: l, driver: driverTimes, inside,
     };
     if (cpu0 !== null && cpu1 !== null && result.brokerCpuSeconds !== null && s0 !== null && s1 !== null) {
       result.otherCpuSeconds = round(Math.max(0, s1 - s0 - (cpu1 - cpu0) - result.brokerCpuSeconds - driver), 2);
     }
-    progress(`  ${kind}: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms (${fmt(result.measured)} measured, ${result.missing} missing)`);
+    progress(`  ${kind}: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms (${fmt(result.measured)} measured, ${result.missing} missing; driver: sends late p99 ${driverTimes.sendLateP99Ms} ms, acks p99 ${driverTimes.ackP99Ms} ms)`);
     if (inside !== null) progress(`  ${kind}, inside: ${JSON.stringify(inside)}`);
     return result;
   }
@@ -883,7 +907,7 @@ async function main(): Promise<void> {
     }
     if (latency !== null) {
       const line = (x: LatencyResult): string => `p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms (p90 ${x.p90Ms}, p99.9 ${x.p999Ms}, max ${x.maxMs}); ${fmt(x.measured)} measured, ${x.missing} missing; ` +
-        `sent at ${fmt(x.achievedRate)}/s; CPU ${x.cpuSeconds} s; load ${x.load[0]}, other processes ${x.otherCpuSeconds ?? '?'} CPU-s`;
+        `sent at ${fmt(x.achievedRate)}/s (handed to the producer late by p50 ${x.driver.sendLateP50Ms} / p99 ${x.driver.sendLateP99Ms} ms, acknowledged in p50 ${x.driver.ackP50Ms} / p99 ${x.driver.ackP99Ms} ms); CPU ${x.cpuSeconds} s; load ${x.load[0]}, other processes ${x.otherCpuSeconds ?? '?'} CPU-s`;
       rows.push([`latency at ${fmt(o.rate)} events/s, baseline`, line(latency.baseline)]);
       rows.push([`latency at ${fmt(o.rate)} events/s, processor (target p99 ≤ 50 ms)`, line(latency.processor)]);
     }

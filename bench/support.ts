@@ -1,8 +1,10 @@
 // Helpers of `npm run bench:processor` (bench/processor.ts): the infra (taken and released like a test run
 // does, so it is left as it was found), child processes with their RSS sampled from /proc, consumer-group
 // lag, producing a workload to the inputs, percentiles, the machine and its load.
+// BENCH_CHILD_OUTPUT=<prefix> also writes every line a child prints to <prefix>.<pid> (to read a child's
+// `--node-args=--trace-gc` output, say).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Admin, Message, Producer } from 'kafkajs';
@@ -113,6 +115,7 @@ export class Child {
   }
 
   private onLine(line: string): void {
+    if (process.env.BENCH_CHILD_OUTPUT) appendFileSync(`${process.env.BENCH_CHILD_OUTPUT}.${this.pid}`, line + '\n');
     this.tail = (this.tail + line + '\n').slice(-20_000);
     if (!line.startsWith('{')) return;
     let parsed: LogLine;
