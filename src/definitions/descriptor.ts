@@ -308,6 +308,8 @@ export interface ListOptions {
   tooFew?: string;
   /** Message when there are more than `max` items. */
   tooMany?: (count: number) => string;
+  /** Items must differ: the message for a scalar item written a second time (at its line). */
+  unique?: (item: string) => string;
 }
 
 /** A list; items that are not even of the right kind are left out (and reported). */
@@ -324,6 +326,15 @@ export function list<T>(of: Type<T>, options: ListOptions = {}): Type<T[]> {
       if (max !== undefined && node.items.length > max) {
         report.add(site.line, options.tooMany?.(node.items.length) ?? `${site.label} has ${node.items.length} items: at most ${max} are allowed`);
       }
+      if (options.unique !== undefined) {
+        const seen = new Set<string>();
+        for (const item of node.items) {
+          if (item.t !== 'scalar' || item.value === null) continue;
+          const value = item.source ?? String(item.value);
+          if (seen.has(value)) report.add(item.line, options.unique(value));
+          seen.add(value);
+        }
+      }
       const out: T[] = [];
       node.items.forEach((item, i) => {
         const v = of.parse(item, report, { label: `${site.label} item ${i + 1}`, line: item.line });
@@ -336,6 +347,7 @@ export function list<T>(of: Type<T>, options: ListOptions = {}): Type<T[]> {
       items: of.schema(sb),
       ...(options.min !== undefined ? { minItems: options.min } : {}),
       ...(options.max !== undefined ? { maxItems: options.max } : {}),
+      ...(options.unique !== undefined ? { uniqueItems: true } : {}),
     }),
   };
 }

@@ -138,12 +138,7 @@ function buildExit(raw: RawExit, cx: Context): Exit | undefined {
 }
 
 function buildSend(raw: RawSend, defaultEvent: string, cx: Context): SendSpec | undefined {
-  const named = new Set<string>();
-  for (const to of raw.to ?? []) {
-    cx.refs.destinations.push(to);
-    if (named.has(to.value)) cx.report.add(to.line, `destination '${to.value}' is named twice in send.to (duplicate ids: a send goes to each destination once)`);
-    named.add(to.value);
-  }
+  for (const to of raw.to ?? []) cx.refs.destinations.push(to);
   if (!raw.$ok) return undefined;
   return { to: raw.to.map((t) => t.value), event: raw.event ?? defaultEvent, traits: raw.traits ?? [] };
 }

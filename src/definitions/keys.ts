@@ -178,7 +178,11 @@ export const condition: Type<RawCondition> = named(
 
 const send = obj(
   {
-    to: req(list(located(slug()), { min: 1, tooFew: 'send.to needs at least one destination id' }), 'destination ids of destinations.yaml'),
+    to: req(list(located(slug()), {
+      min: 1, tooFew: 'send.to needs at least one destination id',
+      // §4.7's duplicate ids: a send goes to each destination once.
+      unique: (id) => `destination '${id}' is named twice in send.to (duplicate ids: a send goes to each destination once)`,
+    }), 'destination ids of destinations.yaml'),
     event: opt(eventName, 'event name of the send (default: the step id; for an exit send, Journey Exited)'),
     traits: opt(list(str()), 'trait names whose values are sent along'),
   },
