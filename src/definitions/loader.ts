@@ -249,7 +249,7 @@ function checkSet(set: FileSet): Checked {
   }
 
   const journeys: Journey[] = [];
-  const journeyIds = new Map<string, { file: string; line: number }>();
+  const journeyIds = new Map<string, { file: string; line: number; report: Reporter }>();
   for (const file of set.journeys) {
     const report = reporter(file);
     const root = source(file, report);
@@ -261,9 +261,11 @@ function checkSet(set: FileSet): Checked {
     if (built.id !== null) {
       const first = journeyIds.get(built.id.value);
       if (first !== undefined) {
+        // Said in both files: which of the two is to be renamed is the user's call.
         report.add(built.id.line, `duplicate journey id '${built.id.value}': ${first.file}:${first.line} has it already (journey ids are unique across files)`);
+        first.report.add(first.line, `duplicate journey id '${built.id.value}': ${file}:${built.id.line} has it too (journey ids are unique across files)`);
       } else {
-        journeyIds.set(built.id.value, { file, line: built.id.line });
+        journeyIds.set(built.id.value, { file, line: built.id.line, report });
       }
     }
     // A reference to a destination or audience that its own file gets wrong is pointed out here too: the

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const BIN = join(__dirname, '..', '..', '..', 'bin', 'journeys.js');
 
@@ -192,7 +192,8 @@ describe('journeys validate: a file and its folder given together', () => {
     for (const args of [[join(dir, 'a.journey.yaml'), dir], [dir, join(dir, 'a.journey.yaml')]]) {
       const r = journeys('validate', ...args);
       expect(r.status).toBe(2);
-      expect(r.stderr.split('\n').filter((l) => l.includes("duplicate journey id 'same'"))).toHaveLength(1);
+      const duplicates = r.stderr.split('\n').filter((l) => l.includes("duplicate journey id 'same'"));
+      expect(duplicates.map((l) => basename(l.slice(0, l.indexOf(':'))))).toEqual(['a.journey.yaml', 'b.journey.yaml']);
       expect(r.stderr.split('\n').filter((l) => l.includes("unknown key 'bogus'"))).toHaveLength(1);
     }
   });

@@ -179,12 +179,13 @@ function relative(dir: string, problems: Problem[]): string[] {
 }
 
 describe('across files', () => {
-  test('journey ids are unique across files (the later file in byte order is reported)', () => {
+  test('journey ids are unique across files (both files are reported)', () => {
     const dir = topology({
       'b.journey.yaml': 'journey: same\nentry: { event: A }\nsteps: [{ id: a, wait: 1h }]\n',
       'a.journey.yaml': '# first\njourney: same\nentry: { event: A }\nsteps: [{ id: a, wait: 1h }]\n',
     });
     expect(validatePaths([dir])).toEqual([
+      { file: join(dir, 'a.journey.yaml'), line: 2, message: `duplicate journey id 'same': ${join(dir, 'b.journey.yaml')}:1 has it too (journey ids are unique across files)` },
       { file: join(dir, 'b.journey.yaml'), line: 1, message: `duplicate journey id 'same': ${join(dir, 'a.journey.yaml')}:2 has it already (journey ids are unique across files)` },
     ]);
   });
@@ -276,7 +277,7 @@ describe('validatePaths', () => {
   test('lone journey files of one folder are checked together (duplicate ids)', () => {
     const text = 'journey: same\nentry: { event: A }\nsteps: [{ id: a, wait: 1h }]\n';
     const dir = topology({ 'a.journey.yaml': text, 'b.journey.yaml': text });
-    expect(validatePaths([join(dir, 'b.journey.yaml'), join(dir, 'a.journey.yaml')]).map((p) => p.file)).toEqual([join(dir, 'b.journey.yaml')]);
+    expect(validatePaths([join(dir, 'b.journey.yaml'), join(dir, 'a.journey.yaml')]).map((p) => p.file)).toEqual([join(dir, 'a.journey.yaml'), join(dir, 'b.journey.yaml')]);
   });
 
   test('a path that does not exist, and a file that is not a definitions file', () => {
