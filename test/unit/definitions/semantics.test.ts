@@ -394,11 +394,7 @@ const invalid: [string, string][] = [
   ['a destination named twice in one send (duplicate ids)', yaml`
     journey: j
     entry: { event: A }
-    exit:
-      send:
-        to:
-          - warehouse
-          - warehouse  #<- destination 'warehouse' is named twice in send.to
+    exit: { send: { to: [warehouse, warehouse] } }  #<- destination 'warehouse' is named twice in send.to
     steps:
       - id: a
         send: { to: [crm, warehouse] }
