@@ -259,8 +259,9 @@ class PartitionReplay extends PartitionTask {
       summary.users += next;
       after = ids[next - 1] ?? after;
       if (batch.users.size === 0) continue;
+      const users = batch.users.size;
       await this.commit(batch);
-      done.users += batch.users.size;
+      done.users += users;
       done.transitions += batch.transitions.length;
     }
     return done;

@@ -81,6 +81,7 @@ interface BufferedRecord {
 
 /** What one transaction changes. */
 export class Batch {
+  /** The users the batch changes (emptied by `commit` once their records are made). */
   readonly users = new Map<string, LoadedUser>();
   /** Users read from the store ahead of their records (the store changes only at commit, so they stay valid). */
   readonly prefetched = new Map<string, LoadedUser>();
@@ -413,8 +414,8 @@ export class PartitionTask {
       after = through ?? after;
       if (batch.users.size === 0) continue;
       this.meta = { ...this.meta, sweep: { after } };
-      await this.commit(batch);
       done.users += batch.users.size;
+      await this.commit(batch);
       done.transitions += batch.transitions.length;
     }
     const finished = { ...this.meta };
@@ -997,6 +998,11 @@ export class PartitionTask {
       }
       committedUsers.push([userId, { pieces, due }]);
     }
+    // The parsed states are done with once written out: let go before the transaction's round trips (tens of ms on a
+    // busy broker), they die young rather than survive two scavenges and go to V8's old generation, whose full
+    // collections stall the output.
+    batch.users.clear();
+    batch.prefetched.clear();
     // The offsets to commit: past the records taken and the transaction markers (or aborted records) read after
     // them, else behind a transactional upstream producer the group would never look caught up.
     const batchOffsets: Partial<Record<Side, string>> = {};
