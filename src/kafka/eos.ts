@@ -4,7 +4,7 @@
 // commit, while the broker still writes the previous transaction's markers, the call can fail with
 // CONCURRENT_TRANSACTIONS (or a coordinator that is loading or moved). Trying the whole `sendOffsets` again is
 // safe: adding the same group to the same transaction twice is a no-op for the broker.
-import type { IHeaders, Offsets, TopicMessages, Transaction } from 'kafkajs';
+import type { IHeaders, Message, Offsets, TopicMessages, Transaction } from 'kafkajs';
 
 export interface RetryOptions {
   /** Attempts after the first (default 20). */
@@ -60,14 +60,28 @@ export async function sendOffsetsWithRetry(transaction: Transaction, offsets: Tr
  */
 export const MAX_REQUEST_BYTES = 768 * 1024;
 
-/** Splits messages into produce requests of at most about `limit` bytes (a larger record goes alone). */
+/**
+ * Splits messages into produce requests of at most about `limit` bytes (a larger record goes alone). Messages that
+ * fit one request are returned as they are: the arrays of a transaction live as long as its round trips, and copies
+ * of them would be promoted to V8's old generation with it.
+ */
 export function chunkBySize(topicMessages: TopicMessages[], limit = MAX_REQUEST_BYTES): TopicMessages[][] {
+  let total = 0;
+  let someEmpty = false;
+  for (const { messages } of topicMessages) {
+    if (messages.length === 0) someEmpty = true;
+    for (const m of messages) total += recordBytes(m);
+  }
+  if (total <= limit) {
+    const sent = someEmpty ? topicMessages.filter((t) => t.messages.length > 0) : topicMessages;
+    return sent.length === 0 ? [] : [sent];
+  }
   const chunks: TopicMessages[][] = [];
   let current = new Map<string, TopicMessages>();
   let size = 0;
   for (const { topic, messages } of topicMessages) {
     for (const m of messages) {
-      const bytes = byteLength(m.key) + byteLength(m.value) + headersLength(m.headers) + 64;
+      const bytes = recordBytes(m);
       if (size > 0 && size + bytes > limit) {
         chunks.push([...current.values()]);
         current = new Map();
@@ -86,11 +100,19 @@ export function chunkBySize(topicMessages: TopicMessages[], limit = MAX_REQUEST_
   return chunks;
 }
 
+/** About the bytes a message takes in a produce request. */
+function recordBytes(m: Message): number {
+  return byteLength(m.key) + byteLength(m.value) + headersLength(m.headers) + 64;
+}
+
 function headersLength(headers: IHeaders | undefined): number {
   let n = 0;
-  for (const [key, value] of Object.entries(headers ?? {})) {
+  if (headers === undefined) return n;
+  for (const key in headers) {
+    const value = headers[key];
     n += Buffer.byteLength(key);
-    for (const v of Array.isArray(value) ? value : [value]) n += byteLength(v);
+    if (Array.isArray(value)) for (const v of value) n += byteLength(v);
+    else n += byteLength(value);
   }
   return n;
 }

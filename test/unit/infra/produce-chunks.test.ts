@@ -34,4 +34,12 @@ describe('chunkBySize', () => {
   test('nothing to send: no request', () => {
     expect(chunkBySize([{ topic: 'a', messages: [] }])).toEqual([]);
   });
+
+  test('records that fit one request are sent as given (no copies to outlive the round trips); empty topics left out', () => {
+    const input = [{ topic: 'a', messages: [msg(10), msg(10)] }, { topic: 'b', messages: [msg(10)] }];
+    const [only, ...rest] = chunkBySize(input);
+    expect(only).toBe(input);
+    expect(rest).toEqual([]);
+    expect(chunkBySize([{ topic: 'a', messages: [] }, ...input])).toEqual([input]);
+  });
 });
