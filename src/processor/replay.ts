@@ -259,9 +259,8 @@ class PartitionReplay extends PartitionTask {
       summary.users += next;
       after = ids[next - 1] ?? after;
       if (batch.users.size === 0) continue;
-      const users = batch.users.size;
+      done.users += batch.users.size;
       await this.commit(batch);
-      done.users += users;
       done.transitions += batch.transitions.length;
     }
     return done;

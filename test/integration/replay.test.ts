@@ -40,6 +40,11 @@ async function entries(env: ProcessorEnv): Promise<string[]> {
   return all.filter((t) => t.from === null).map((t) => `${t.journey} ${t.userId} ${t.at} ${t.cause === null ? 'time' : t.cause.messageId}`).sort();
 }
 
+/** The states a replay reports updated, over its partitions' summary lines. */
+function statesUpdated(output: string): number {
+  return [...output.matchAll(/^partition \d+: .*?, (\d+) states updated,/gm)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
 describe('journeys replay', () => {
   let env: ProcessorEnv | undefined;
   const dirs: string[] = [];
@@ -71,6 +76,8 @@ describe('journeys replay', () => {
     const replay = startJourneys('replay', env, dirB, stateDir, ['--from', 'earliest']);
     expect(await replay.exited).toBe(0);
     expect(replay.output()).toContain(`live: recent@1 at ${END}, vip@1 at ${END}`);
+    // Every user's state is written: the go-live records each one's starting truth of the new journeys.
+    expect(statesUpdated(replay.output())).toBe(5);
     // The group's processors stopped at END (the clock ticks): the journeys go live then, v1 and v2 with two
     // orders or more, v1 alone with one in the last day. Processor A never counted orders: without the replay
     // nobody would enter.
@@ -91,6 +98,7 @@ describe('journeys replay', () => {
     expect(await again.exited).toBe(0);
     expect(again.output()).toMatch(/partition 0: .* 0 transitions\n/);
     expect(again.output()).toMatch(/partition 1: .* 0 transitions\n/);
+    expect(statesUpdated(again.output())).toBe(0);
     expect(await readTransitions(env)).toHaveLength(count);
   });
 
@@ -104,6 +112,8 @@ describe('journeys replay', () => {
     // From a time: the orders of 120 h before END are not read again, so v2 has one order and stays out.
     const replay = startJourneys('replay', env, dirB, stateDir, ['--from', before(100)]);
     expect(await replay.exited).toBe(0);
+    // A state for each user of the span read (v1, v2, v3, w1), written by the replay.
+    expect(statesUpdated(replay.output())).toBe(4);
     expect(await inputLag(env)).toBe(0);
     // No ping entries: the history's messages are facts for the replay, not triggers.
     expect(await entries(env)).toEqual([`recent v1 ${END} time`, `vip v1 ${END} time`]);
