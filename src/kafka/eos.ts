@@ -66,11 +66,15 @@ export const MAX_REQUEST_BYTES = 768 * 1024;
  * of them would be promoted to V8's old generation with it.
  */
 export function chunkBySize(topicMessages: TopicMessages[], limit = MAX_REQUEST_BYTES): TopicMessages[][] {
+  // Sized up to the limit only: past it, the split below sizes every record anyway.
   let total = 0;
   let someEmpty = false;
-  for (const { messages } of topicMessages) {
+  sizing: for (const { messages } of topicMessages) {
     if (messages.length === 0) someEmpty = true;
-    for (const m of messages) total += recordBytes(m);
+    for (const m of messages) {
+      total += recordBytes(m);
+      if (total > limit) break sizing;
+    }
   }
   if (total <= limit) {
     const sent = someEmpty ? topicMessages.filter((t) => t.messages.length > 0) : topicMessages;
