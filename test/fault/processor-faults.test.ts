@@ -1,7 +1,9 @@
 // Exactly once, for real (spec §7): a generated workload (2,000 users, 50,000 messages in time order, every
 // example journey, 4 partitions) run by `journeys process --clock event` while processes are killed with
-// SIGKILL, processors join and leave, a state dir is lost, or the broker restarts. Each time the transitions
-// topic, read read_committed, must equal `journeys simulate` on the same input, id for id, with no duplicates.
+// SIGKILL, processors join and leave, a state dir is lost, aborted transactions lie in the changelog, or the broker
+// restarts. Each time the transitions topic, read read_committed, must equal `journeys simulate` on the same input,
+// id for id, with no duplicates.
+import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDefinitions } from '../../src/definitions';
@@ -13,7 +15,8 @@ import {
   type ProcessorEnv, type ProcessorProcess,
 } from '../helpers/processor';
 import { generateWorkload, prng, type Workload } from '../../src/demo/workload';
-import { Partitioners } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
+import { readPartition } from '../../src/kafka/partition-reader';
 import { parseTimestamp } from '../../src/lib/time';
 
 const TOPOLOGIES = join(ROOT, 'topologies');
@@ -32,8 +35,12 @@ beforeAll(() => {
   expected = simulate(defs, workload.messages, end);
 });
 
+/** Every env a test makes: one a failed test left open is closed after it (else its clients keep jest running). */
+const opened: ProcessorEnv[] = [];
+
 async function freshEnv(): Promise<ProcessorEnv> {
   const env = await processorEnv(PARTITIONS, defs);
+  opened.push(env);
   await produceMessages(env, workload.messages);
   await produceClockTicks(env, end);
   return env;
@@ -49,16 +56,20 @@ async function waitProgress(env: ProcessorEnv, total: number, fraction: number):
 }
 
 async function finish(env: ProcessorEnv, running: ProcessorProcess[]): Promise<void> {
-  // Bounded so that a stuck processor fails with its own output rather than the test's timeout.
+  // Bounded so that a stuck processor fails with its own output rather than the test's timeout; the waits stop then.
+  const givenUp = new AbortController();
   const stuck = new Promise<never>((_, reject) => {
     const ms = Number(process.env.FAULT_DEADLINE_MS ?? 8 * 60_000);
-    const timer = setTimeout(() => reject(new Error(`processor did not catch up in ${ms / 1000} s; its output:\n${running.map((p) => p.output().slice(-4000)).join('\n---\n')}`)), ms);
+    const timer = setTimeout(() => {
+      givenUp.abort();
+      reject(new Error(`processor did not catch up in ${ms / 1000} s; its output:\n${running.map((p) => p.output().slice(-4000)).join('\n---\n')}`));
+    }, ms);
     timer.unref();
   });
-  await Promise.race([waitCaughtUp(env), stuck]);
+  await Promise.race([waitCaughtUp(env, undefined, givenUp.signal), stuck]);
   // A processor restarted just before the input was all committed may still be loading: a SIGTERM then would
   // find no handler and kill it (exit code null), which says nothing about the processor.
-  for (const p of running) await Promise.race([waitJoined(env, p), stuck]);
+  for (const p of running) await Promise.race([waitJoined(env, p, givenUp.signal), stuck]);
   for (const p of running) p.child.kill('SIGTERM');
   for (const p of running) expect({ code: await Promise.race([p.exited, stuck]), output: '' }).toEqual({ code: 0, output: '' });
   const actual = await readTransitions(env);
@@ -76,8 +87,10 @@ function start(...args: Parameters<typeof startProcessor>): ProcessorProcess {
   started.push(p);
   return p;
 }
-afterEach(() => {
+afterEach(async () => {
   for (const p of started.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  // Closing twice is harmless: a test that passed has closed its env already.
+  for (const env of opened.splice(0)) await env.close().catch(() => undefined);
 });
 
 test('the workload is big and varied enough to mean something', () => {
@@ -179,6 +192,51 @@ faultTest('disk loss: the state dir deleted between runs is restored from the ch
   rmSync(stateDir, { recursive: true, force: true });
   p = start(env, TOPOLOGIES, stateDir);
   await finish(env, [p]);
+});
+
+/** The last committed `m/position` record of each changelog partition (none is open: the processor has stopped). */
+async function lastPositions(env: ProcessorEnv): Promise<Map<number, Record<string, unknown>>> {
+  const positions = new Map<number, Record<string, unknown>>();
+  for (const { partition, high } of await env.admin.fetchTopicOffsets(env.topics.changelog)) {
+    await readPartition(env.kafka, env.admin, {
+      topic: env.topics.changelog, partition, from: '0', end: high, groupPrefix: `${env.group}.positions`,
+      onBatch: (messages) => {
+        for (const m of messages) if (m.key?.toString() === 'm/position' && m.value !== null) positions.set(partition, JSON.parse(m.value.toString()) as Record<string, unknown>);
+        return Promise.resolve();
+      },
+    });
+  }
+  return positions;
+}
+
+/**
+ * On every changelog partition, two transactions of two producers (a zombie's and a new owner's), aborted in the
+ * other order than they began, each writing a position that says all the input is processed. A restore that read
+ * one of them back would skip the rest of the input.
+ */
+async function abortOverlappingTransactions(env: ProcessorEnv): Promise<void> {
+  const [events, traits] = await Promise.all([env.topics.events, env.topics.traits].map((t) => env.admin.fetchTopicOffsets(t)));
+  const producers = [0, 1].map(() => env.kafka.producer({ transactionalId: `${env.group}.zombie.${randomUUID()}`, idempotent: true, maxInFlightRequests: 1 }));
+  for (const producer of producers) await producer.connect();
+  const [a, b] = producers as [Producer, Producer];
+  for (const [partition, position] of await lastPositions(env)) {
+    const highOf = (offsets: typeof events) => offsets?.find((o) => o.partition === partition)?.high ?? '0';
+    const allDone = JSON.stringify({ ...position, offsets: { [env.topics.events]: highOf(events), [env.topics.traits]: highOf(traits) } });
+    const record = { key: 'm/position', value: allDone, partition };
+    const [ta, tb] = [await a.transaction(), await b.transaction()];
+    await ta.send({ topic: env.topics.changelog, messages: [record] });
+    await tb.send({ topic: env.topics.changelog, messages: [record] });
+    await ta.send({ topic: env.topics.changelog, messages: [record] });
+    await tb.abort();
+    await ta.abort();
+  }
+  for (const producer of producers) await producer.disconnect();
+}
+
+faultTest("aborted changelog records never become state: two producers' overlapping aborted transactions, then a restore: still equal", async () => {
+  const { env, stateDir } = await stoppedThenDiskLost('aborted');
+  await abortOverlappingTransactions(env);
+  await finish(env, [start(env, TOPOLOGIES, stateDir)]);
 });
 
 /** Resolves as soon as the processor logs `text` (or rejects if it exits first). */

@@ -174,12 +174,16 @@ export function startJourneys(command: 'process' | 'replay', env: ProcessorEnv, 
   return { child, exited, output: () => out };
 }
 
-/** Total input records not yet committed by the processor group (retried while the broker is unreachable). */
-export async function inputLag(env: ProcessorEnv): Promise<number> {
+/**
+ * Total input records not yet committed by the processor group (retried while the broker is unreachable, unless
+ * `signal` says the caller has given up).
+ */
+export async function inputLag(env: ProcessorEnv, signal?: AbortSignal): Promise<number> {
   for (;;) {
     try {
       return await inputLagOnce(env);
-    } catch {
+    } catch (err) {
+      if (signal?.aborted === true) throw err;
       await sleep(500);
     }
   }
@@ -227,9 +231,10 @@ export async function runCaughtUp(env: ProcessorEnv, topologies: string, stateDi
  * Waits until this processor is a member of its group (its client id carries its pid): it has started, and a
  * SIGTERM now stops it cleanly rather than killing it before its handler is installed.
  */
-export async function waitJoined(env: ProcessorEnv, p: ProcessorProcess): Promise<void> {
+export async function waitJoined(env: ProcessorEnv, p: ProcessorProcess, signal?: AbortSignal): Promise<void> {
   const clientId = `journeys-processor-${p.child.pid ?? 0}`;
   for (;;) {
+    signal?.throwIfAborted();
     const { groups } = await env.admin.describeGroups([env.group]).catch(() => ({ groups: [] }));
     if (groups[0]?.members.some((m) => m.clientId === clientId)) return;
     await sleep(100);
@@ -237,9 +242,11 @@ export async function waitJoined(env: ProcessorEnv, p: ProcessorProcess): Promis
 }
 
 /** Waits until the group has committed every input record (the test's timeout bounds the wait). */
-export async function waitCaughtUp(env: ProcessorEnv, onProgress?: (lag: number) => void): Promise<void> {
+export async function waitCaughtUp(env: ProcessorEnv, onProgress?: (lag: number) => void, signal?: AbortSignal): Promise<void> {
   for (;;) {
-    const lag = await inputLag(env);
+    // A caller that gave up (its deadline passed) stops the polling, or it outlives the test and jest never exits.
+    signal?.throwIfAborted();
+    const lag = await inputLag(env, signal);
     onProgress?.(lag);
     if (lag === 0) return;
     await sleep(250);
