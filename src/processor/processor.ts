@@ -161,7 +161,10 @@ export class Processor {
       eachBatchAutoResolve: true,
       eachBatch: ({ batch }) => {
         const side = batch.topic === topics.events ? 'events' : 'traits';
-        this.task(batch.partition).accept(side, batch.messages, batch.firstOffset() ?? batch.lastOffset(), batch.lastOffset(), batch.highWatermark);
+        // Only to a task of the current assignment (tasks are made by reconcile alone): kafkajs can hand over a batch
+        // fetched before a rebalance took its partition away (tulios/kafkajs#1046). A task made for it would restore,
+        // process and commit, under this member's valid generation, a partition another member owns.
+        this.tasks.get(batch.partition)?.accept(side, batch.messages, batch.firstOffset() ?? batch.lastOffset(), batch.lastOffset(), batch.highWatermark);
         return Promise.resolve();
       },
     });
