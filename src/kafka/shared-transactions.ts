@@ -204,17 +204,20 @@ export class SharedTransactions {
   }
 }
 
-/** The works' messages, one entry per topic (kafkajs then makes one record batch per partition). */
+/**
+ * The works' messages, one entry per topic (kafkajs then makes one record batch per partition). A topic only one work
+ * writes keeps that work's array: copies would live as long as the transaction's round trips (see chunkBySize).
+ */
 function mergeTopicMessages(works: TransactionWork[]): TopicMessages[] {
-  const byTopic = new Map<string, TopicMessages>();
+  const byTopic = new Map<string, TopicMessages[]>();
   for (const w of works) {
     for (const t of w.topicMessages) {
-      const merged = byTopic.get(t.topic);
-      if (merged === undefined) byTopic.set(t.topic, { topic: t.topic, messages: [...t.messages] });
-      else for (const m of t.messages) merged.messages.push(m);
+      const list = byTopic.get(t.topic);
+      if (list === undefined) byTopic.set(t.topic, [t]);
+      else list.push(t);
     }
   }
-  return [...byTopic.values()];
+  return [...byTopic].map(([topic, list]) => (list.length === 1 ? (list[0] as TopicMessages) : { topic, messages: list.flatMap((t) => t.messages) }));
 }
 
 function mergeOffsets(works: TransactionWork[]): { topic: string; partitions: { partition: number; offset: string }[] }[] {
