@@ -3,7 +3,7 @@
 // the order they were aborted, not begun, and lists those begun before the fetched offset too: kafkajs 2.2.4 took them
 // as sorted by first offset, one per record read, and let records of the other one through. A restore read them
 // back as state (a fault test's zombie run found users' states taken from the zombie's aborted batch).
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer, Transaction } from 'kafkajs';
 import { readPartition } from '../../src/kafka/partition-reader';
 import { connectedAdmin, connectedProducer, createTopics, kafkaClient, uniqueName } from '../helpers/kafka';
 
@@ -46,7 +46,7 @@ describe('read_committed with overlapping aborted transactions', () => {
     const topic = uniqueName('it-rc');
     await createTopics(admin, [{ topic }]);
     const [a, b, c] = [await transactional(), await transactional(), await transactional()];
-    const send = (txn: Awaited<ReturnType<Producer['transaction']>>, value: string) => txn.send({ topic, messages: [{ partition: 0, value }] });
+    const send = (txn: Transaction, value: string) => txn.send({ topic, messages: [{ partition: 0, value }] });
     // Offsets: a1 0, b1 1, b2 2, a2 3, B's abort marker 4, A's 5, c1 6, its commit marker 7. A began first, B was
     // aborted first: the broker lists B before A.
     const ta = await a.transaction();
