@@ -1,6 +1,7 @@
 // `journeys <command>`: each command lives in its own module under src/cli/ and is loaded on demand,
 // so `journeys validate` does not pay for the Kafka client.
 import { ErrorCodes, JourneyError } from '../errors';
+import { invalidDefinitionLines } from '../definitions';
 
 type Command = { summary: string; usage: string; run: (argv: string[]) => Promise<number> };
 
@@ -54,10 +55,10 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`journeys ${name}: ${err.message}\n${command.usage.trimEnd()}\n`);
       return 2;
     }
-    // Invalid journey files: the problems, one `file:line: reason` a line, and exit 2, from every command alike
-    // (as `validate` reports them).
+    // Invalid journey files: the problems, one `file:line: reason` a line, and exit 2, from every command alike,
+    // exactly as `validate` reports them (spec §5: "the validation messages on stderr"), with no header line.
     if (err instanceof JourneyError && err.code === ErrorCodes.INVALID_DEFINITIONS) {
-      process.stderr.write(`${err.message}\n`);
+      process.stderr.write(invalidDefinitionLines(err));
       return 2;
     }
     throw err;

@@ -50,7 +50,9 @@ interface Checked {
  */
 export function loadDefinitions(dir: string): Definitions {
   const problems: Problem[] = [];
-  const set = folderSet(dir, problems);
+  // A missing folder is said as `validate` says it.
+  if (pathKind(dir) === 'missing') problems.push({ file: dir, line: 1, message: 'no such file or directory' });
+  const set = problems.length > 0 ? null : folderSet(dir, problems);
   const checked = set === null ? null : checkSet(set);
   if (checked !== null) problems.push(...checked.problems);
   if (checked === null || problems.length > 0) {
@@ -62,6 +64,15 @@ export function loadDefinitions(dir: string): Definitions {
     );
   }
   return { journeys: checked.journeys, destinations: checked.destinations.destinations, audiences: checked.audiences.audiences };
+}
+
+/**
+ * What an `INVALID_DEFINITIONS` error of `loadDefinitions` carries, as `validate` prints it: one
+ * `<path>:<line>: <reason>` line per problem.
+ */
+export function invalidDefinitionLines(err: JourneyError): string {
+  const problems = Array.isArray(err.details.problems) ? (err.details.problems as Problem[]) : [];
+  return problems.length > 0 ? problems.map((p) => `${formatProblem(p)}\n`).join('') : `${err.message}\n`;
 }
 
 /**

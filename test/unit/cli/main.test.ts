@@ -29,18 +29,23 @@ describe('journeys <command> --help', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  test('invalid journey files: every command that loads them prints file:line: reason and exits 2 before any connection', () => {
+  test('invalid journey files: every command that loads them prints exactly validate\'s file:line: reason lines and exits 2 before any connection', () => {
     const dir = mkdtempSync(join(tmpdir(), 'journeys-invalid-'));
     try {
-      writeFileSync(join(dir, 'x.journey.yaml'), 'journey: x\nentry: { event: Go }\nsteps:\n  - { id: a, wait: 1d }\n  - { id: b, wait: 0s }\n');
+      writeFileSync(join(dir, 'x.journey.yaml'), 'journey: x\nentry: { event: Go }\nsteps:\n  - { id: a, wait: 1d }\n  - { id: b, wait: 0s }\n  - { id: c, wait: 0s }\n');
+      const validate = journeys('validate', dir);
+      const file = join(dir, 'x.journey.yaml');
+      expect(validate.stderr).toMatch(new RegExp(`^${file}:5: [^\n]+\n${file}:6: [^\n]+\n$`));
       // Nothing listens on port 1: a command that tried to connect first would fail otherwise.
       const unreachable = ['--bootstrap', '127.0.0.1:1', '--registry', 'http://127.0.0.1:1'];
-      for (const command of [['process'], ['topics', 'create', '--partitions', '1'], ['replay', '--from', 'earliest'], ['sink'], ['dlq', 'replay'], ['simulate', '--events', '/dev/null'], ['validate']]) {
-        const r = journeys(...command, ...(command[0] === 'validate' ? [dir] : ['--topologies', dir, ...(command[0] === 'simulate' ? [] : unreachable)]));
-        expect({ command, status: r.status }).toEqual({ command, status: 2 });
-        expect(r.stderr).toContain(`${join(dir, 'x.journey.yaml')}:5: `);
-        expect(r.stderr).not.toMatch(/\n\s+at /);
+      for (const command of [['process'], ['topics', 'create', '--partitions', '1'], ['replay', '--from', 'earliest'], ['sink'], ['dlq', 'replay'], ['simulate', '--events', '/dev/null']]) {
+        const r = journeys(...command, '--topologies', dir, ...(command[0] === 'simulate' ? [] : unreachable));
+        expect({ command, status: r.status, stderr: r.stderr }).toEqual({ command, status: 2, stderr: validate.stderr });
       }
+      // A missing folder, too.
+      const missing = join(dir, 'none');
+      expect(journeys('simulate', '--topologies', missing, '--events', '/dev/null')).toEqual({ status: 2, stdout: '', stderr: journeys('validate', missing).stderr });
+      expect(journeys('validate', missing).stderr).toBe(`${missing}:1: no such file or directory\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
