@@ -30,16 +30,13 @@ export interface Connector {
   readonly destination: Destination;
   /** Deliveries (requests, produce calls) in flight at most. */
   readonly maxInFlight: number;
-  /**
-   * Whether messages reach the destination in the order they were handed over, retries included. When not, the
-   * sink hands a user's messages over one after the other (an identify's `false` must not overtake its `true`).
-   */
-  readonly keepsOrder: boolean;
   /** Idempotent. */
   connect(): Promise<void>;
   /**
    * Delivers one message (batched with others by the connector as its config says), retrying as the
    * destination's policy says. Never rejects: the result tells what happened. Needs `connect()` first.
+   * A user's messages reach the destination in the order they were handed over, retries included (an
+   * identify's `false` must not overtake its `true`).
    */
   deliver(message: OutMessage): Promise<DeliveryResult>;
   /** Sends what is pending, waits for deliveries in flight, releases resources. Idempotent. */

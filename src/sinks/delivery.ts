@@ -56,22 +56,3 @@ export class DestinationDelivery {
     return result;
   }
 }
-
-/**
- * Hands one batch's deliveries over in each user's order: at once when the connector keeps order itself; else
- * each after the same user's previous one has settled (delivered or dead-lettered), so an identify's `false` never
- * overtakes its `true`. (Batches are handled one after the other: order across batches holds already.)
- */
-export class InUserOrder {
-  private readonly last = new Map<string, Promise<unknown>>();
-
-  constructor(private readonly keepsOrder: boolean) {}
-
-  run<T>(userId: string, deliver: () => Promise<T>): Promise<T> {
-    if (this.keepsOrder) return deliver();
-    const before = this.last.get(userId);
-    const settled = before === undefined ? deliver() : before.then(deliver);
-    this.last.set(userId, settled);
-    return settled;
-  }
-}

@@ -7,7 +7,7 @@ import type { Kafka } from 'kafkajs';
 import type { Connector } from '../destinations/types';
 import type { Logger } from '../observability/logger';
 import { DeadLetterWriter, readDeadLetter } from './dead-letter';
-import { DestinationDelivery, InUserOrder } from './delivery';
+import { DestinationDelivery } from './delivery';
 import type { SinkSensors } from './sensors';
 import { noSensors } from './sensors';
 
@@ -85,7 +85,6 @@ export async function replayDeadLetters(o: ReplayOptions): Promise<ReplayReport>
               return;
             }
             const work: Promise<void>[] = [];
-            const order = new InUserOrder(o.connector.keepsOrder);
             let last: string | null = null;
             for (const record of batch.messages) {
               if (BigInt(record.offset) >= end) break;
@@ -95,11 +94,11 @@ export async function replayDeadLetters(o: ReplayOptions): Promise<ReplayReport>
                 report.skipped++;
                 continue;
               }
-              // One user's messages in the order of their records, as the sink's worker delivers them.
-              work.push(order.run(read.message.userId, () => delivery.deliver(read.message, read.source, read.replays + 1).then((result) => {
+              // Handed over in record order, as the sink's worker does: the connector keeps each user's order.
+              work.push(delivery.deliver(read.message, read.source, read.replays + 1).then((result) => {
                 if (result.ok) report.replayed++;
                 else report.failed++;
-              })));
+              }));
             }
             const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), 1000);
             try {

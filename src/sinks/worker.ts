@@ -13,7 +13,7 @@ import { ErrorCodes, JourneyError } from '../errors';
 import type { Logger } from '../observability/logger';
 import type { DeadLetterWriter } from './dead-letter';
 import { DLQ_HEADERS } from './dead-letter';
-import { InUserOrder, type DestinationDelivery } from './delivery';
+import type { DestinationDelivery } from './delivery';
 import { route, type SendIndex } from './router';
 import type { SinkSensors } from './sensors';
 
@@ -100,7 +100,6 @@ export class DestinationWorker {
     const { batch } = payload;
     const { topic, partition } = batch;
     const work: Promise<unknown>[] = [];
-    const order = new InUserOrder(this.o.delivery.connector.keepsOrder);
     let last: string | null = null;
     for (const record of batch.messages) {
       if (!payload.isRunning() || payload.isStale()) break;
@@ -127,7 +126,8 @@ export class DestinationWorker {
         continue;
       }
       for (const step of routed.unknownSteps) this.warnUnknownStep(t.journey, step);
-      for (const message of routed.messages) work.push(order.run(message.userId, () => this.o.delivery.deliver(message, source)));
+      // Handed over in record order: the connector keeps each user's messages in that order.
+      for (const message of routed.messages) work.push(this.o.delivery.deliver(message, source));
     }
     if (work.length > 0) {
       // Deliveries may take long (retries, Retry-After): keep the group membership alive meanwhile.

@@ -75,9 +75,8 @@ function describe(err: unknown): string {
 }
 
 export class KafkaConnector implements Connector {
+  /** One produce request at a time, retried before the next: messages arrive in the order handed over. */
   readonly maxInFlight = 1;
-  /** One produce request at a time, retried before the next. */
-  readonly keepsOrder = true;
   private readonly options: KafkaConnectorOptions;
   private readonly kafka: Kafka;
   private readonly batcher: Batcher<Pending>;

@@ -71,14 +71,19 @@ class TimeoutError extends Error {}
 
 export class WebhookConnector implements Connector {
   readonly maxInFlight: number;
-  /** Requests run side by side, and a retry waits without holding a slot, so a later message can overtake. */
-  readonly keepsOrder = false;
   private readonly url: URL;
   private readonly secret: string | null;
   private readonly slots: Semaphore;
   private readonly rate: RateLimiter | null;
   private readonly batcher: Batcher<Pending>;
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * Users with a message in a batch not settled yet: that batch's number, and the user's later messages, held
+   * until it settles. Requests run side by side and a retry waits without holding a slot, so a user's messages
+   * never travel in two requests at once: an identify's `false` must not overtake its `true`. A user's messages
+   * handed over together still share a batch, in order.
+   */
+  private readonly users = new Map<string, { batch: number; held: Pending[] }>();
   private agent: HttpAgent | null = null;
   private closing: Promise<void> | null = null;
 
@@ -92,7 +97,9 @@ export class WebhookConnector implements Connector {
     this.maxInFlight = destination.concurrency;
     this.slots = new Semaphore(destination.concurrency);
     this.rate = destination.ratePerSecond === null ? null : new RateLimiter(destination.ratePerSecond);
-    this.batcher = new Batcher({ maxItems: destination.batchSize, lingerMs: destination.lingerMs }, (batch) => this.track(this.send(batch)));
+    this.batcher = new Batcher({ maxItems: destination.batchSize, lingerMs: destination.lingerMs }, (batch, n) => {
+      this.track(this.send(batch).finally(() => this.settled(batch, n)));
+    });
   }
 
   connect(): Promise<void> {
@@ -108,16 +115,49 @@ export class WebhookConnector implements Connector {
     if (this.agent === null || this.closing !== null) {
       return Promise.reject(new Error(`webhook ${this.destination.id}: deliver ${this.agent === null ? 'before connect' : 'after close'}`));
     }
-    return new Promise((resolve) => this.batcher.add({ message, resolve }));
+    return new Promise((resolve) => this.enqueue({ message, resolve }));
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.batcher.flush();
-      while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+      // Held messages join a batch as the one before them settles: send until nothing is left.
+      for (;;) {
+        this.batcher.flush();
+        if (this.inFlight.size === 0) break;
+        await Promise.all([...this.inFlight]);
+      }
       this.agent?.destroy();
     })();
     return this.closing;
+  }
+
+  /** Into the batch being filled, unless the user's previous message went out in a batch not settled yet. */
+  private enqueue(p: Pending): void {
+    const { userId } = p.message;
+    const user = this.users.get(userId);
+    if (user === undefined) {
+      this.users.set(userId, { batch: this.batcher.add(p), held: [] });
+    } else if (user.held.length === 0 && user.batch === this.batcher.filling) {
+      user.batch = this.batcher.add(p);
+    } else {
+      user.held.push(p);
+    }
+  }
+
+  /** Batch `n` settled: its users' held messages go on, in order, as long as they fit in the batch being filled. */
+  private settled(batch: Pending[], n: number): void {
+    for (const { message } of batch) {
+      const user = this.users.get(message.userId);
+      if (user === undefined || user.batch !== n) continue;
+      if (user.held.length === 0) {
+        this.users.delete(message.userId);
+        continue;
+      }
+      let next: Pending | undefined;
+      while ((user.batch === n || user.batch === this.batcher.filling) && (next = user.held.shift()) !== undefined) {
+        user.batch = this.batcher.add(next);
+      }
+    }
   }
 
   private track(p: Promise<void>): void {

@@ -124,6 +124,43 @@ describe('webhook connector, request size', () => {
   });
 });
 
+describe("webhook connector, one user's messages", () => {
+  test('handed over together they share a batch, in order; a later one waits while that request is out', async () => {
+    const receiver = await Receiver.start();
+    const gate: { open: () => void; held: Promise<void> } = { open: () => undefined, held: Promise.resolve() };
+    gate.held = new Promise<void>((resolve) => {
+      gate.open = resolve;
+    });
+    receiver.on('/batched', async () => {
+      await gate.held;
+      return OK;
+    });
+    const connector = new WebhookConnector(
+      {
+        id: 'batched', type: 'webhook', format: 'segment-track', url: receiver.url('/batched'), secretEnv: null, batchSize: 3, lingerMs: 0,
+        timeoutMs: 5000, maxAttempts: 3, concurrency: 4, ratePerSecond: null, headers: {},
+      },
+      deps(),
+    );
+    await connector.connect();
+    try {
+      const message = (id: string, userId: string): OutMessage => ({ id, userId, body: { messageId: id, userId } });
+      // a1-a3 fill a batch, which goes out at once; a4 is held while it is out; b1 goes out beside it.
+      const ms = [message('a1', 'a'), message('a2', 'a'), message('a3', 'a'), message('a4', 'a'), message('b1', 'b')];
+      const results = Promise.all(ms.map((m) => connector.deliver(m)));
+      await receiver.until(() => receiver.inFlight('/batched') >= 2);
+      const ids = () => receiver.requestsTo('/batched').map((r) => (JSON.parse(r.body) as { batch: { messageId: string }[] }).batch.map((m) => m.messageId));
+      expect(ids()).toEqual([['a1', 'a2', 'a3'], ['b1']]);
+      gate.open();
+      expect(await results).toEqual(ms.map(() => ({ ok: true, attempts: 1 })));
+      expect(ids()).toEqual([['a1', 'a2', 'a3'], ['b1'], ['a4']]);
+    } finally {
+      await connector.close();
+      await receiver.close();
+    }
+  });
+});
+
 // ---- kafka: the real broker; faults through topic configs ----
 
 let kafka: Kafka | null = null;

@@ -194,6 +194,21 @@ export function runConformance(harness: Harness): void {
       await target.heal();
     });
 
+    test("a user's messages land in the order handed over, though the first is retried meanwhile", async () => {
+      const { target, deliver, sensors } = await fixture({ maxAttempts: 1000, concurrency: 4 });
+      await target.failTransiently();
+      const first = message('u-order');
+      const results = [deliver(first)];
+      await sensors.nextRetry();
+      // Handed over while the first waits for its retry, with requests free to run beside it.
+      const later = [message('u-order'), message('u-order'), message('u-order-other')];
+      results.push(...later.map(deliver));
+      await target.heal();
+      expect((await Promise.all(results)).every((r) => r.ok)).toBe(true);
+      const landed = (await target.accepted(4)).map((l) => l.id);
+      expect(landed.filter((id) => id !== later[2]!.id)).toEqual([first, later[0]!, later[1]!].map((m) => m.id));
+    });
+
     const hang = harness.hangNext;
     (hang === null ? test.skip : test)('an attempt that hangs past the timeout is retried', async () => {
       const { target, deliver, sensors } = await fixture({ timeoutMs: 300, maxAttempts: 3 });
@@ -209,7 +224,8 @@ export function runConformance(harness: Harness): void {
     (limits === null ? test.skip : test)('no more requests in flight than the concurrency limit, and that many', async () => {
       const { target, deliver } = await fixture({ concurrency: 2 });
       const open = limits!.gate(target);
-      const ms = Array.from({ length: 12 }, () => message());
+      // Twelve users: one user's messages go one request after the other.
+      const ms = Array.from({ length: 12 }, (_, i) => message(`u-limit-${i}`));
       const results = Promise.all(ms.map(deliver));
       await limits!.untilInFlight(target, 2);
       open();
@@ -220,7 +236,7 @@ export function runConformance(harness: Harness): void {
 
     (limits === null ? test.skip : test)('no more requests per second than the rate limit', async () => {
       const { target, deliver } = await fixture({ ratePerSecond: 20, concurrency: 8 });
-      const ms = Array.from({ length: 9 }, () => message());
+      const ms = Array.from({ length: 9 }, (_, i) => message(`u-rate-${i}`));
       expect((await Promise.all(ms.map(deliver))).every((r) => r.ok)).toBe(true);
       const at = limits!.arrivals(target);
       expect(at).toHaveLength(9);

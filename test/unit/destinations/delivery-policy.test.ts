@@ -83,11 +83,20 @@ describe('RateLimiter', () => {
 describe('Batcher', () => {
   test('full batches go at once; the rest after the current turn (lingerMs 0)', async () => {
     const batches: number[][] = [];
-    const b = new Batcher<number>({ maxItems: 3, lingerMs: 0 }, (items) => batches.push(items));
-    for (let i = 1; i <= 7; i++) b.add(i);
+    const numbers: number[] = [];
+    const b = new Batcher<number>({ maxItems: 3, lingerMs: 0 }, (items, n) => {
+      batches.push(items);
+      numbers.push(n);
+    });
+    // Each item is told the number of the batch it goes out in.
+    const told = Array.from({ length: 7 }, (_, i) => b.add(i + 1));
+    expect(told).toEqual([0, 0, 0, 1, 1, 1, 2]);
     expect(batches).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(b.filling).toBe(2);
     await new Promise((r) => setImmediate(r));
     expect(batches).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
+    expect(numbers).toEqual([0, 1, 2]);
+    expect(b.filling).toBe(3);
   });
 
   test('with lingerMs, a partial batch waits; flush() sends it now', () => {
