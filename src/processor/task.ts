@@ -168,6 +168,7 @@ export class PartitionTask {
   private readonly idleSince: Record<Side, number | null> = { events: null, traits: null };
   /** Inputs paused because their buffer is full (each on its own: the other must keep flowing for the merge). */
   private readonly paused: Record<Side, boolean> = { events: false, traits: false };
+  private readonly checkingDeleted: Record<Side, boolean> = { events: false, traits: false };
   protected clock = Number.NEGATIVE_INFINITY;
   /** The engine of this partition (it knows when the partition's condition-entry journeys went live). */
   protected engine!: Engine;
@@ -223,7 +224,7 @@ export class PartitionTask {
    * including control records, so the position moves past transaction markers too. Records are identified by
    * offset: a batch that starts at or before the position is taken from the position on (a refetch after a
    * seek repeats records, harmlessly); one that starts after it (a stale batch from before a seek) is dropped
-   * and the partition re-read from the position.
+   * and the partition re-read from the position, unless retention deleted the records there (see below).
    */
   accept(side: Side, messages: KafkaMessage[], first: string, last: string, highWatermark: string): void {
     const arrivedAt = this.ctx.wallNow();
@@ -232,6 +233,7 @@ export class PartitionTask {
     if (position !== null && BigInt(first) > position) {
       this.log.warn({ side, position: position.toString(), first }, 'batch past the position dropped; reading again from the position');
       this.consumer.seek({ topic: this.topic(side), partition: this.partition, offset: position.toString() });
+      void this.skipDeleted(side);
       return;
     }
     let taken = 0;
@@ -248,6 +250,29 @@ export class PartitionTask {
       this.consumer.pause([{ topic: this.topic(side), partitions: [this.partition] }]);
     }
     this.wake?.();
+  }
+
+  /**
+   * A batch came from past the position: if it is because retention deleted the records at the position while
+   * the task ran (the fetch there was out of range, and kafkajs reset to the earliest), reading again from the
+   * position would spin; read on from the earliest left, as at start (`init`).
+   */
+  private async skipDeleted(side: Side): Promise<void> {
+    if (this.checkingDeleted[side]) return;
+    this.checkingDeleted[side] = true;
+    try {
+      const low = (await this.ctx.admin.fetchTopicOffsets(this.topic(side))).find((o) => o.partition === this.partition)?.low;
+      const position = this.nextOffset[side];
+      // Nothing between the position and the log start can arrive meanwhile: the position is still the same.
+      if (this.stopping || low === undefined || position === null || BigInt(low) <= position) return;
+      this.log.warn({ side, position: position.toString(), logStart: low }, 'input records the state had not processed were deleted by retention: reading on from the earliest left');
+      this.nextOffset[side] = BigInt(low);
+      this.consumer.seek({ topic: this.topic(side), partition: this.partition, offset: low });
+    } catch (err) {
+      this.log.warn({ err, side }, 'could not read the input partition\'s log start');
+    } finally {
+      this.checkingDeleted[side] = false;
+    }
   }
 
   protected topic(side: Side): string {

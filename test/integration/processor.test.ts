@@ -295,6 +295,32 @@ describe('journeys process', () => {
     for (let i = 20; i < 40; i++) expect(causes.has(`ret-${i}`)).toBe(false);
   });
 
+  test('input deleted by retention while it runs, before it read it: it reads on from the earliest left, not spinning', async () => {
+    env = await processorEnv(1, defs);
+    const track = (i: number) => ({ type: 'track', userId: `r${i % 7}`, event: 'Order_Confirmation', messageId: `run-${i}`, timestamp: new Date(Date.parse('2026-05-01T10:00:00Z') + i * 1000).toISOString(), properties: { currency: 'EUR', order_id: `o${i}` } });
+    await produceMessages(env, Array.from({ length: 20 }, (_, i) => track(i)));
+    const p = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'running'), [], 'info');
+    try {
+      await waitCaughtUp(env);
+      // Frozen for less than its session, so it stays the partition's owner with its task running: its pending
+      // fetch is answered with the first 20 records sent meanwhile; then the next 20 and 10 of them deleted (as
+      // retention would): its next fetch, from offset 40, is out of range and kafkajs resets to the earliest, 50.
+      p.child.kill('SIGSTOP');
+      await produceMessages(env, Array.from({ length: 20 }, (_, i) => track(20 + i)));
+      await produceMessages(env, Array.from({ length: 20 }, (_, i) => track(40 + i)));
+      await env.admin.deleteTopicRecords({ topic: env.topics.events, partitions: [{ partition: 0, offset: '50' }] });
+      p.child.kill('SIGCONT');
+      await waitCaughtUp(env);
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }
+    const causes = new Set((await readTransitions(env)).map((t) => t.cause?.messageId));
+    expect(Array.from({ length: 10 }, (_, i) => `run-${50 + i}`).filter((id) => !causes.has(id))).toEqual([]);
+    for (let i = 40; i < 50; i++) expect(causes.has(`run-${i}`)).toBe(false);
+    expect(p.output()).toContain('input records the state had not processed were deleted by retention');
+  });
+
   test('a SIGTERM while it starts (before it has joined) stops it cleanly once started: exit 0', async () => {
     env = await processorEnv(2, defs);
     const p = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'early'), [], 'info');
