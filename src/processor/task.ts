@@ -245,6 +245,7 @@ export class PartitionTask {
     const end = BigInt(last) + 1n;
     if (position === null || end > position) this.nextOffset[side] = end;
     if (taken > 0) this.idleSince[side] = null;
+    if (this.ready) this.reportLag();
     if (!this.paused[side] && this.buffers[side].length > BUFFER_HIGH) {
       this.paused[side] = true;
       this.consumer.pause([{ topic: this.topic(side), partitions: [this.partition] }]);
@@ -339,6 +340,7 @@ export class PartitionTask {
     // After the seek: the sweep's transactions must commit no input offset (the position is the state's).
     if (this.meta.sweep !== undefined) await this.sweepToGoLive(null);
     this.ctx.metrics.timersPending.set({ partition: String(this.partition) }, await (this.store as PartitionStore).timersPending());
+    this.reportLag();
     this.ready = true;
     // The sweep's commits asked the next transaction to wait for this task; its batches come from the loop now.
     this.ctx.transactions.doneBuilding(this);
@@ -1072,10 +1074,20 @@ export class PartitionTask {
     if (timersDelta !== 0) metrics.timersPending.inc({ partition: String(this.partition) }, timersDelta);
     // Counted per journey as they were made: one labelled increment per journey and batch, not one per transition.
     for (const [journey, n] of batch.perJourney) metrics.transitions.inc({ journey }, n);
+    this.reportLag();
+  }
+
+  /**
+   * Records between the input offsets the state stands for (its last commit's) and the high watermark: set when the
+   * partition is ready, on every fetched batch and every commit, so it also grows while nothing commits.
+   */
+  private reportLag(): void {
     for (const s of SIDES) {
       const hw = this.highWatermark[s];
-      const next = this.nextOffset[s];
-      if (hw !== null && next !== null) metrics.lag.set({ topic: this.topic(s), partition: String(this.partition) }, Number(hw > next ? hw - next : 0n));
+      const committed = this.meta.offsets[this.topic(s)];
+      // Nothing processed yet ('-1'): from where reading started.
+      const at = committed !== undefined && committed !== '-1' ? BigInt(committed) : this.nextOffset[s];
+      if (hw !== null && at !== null) this.ctx.metrics.lag.set({ topic: this.topic(s), partition: String(this.partition) }, Number(hw > at ? hw - at : 0n));
     }
   }
 }

@@ -295,6 +295,26 @@ describe('journeys process', () => {
     for (let i = 20; i < 40; i++) expect(causes.has(`ret-${i}`)).toBe(false);
   });
 
+  test('consumer lag is reported from the moment a partition is ready, also with nothing to process', async () => {
+    env = await processorEnv(2, defs);
+    const track = (i: number) => ({ type: 'track', userId: `l${i}`, event: 'Order_Confirmation', messageId: `lag-${i}`, timestamp: new Date(Date.parse('2026-05-01T10:00:00Z') + i * 1000).toISOString(), properties: { currency: 'EUR', order_id: `o${i}` } });
+    await produceMessages(env, Array.from({ length: 20 }, (_, i) => track(i)));
+    const stateDir = join(env.stateRoot, 'lag');
+    const first = await startInProcess(env, defs, stateDir);
+    await waitCaughtUp(env);
+    await first.stop();
+    // Started again, caught up: no batch to commit, yet every input partition says its lag.
+    const again = await startInProcess(env, defs, stateDir);
+    try {
+      await waitCaughtUp(env);
+      const lines = () => fetch(`http://127.0.0.1:${again.metricsPort}/metrics`).then(async (r) => (await r.text()).split('\n').filter((l) => l.startsWith('journeys_consumer_lag_records{')));
+      for (let waited = 0; (await lines()).length < 4 && waited < 10_000; waited += 100) await sleep(100);
+      expect((await lines()).sort()).toEqual([env.topics.events, env.topics.traits].flatMap((topic) => [0, 1].map((p) => `journeys_consumer_lag_records{topic="${topic}",partition="${p}"} 0`)).sort());
+    } finally {
+      await again.stop();
+    }
+  });
+
   test('input deleted by retention while it runs, before it read it: it reads on from the earliest left, not spinning', async () => {
     env = await processorEnv(1, defs);
     const track = (i: number) => ({ type: 'track', userId: `r${i % 7}`, event: 'Order_Confirmation', messageId: `run-${i}`, timestamp: new Date(Date.parse('2026-05-01T10:00:00Z') + i * 1000).toISOString(), properties: { currency: 'EUR', order_id: `o${i}` } });
