@@ -27,6 +27,11 @@ async function metric(processor: Processor, name: string): Promise<number> {
   return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
+/** The i-th of a run of Order_Confirmation tracks, one second apart, with message id `<prefix>-<i>`. */
+function orderConfirmation(prefix: string, i: number, userId: string): Record<string, Json> {
+  return { type: 'track', userId, event: 'Order_Confirmation', messageId: `${prefix}-${i}`, timestamp: new Date(Date.parse('2026-05-01T10:00:00Z') + i * 1000).toISOString(), properties: { currency: 'EUR', order_id: `o${i}` } };
+}
+
 /** Re-enters every second for two hours after a Product Added: 7,200 entries, each completing at once. */
 const LOOP_JOURNEY = `journey: loop
 entry: { condition: { performed: Product Added, within: 2h }, reentry: after-exit, reentryAfter: 1s }
@@ -274,7 +279,7 @@ describe('journeys process', () => {
 
   test('input the state had not processed, deleted by retention meanwhile: it reads on from the earliest left, not spinning', async () => {
     env = await processorEnv(1, defs);
-    const track = (i: number) => ({ type: 'track', userId: `r${i % 7}`, event: 'Order_Confirmation', messageId: `ret-${i}`, timestamp: new Date(Date.parse('2026-05-01T10:00:00Z') + i * 1000).toISOString(), properties: { currency: 'EUR', order_id: `o${i}` } });
+    const track = (i: number) => orderConfirmation('ret', i, `r${i % 7}`);
     const stateDir = join(env.stateRoot, 'retention');
     const start = () => startInProcess(env, defs, stateDir, { metricsPort: null });
     await produceMessages(env, Array.from({ length: 20 }, (_, i) => track(i)));
@@ -297,7 +302,7 @@ describe('journeys process', () => {
 
   test('consumer lag is reported from the moment a partition is ready, also with nothing to process', async () => {
     env = await processorEnv(2, defs);
-    const track = (i: number) => ({ type: 'track', userId: `l${i}`, event: 'Order_Confirmation', messageId: `lag-${i}`, timestamp: new Date(Date.parse('2026-05-01T10:00:00Z') + i * 1000).toISOString(), properties: { currency: 'EUR', order_id: `o${i}` } });
+    const track = (i: number) => orderConfirmation('lag', i, `l${i}`);
     await produceMessages(env, Array.from({ length: 20 }, (_, i) => track(i)));
     const stateDir = join(env.stateRoot, 'lag');
     const first = await startInProcess(env, defs, stateDir);
@@ -317,7 +322,7 @@ describe('journeys process', () => {
 
   test('input deleted by retention while it runs, before it read it: it reads on from the earliest left, not spinning', async () => {
     env = await processorEnv(1, defs);
-    const track = (i: number) => ({ type: 'track', userId: `r${i % 7}`, event: 'Order_Confirmation', messageId: `run-${i}`, timestamp: new Date(Date.parse('2026-05-01T10:00:00Z') + i * 1000).toISOString(), properties: { currency: 'EUR', order_id: `o${i}` } });
+    const track = (i: number) => orderConfirmation('run', i, `r${i % 7}`);
     await produceMessages(env, Array.from({ length: 20 }, (_, i) => track(i)));
     const p = startProcessor(env, TOPOLOGIES, join(env.stateRoot, 'running'), [], 'info');
     try {
