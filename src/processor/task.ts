@@ -122,7 +122,7 @@ export const SIDES: Side[] = ['traits', 'events'];
 /** Header of a core changelog record: the user's next due instant ('' for none), so a restore need not parse it. */
 const DUE_HEADER = 'due';
 /** The changelog record of the partition's position: its clock and the input offsets its state is at. */
-const POSITION_KEY = 'm/position';
+export const POSITION_KEY = 'm/position';
 
 /** A user kept between batches: its stored pieces' JSON text and due instant, parsed again when next used. */
 type CachedUser = Omit<LoadedUser, 'state'>;
@@ -266,7 +266,7 @@ export class PartitionTask {
       const position = this.nextOffset[side];
       // Nothing between the position and the log start can arrive meanwhile: the position is still the same.
       if (this.stopping || low === undefined || position === null || BigInt(low) <= position) return;
-      this.log.warn({ side, position: position.toString(), logStart: low }, 'input records the state had not processed were deleted by retention: reading on from the earliest left');
+      this.warnInputDeleted(side, position.toString(), low);
       this.nextOffset[side] = BigInt(low);
       this.consumer.seek({ topic: this.topic(side), partition: this.partition, offset: low });
     } catch (err) {
@@ -274,6 +274,14 @@ export class PartitionTask {
     } finally {
       this.checkingDeleted[side] = false;
     }
+  }
+
+  /**
+   * Retention deleted input records the state had not processed: they are gone; the task reads on from the earliest
+   * left, as Kafka Streams' earliest reset does, rather than spinning on the position.
+   */
+  private warnInputDeleted(side: Side, position: string, logStart: string): void {
+    this.log.warn({ side, position, logStart }, 'input records the state had not processed were deleted by retention: reading on from the earliest left');
   }
 
   protected topic(side: Side): string {
@@ -323,9 +331,8 @@ export class PartitionTask {
       this.highWatermark[side] = BigInt(end.high);
       let offset = position[side] === '-1' ? end.low : position[side];
       if (BigInt(offset) < BigInt(end.low)) {
-        // The topic's retention deleted records the state had not processed (the group stopped longer than it):
-        // they are gone; reading on from the earliest left, as Kafka Streams' earliest reset does, not spinning.
-        this.log.warn({ side, position: offset, logStart: end.low }, 'input records the state had not processed were deleted by retention: reading on from the earliest left');
+        // The group stopped longer than the topic's retention keeps records.
+        this.warnInputDeleted(side, offset, end.low);
         offset = end.low;
       }
       this.buffers[side].clear();

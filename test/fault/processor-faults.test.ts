@@ -17,6 +17,7 @@ import {
 import { generateWorkload, prng, type Workload } from '../../src/demo/workload';
 import { Partitioners, type Producer } from 'kafkajs';
 import { readPartition } from '../../src/kafka/partition-reader';
+import { POSITION_KEY } from '../../src/processor/task';
 import { parseTimestamp } from '../../src/lib/time';
 
 const TOPOLOGIES = join(ROOT, 'topologies');
@@ -201,7 +202,7 @@ async function lastPositions(env: ProcessorEnv): Promise<Map<number, Record<stri
     await readPartition(env.kafka, env.admin, {
       topic: env.topics.changelog, partition, from: '0', end: high, groupPrefix: `${env.group}.positions`,
       onBatch: (messages) => {
-        for (const m of messages) if (m.key?.toString() === 'm/position' && m.value !== null) positions.set(partition, JSON.parse(m.value.toString()) as Record<string, unknown>);
+        for (const m of messages) if (m.key?.toString() === POSITION_KEY && m.value !== null) positions.set(partition, JSON.parse(m.value.toString()) as Record<string, unknown>);
         return Promise.resolve();
       },
     });
@@ -222,7 +223,7 @@ async function abortOverlappingTransactions(env: ProcessorEnv): Promise<void> {
   for (const [partition, position] of await lastPositions(env)) {
     const highOf = (offsets: typeof events) => offsets?.find((o) => o.partition === partition)?.high ?? '0';
     const allDone = JSON.stringify({ ...position, offsets: { [env.topics.events]: highOf(events), [env.topics.traits]: highOf(traits) } });
-    const record = { key: 'm/position', value: allDone, partition };
+    const record = { key: POSITION_KEY, value: allDone, partition };
     const [ta, tb] = [await a.transaction(), await b.transaction()];
     await ta.send({ topic: env.topics.changelog, messages: [record] });
     await tb.send({ topic: env.topics.changelog, messages: [record] });
