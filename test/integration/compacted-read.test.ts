@@ -7,6 +7,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { readPartition } from '../../src/kafka/partition-reader';
 import { connectedAdmin, connectedProducer, kafkaClient, uniqueName } from '../helpers/kafka';
+import { sleep } from '../helpers/processor';
 
 jest.setTimeout(180_000);
 
@@ -73,7 +74,7 @@ describe('reading a compacted partition', () => {
     const deadline = Date.now() + 120_000;
     let records = await readAll(topic);
     while (records.some(([, v]) => v === 'a') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await sleep(2000);
       records = await readAll(topic);
     }
     expect(records).toEqual(latest);

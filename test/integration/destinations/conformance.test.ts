@@ -95,18 +95,23 @@ runConformance({
   },
 });
 
+/** A webhook connector posting to `/<id>` of the receiver (lingerMs 0, 3 attempts). */
+function webhookTo(receiver: Receiver, id: string, o: { batchSize: number; concurrency: number }): WebhookConnector {
+  return new WebhookConnector(
+    {
+      id, type: 'webhook', format: 'segment-track', url: receiver.url(`/${id}`), secretEnv: null, batchSize: o.batchSize, lingerMs: 0,
+      timeoutMs: 5000, maxAttempts: 3, concurrency: o.concurrency, ratePerSecond: null, headers: {},
+    },
+    deps(),
+  );
+}
+
 describe('webhook connector, request size', () => {
   test('a batch answered 413 is sent again in halves: only a message too large by itself is refused', async () => {
     const receiver = await Receiver.start();
     // An endpoint that takes bodies of up to 4,000 bytes: one or two of the 1.5 KB messages below, not eleven.
     receiver.on('/small', (req) => (Buffer.byteLength(req.body) > 4000 ? { status: 413, body: 'payload too large' } : OK));
-    const connector = new WebhookConnector(
-      {
-        id: 'small', type: 'webhook', format: 'segment-track', url: receiver.url('/small'), secretEnv: null, batchSize: 11, lingerMs: 0,
-        timeoutMs: 5000, maxAttempts: 3, concurrency: 2, ratePerSecond: null, headers: {},
-      },
-      deps(),
-    );
+    const connector = webhookTo(receiver, 'small', { batchSize: 11, concurrency: 2 });
     await connector.connect();
     try {
       const message = (i: number, bytes: number): OutMessage => ({ id: `m${i}`, userId: `u${i % 3}`, body: { messageId: `m${i}`, pad: 'x'.repeat(bytes) } });
@@ -135,13 +140,7 @@ describe("webhook connector, one user's messages", () => {
       await gate.held;
       return OK;
     });
-    const connector = new WebhookConnector(
-      {
-        id: 'batched', type: 'webhook', format: 'segment-track', url: receiver.url('/batched'), secretEnv: null, batchSize: 3, lingerMs: 0,
-        timeoutMs: 5000, maxAttempts: 3, concurrency: 4, ratePerSecond: null, headers: {},
-      },
-      deps(),
-    );
+    const connector = webhookTo(receiver, 'batched', { batchSize: 3, concurrency: 4 });
     await connector.connect();
     try {
       const message = (id: string, userId: string): OutMessage => ({ id, userId, body: { messageId: id, userId } });
