@@ -44,6 +44,7 @@ const DEDUP_ID_MAX = 64;
 export function dedupId(messageId: string): string {
   return messageId.length <= DEDUP_ID_MAX ? messageId : `#${sha256Hex(messageId)}`;
 }
+const HASHED_ID = /^#[0-9a-f]{64}$/;
 
 const RESTART_MAX = 100;
 const CONTEXT_MAX_BYTES = 64 * 1024;
@@ -940,8 +941,9 @@ export class Engine {
     }
     if (stale > 0) seen.splice(0, stale);
     const id = msg.messageId === null ? null : dedupId(msg.messageId);
-    // A hashed id is also compared as it came: states written before ids were capped hold long ones unhashed.
-    const unhashed = id === msg.messageId ? null : msg.messageId;
+    // A hashed id is also compared as it came: states written before ids were capped hold long ones unhashed. Not
+    // one shaped like a remembered hash, though: it would match the other message whose hash it spells.
+    const unhashed = id === msg.messageId || msg.messageId === null || HASHED_ID.test(msg.messageId) ? null : msg.messageId;
     if (id !== null) for (const [seenId] of seen) if (seenId === id || seenId === unhashed) return true;
     state.processed++;
     if (id !== null) seen.push([id, now, state.processed]);

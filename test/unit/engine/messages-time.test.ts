@@ -136,6 +136,16 @@ describe('deduplication', () => {
     expect(before.sim.stats.duplicates).toBe(1);
   });
 
+  test("an id that spells another id's remembered hash is a different id", () => {
+    const d = TestDriver.fromYaml(counter);
+    const long = 'm'.repeat(100);
+    d.track('u1', 'Go', T('10:00'), { n: 1 }, long);
+    d.track('u1', 'Go', T('10:01'), { n: 2 }, dedupId(long)); // '#' and the SHA-256 of the first id: not a duplicate
+    d.track('u1', 'Go', T('10:02'), { n: 3 }, dedupId(long)); // a duplicate of the second
+    expect(d.transitions().filter((t) => t.reason === 'entry').map((t) => t.context.Go)).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(d.sim.stats.duplicates).toBe(1);
+  });
+
   test('group and alias messages are deduplicated but trigger nothing', () => {
     const d = TestDriver.fromYaml(counter);
     d.pipe({ type: 'group', userId: 'u1', groupId: 'g', timestamp: T('10:00'), messageId: 'x' });
