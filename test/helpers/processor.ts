@@ -29,19 +29,22 @@ export interface ProcessorEnv {
   kafka: Kafka;
   admin: Admin;
   producer: Producer;
+  /** The cluster's bootstrap addresses: the test broker's, unless the env was made on another cluster. */
+  brokers: string[];
   /** Parent of the processors' state dirs. */
   stateRoot: string;
   close(): Promise<void>;
 }
 
-export async function processorEnv(partitions: number, definitions: Definitions | null): Promise<ProcessorEnv> {
+export async function processorEnv(partitions: number, definitions: Definitions | null, options: { brokers?: string[] } = {}): Promise<ProcessorEnv> {
   const group = uniqueName('jp');
   const topics = topicNames({ group, events: `${group}.events`, traits: `${group}.traits`, transitions: `${group}.transitions`, dlq: `${group}.dlq`, dlqPrefix: `${group}.dlq.` });
-  const kafka = kafkaClient();
+  const brokers = options.brokers ?? brokerList(infra());
+  const kafka = kafkaClient({ brokers });
   const admin = await connectedAdmin(kafka);
   await createTopics(admin, schemaRegistry(), topics, { partitions, replicationFactor: 1, definitions });
   const env: ProcessorEnv = {
-    group, topics, partitions, kafka, admin, producer: await connectedProducer(kafka), stateRoot: mkdtempSync(join(tmpdir(), 'journeys-state-')),
+    group, topics, partitions, kafka, admin, producer: await connectedProducer(kafka), brokers, stateRoot: mkdtempSync(join(tmpdir(), 'journeys-state-')),
     close: async () => {
       // The env's producer of now: remakeTopics replaces it (closing the first one left the new one's socket open).
       await env.producer.disconnect();
@@ -91,7 +94,7 @@ export function topicFlags(env: ProcessorEnv): string[] {
  */
 export function startInProcess(env: ProcessorEnv, definitions: Definitions, stateDir: string, options: Partial<ProcessorOptions> = {}): Promise<Processor> {
   return Processor.start({
-    definitions, brokers: brokerList(infra()), registryUrl: infra().registryUrl, stateDir, group: env.group, topics: env.topics,
+    definitions, brokers: env.brokers, registryUrl: infra().registryUrl, stateDir, group: env.group, topics: env.topics,
     clock: 'event', transitionsFormat: 'json', metricsPort: 0, ...options,
   });
 }
