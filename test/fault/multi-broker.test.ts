@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { loadDefinitions } from '../../src/definitions';
 import { generateWorkload } from '../../src/demo/workload';
-import { readPartition } from '../../src/kafka/partition-reader';
 import { startTwoBrokerCluster, type TwoBrokerCluster } from '../helpers/kafka-cluster';
-import { connectedProducer, uniqueName } from '../helpers/kafka';
+import { committedValues, connectedProducer, uniqueName } from '../helpers/kafka';
 import {
   ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, startInProcess, waitCaughtUp,
 } from '../helpers/processor';
@@ -38,21 +37,6 @@ afterAll(async () => {
 async function leaderOf(topic: string, partition: number): Promise<number | undefined> {
   const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
   return topics[0]?.partitions.find((p) => p.partitionId === partition)?.leader;
-}
-
-/** The partition's committed records' values, read_committed up to its high watermark. */
-async function committedValues(topic: string, partition: number): Promise<string[]> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  const end = offsets.find((o) => o.partition === partition)?.high ?? '0';
-  const values: string[] = [];
-  await readPartition(kafka, admin, {
-    topic, partition, from: '0', end, groupPrefix: uniqueName('moved-leader-read'),
-    onBatch: (messages) => {
-      for (const m of messages) values.push(m.value?.toString() ?? '');
-      return Promise.resolve();
-    },
-  });
-  return values;
 }
 
 test('a transaction that commits after a partition moved to a broker that already answered holds all its records', async () => {
@@ -87,13 +71,13 @@ test('a transaction that commits after a partition moved to a broker that alread
       await second.abort();
     }
     const expected = committed ? [['first-0', 'second-0'], ['first-1', 'second-1']] : [['first-0'], ['first-1']];
-    expect([await committedValues(topic, 0), await committedValues(topic, 1)]).toEqual(expected);
+    expect([await committedValues(kafka, admin, topic, 0), await committedValues(kafka, admin, topic, 1)]).toEqual(expected);
 
     // Whatever happened to it, the next transaction goes through whole on the new leader.
     const third = await producer.transaction();
     await third.send({ topic, messages: [{ partition: 0, value: 'third-0' }, { partition: 1, value: 'third-1' }] });
     await third.commit();
-    expect(await committedValues(topic, 1)).toEqual([...expected[1]!, 'third-1']);
+    expect(await committedValues(kafka, admin, topic, 1)).toEqual([...expected[1]!, 'third-1']);
   } finally {
     await producer.disconnect();
   }

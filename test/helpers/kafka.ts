@@ -5,6 +5,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { Admin, Consumer, ConsumerConfig, KafkaConfig, KafkaMessage, Producer, ProducerConfig } from 'kafkajs';
 import { brokerList, readInfraState } from '../../src/kafka/infra-state';
+import { readPartition } from '../../src/kafka/partition-reader';
 import type { InfraState } from '../../src/kafka/infra-state';
 
 let counter = 0;
@@ -70,6 +71,20 @@ export async function createTopics(admin: Admin, topics: { topic: string; partit
     waitForLeaders: true,
     topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions ?? 1, replicationFactor: 1 })),
   });
+}
+
+/** A partition's record values from `from` to its end, read_committed, as the processor's restore reads them. */
+export async function committedValues(kafka: Kafka, admin: Admin, topic: string, partition: number, from = '0'): Promise<string[]> {
+  const end = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition)?.high ?? '0';
+  const values: string[] = [];
+  await readPartition(kafka, admin, {
+    topic, partition, from, end, groupPrefix: uniqueName('it-read'),
+    onBatch: (messages) => {
+      for (const m of messages) values.push(m.value?.toString() ?? '');
+      return Promise.resolve();
+    },
+  });
+  return values;
 }
 
 /** The Confluent-API schema registry client for the test registry. */

@@ -4,8 +4,7 @@
 // as sorted by first offset, one per record read, and let records of the other one through. A restore read them
 // back as state (a fault test's zombie run found users' states taken from the zombie's aborted batch).
 import type { Admin, Kafka, Producer, Transaction } from 'kafkajs';
-import { readPartition } from '../../src/kafka/partition-reader';
-import { connectedAdmin, connectedProducer, createTopics, kafkaClient, uniqueName } from '../helpers/kafka';
+import { committedValues, connectedAdmin, connectedProducer, createTopics, kafkaClient, uniqueName } from '../helpers/kafka';
 
 describe('read_committed with overlapping aborted transactions', () => {
   let kafka: Kafka;
@@ -28,19 +27,7 @@ describe('read_committed with overlapping aborted transactions', () => {
     return p;
   }
 
-  /** Every record's value from `from` up to the end, read_committed, as the processor's restore reads them. */
-  async function readAll(topic: string, from: string): Promise<string[]> {
-    const end = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === 0)?.high ?? '0';
-    const values: string[] = [];
-    await readPartition(kafka, admin, {
-      topic, partition: 0, from, end, groupPrefix: uniqueName('it-rc-read'),
-      onBatch: (messages) => {
-        for (const m of messages) values.push(m.value?.toString() ?? '');
-        return Promise.resolve();
-      },
-    });
-    return values;
-  }
+  const readAll = (topic: string, from: string): Promise<string[]> => committedValues(kafka, admin, topic, 0, from);
 
   test('the records of transactions aborted in another order than they began are never read, from any offset', async () => {
     const topic = uniqueName('it-rc');
