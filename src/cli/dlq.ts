@@ -55,13 +55,21 @@ async function replay(argv: string[]): Promise<number> {
   const base = createLogger();
   const logger = base.child({ component: 'dlq-replay' });
   const kafka = new Kafka({ clientId: 'journeys-dlq-replay', brokers: conn.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(logger) });
-  let failed = 0;
-  for (const destination of destinations) {
+  // Every destination at once, as the sink delivers them: one that is slow or down holds back no other (spec §6).
+  // The reports are printed in the order of the destinations once all are done.
+  const replays = destinations.map((destination) => {
     const topic = `${values['dlq-topic-prefix'] ?? SINK_DEFAULTS.dlqTopicPrefix}${destination.id}`;
     const connector = createConnector(destination, { logger, env: process.env, retry, brokers: conn.brokers, clientId: 'journeys-dlq-replay' });
-    const report = await replayDeadLetters({ kafka, connector, topic, groupId: replayGroupId(values.group ?? SINK_DEFAULTS.group, destination.id), logger: base });
-    process.stdout.write(`${destination.id}: replayed ${report.replayed}, failed again ${report.failed}, skipped ${report.skipped} (${topic})\n`);
-    failed += report.failed;
+    const report = replayDeadLetters({ kafka, connector, topic, groupId: replayGroupId(values.group ?? SINK_DEFAULTS.group, destination.id), logger: base });
+    return { destination, topic, report };
+  });
+  // All settled first: a replay that throws then leaves none of the others running.
+  await Promise.allSettled(replays.map((r) => r.report));
+  let failed = 0;
+  for (const { destination, topic, report } of replays) {
+    const { replayed, failed: again, skipped } = await report;
+    process.stdout.write(`${destination.id}: replayed ${replayed}, failed again ${again}, skipped ${skipped} (${topic})\n`);
+    failed += again;
   }
   return failed === 0 ? 0 : 1;
 }

@@ -155,8 +155,49 @@ test('journeys dlq replay: prints what it replayed; exit 1 while it still fails,
   refuse.on = false;
   expect(await replay()).toEqual([0, `ads: replayed 2, failed again 0, skipped 0 (${dlqTopic})\n`]);
   expect(await replay(['ads'])).toEqual([0, `ads: replayed 0, failed again 0, skipped 0 (${dlqTopic})\n`]);
-  // No destination named: each of destinations.yaml in turn (crm's and warehouse's dead-letter topics were never made).
+  // No destination named: every one of destinations.yaml, reported in its order (crm's and warehouse's dead-letter
+  // topics were never made).
   const nothing = (id: string) => `${id}: replayed 0, failed again 0, skipped 0 (${env.dlqPrefix}${id})\n`;
   expect(await replay([])).toEqual([0, nothing('crm') + nothing('ads') + nothing('warehouse')]);
   expect(accepted('/ads').sort(byMessageId)).toEqual(expectedMessages(transitions).ads.sort(byMessageId));
+});
+
+test('journeys dlq replay replays every destination at once: one whose endpoint hangs holds back no other', async () => {
+  const transitions = userTransitions('r2', true);
+  await produceTransitions(env, transitions, 'json');
+  const refuse = { on: true };
+  let adsReplayed = (): void => undefined;
+  const adsArrived = new Promise<void>((resolve) => {
+    adsReplayed = resolve;
+  });
+  receiver.on('/ads', () => {
+    if (refuse.on) return { status: 422, body: 'no' };
+    adsReplayed();
+    return OK;
+  });
+  // crm's endpoint answers a replayed message only once ads has had its own: a replay of one destination after the
+  // other (crm first, as destinations.yaml lists it) would wait here until crm's one attempt timed out.
+  receiver.on('/crm', async () => {
+    if (refuse.on) return { status: 422, body: 'no' };
+    await adsArrived;
+    return OK;
+  });
+  const topologies = writeTopologies({ base: receiver.url(''), warehouseTopic: env.warehouseTopic, crm: { timeoutMs: 20000, maxAttempts: 1 } });
+  const child = sink(topologies, ['--destination', 'crm', '--destination', 'ads']);
+  await child.untilLog(/"msg":"sink started"/);
+  // Each destination got the entry's send and the user-left message, refused: two dead letters each.
+  await consumeUntil(env.kafka, `${env.dlqPrefix}crm`, (rs) => rs.length >= 2);
+  await consumeUntil(env.kafka, `${env.dlqPrefix}ads`, (rs) => rs.length >= 2);
+  child.proc.kill('SIGTERM');
+  expect(await child.exited).toBe(0);
+
+  refuse.on = false;
+  const c = runCli(['dlq', 'replay', '--topologies', topologies, '--bootstrap', connectionArgs()[1]!, '--group', env.group, '--dlq-topic-prefix', env.dlqPrefix, '--retry-initial-ms', '20']);
+  children.push(c);
+  expect(await c.exited).toBe(0);
+  const line = (id: string, n: number) => `${id}: replayed ${n}, failed again 0, skipped 0 (${env.dlqPrefix}${id})\n`;
+  expect(c.stdout.join('')).toBe(line('crm', 2) + line('ads', 2) + line('warehouse', 0));
+  const mine = (path: string) => accepted(path).filter((m) => m.userId === 'r2').map(idOf).sort();
+  expect(mine('/crm')).toEqual(expectedMessages(transitions).crm.map(idOf).sort());
+  expect(mine('/ads')).toEqual(expectedMessages(transitions).ads.map(idOf).sort());
 });
