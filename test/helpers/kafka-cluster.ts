@@ -4,7 +4,7 @@
 // infra/kafka/server.properties. Its data lives in a temp dir and goes with it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +70,39 @@ async function waitStarted(log: string, child: ChildProcess, timeoutMs = 60_000)
   throw new Error(`a test broker did not start within ${timeoutMs} ms; see ${log}`);
 }
 
+/** Marks the brokers' command lines with the test process that owns them. */
+const OWNER_FLAG = '-Djourneys.test-cluster.owner=';
+
+/**
+ * Kills brokers left by a test process that died without its `afterAll` (a jest worker killed outright): their
+ * command line names an owner that no longer runs.
+ */
+function killOrphans(): void {
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return; // no /proc (macOS): nothing to look at
+  }
+  for (const pid of pids) {
+    let owner: number | undefined;
+    try {
+      const arg = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').find((a) => a.startsWith(OWNER_FLAG));
+      owner = arg === undefined ? undefined : Number(arg.slice(OWNER_FLAG.length));
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (owner === undefined || existsSync(`/proc/${owner}`)) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
 export async function startTwoBrokerCluster(): Promise<TwoBrokerCluster> {
+  killOrphans();
   const { java, libs } = kafkaRuntime();
   const dir = mkdtempSync(join(tmpdir(), 'journeys-two-brokers-'));
   const controller = await freePort();
@@ -98,7 +130,7 @@ export async function startTwoBrokerCluster(): Promise<TwoBrokerCluster> {
       const log = join(nodeDir, 'broker.log');
       const out = openSync(log, 'a');
       const child = spawn(java, [
-        '-Xms64m', '-Xmx384m', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${join(REPO_ROOT, 'infra', 'kafka', 'log4j2.properties')}`,
+        `${OWNER_FLAG}${process.pid}`, '-Xms64m', '-Xmx384m', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${join(REPO_ROOT, 'infra', 'kafka', 'log4j2.properties')}`,
         `-Dkafka.logs.dir=${nodeDir}`, '-cp', cp, 'kafka.Kafka', props,
       ], { stdio: ['ignore', out, out] });
       children.push(child);
