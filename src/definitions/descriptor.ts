@@ -550,7 +550,9 @@ export function keyUnion<V extends Record<string, Variant<unknown>>>(
         if (found.length === 0) {
           const unknown = node.entries.map((e) => e.key).filter((k) => !names.some((n) => hasField(variants[n], k)));
           const guess = unknown.map((k) => suggest(k, names)).find((s) => s !== null);
-          detail = guess !== undefined ? ` (found ${unknown.map((k) => `'${k}'`).join(', ')}: did you mean '${guess}'?)` : ' (found none)';
+          const named = unknown.map((k) => `'${k}'`).join(', ');
+          if (guess !== undefined) detail = ` (found ${named}: did you mean '${guess}'?)`;
+          else detail = unknown.length === 0 ? ' (found none)' : ` (found none; unknown key${unknown.length > 1 ? 's' : ''} ${named})`;
         } else {
           detail = ` (found ${found.map((e) => e.key).join(' and ')}: keep one)`;
         }

@@ -33,7 +33,7 @@ export function buildJourney(raw: RawJourney, file: string, report: Reporter): B
   const id = raw.journey === undefined ? null : { value: raw.journey, line: raw.$at.journey ?? raw.$line };
   // Written, even if invalid (reported there): sameKey is then allowed.
   const hasKey = raw.entry?.kind === 'event' && raw.entry.$at.key !== undefined;
-  const cx: Context = { report, refs, hasKey, ids: new Set(), following: END, badRefs: 0 };
+  const cx: Context = { report, refs, hasKey, entryRead: raw.entry !== undefined, ids: new Set(), following: END, badRefs: 0 };
 
   const entry = raw.entry === undefined ? undefined : buildEntry(raw.entry, raw.exit, cx);
   const exit = raw.exit === undefined ? emptyExit() : buildExit(raw.exit, cx);
@@ -67,6 +67,8 @@ interface Context {
   refs: JourneyRefs;
   /** The journey has `entry.key`: `sameKey` defaults to true, and is allowed at all. */
   hasKey: boolean;
+  /** The entry could be read (it is there, with one kind): else whether it has a key is unknown. */
+  entryRead: boolean;
   /** Every step id of the file (also of steps that are otherwise broken). */
   ids: Set<string>;
   /** The step after the one being built, or `end`. */
@@ -121,7 +123,8 @@ function emptyExit(): Exit {
 }
 
 function checkSameKey(sameKey: boolean | undefined, line: number | undefined, cx: Context): void {
-  if (sameKey !== undefined && !cx.hasKey) {
+  // An entry missing or of no clear kind is reported as such; whether sameKey is allowed then is not known.
+  if (sameKey !== undefined && cx.entryRead && !cx.hasKey) {
     cx.report.add(line ?? 1, 'sameKey needs an instance key: this journey has no entry.key (add one, or remove sameKey)');
   }
 }

@@ -200,6 +200,27 @@ const cases: [string, string][] = [
     steps:
       - id: a  #<- did you mean 'waitFor'?
         waitfor: { events: [{ event: B }], timeout: 1h }`],
+  ['step with two letters of its type key swapped', yaml`
+    journey: j
+    entry: { event: A }
+    steps:
+      - id: a  #<- (found 'wiat': did you mean 'wait'?)
+        wiat: 1h`],
+  ['step with an unknown key where its type key should be', yaml`
+    journey: j
+    entry: { event: A }
+    steps:
+      - id: a  #<- step 'a' needs exactly one of wait, waitFor, waitUntil, split, branch, random or send (found none; unknown key 'delay')
+        delay: 1d`],
+  ['entry of both kinds: one problem, not also one for each sameKey', yaml`
+    journey: j
+    entry:
+      event: A
+      condition: { trait: x, exists: true }  #<- entry needs exactly one of event or condition (found event and condition: keep one)
+      key: cart_id
+    exit:
+      events: [{ event: B, sameKey: true }]
+    steps: [{ id: a, wait: 1h }]`],
   ['step without id', yaml`
     journey: j
     entry: { event: A }
