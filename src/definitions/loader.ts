@@ -197,10 +197,28 @@ function folderSet(dir: string, problems: Problem[]): FileSet | null {
       set.audiences = path;
     } else if (/\.journey\.yml$/.test(name) || name === 'destinations.yml' || name === 'audiences.yml') {
       problems.push({ file: path, line: 1, message: `not loaded: definition files end in .yaml (rename it to ${name.replace(/\.yml$/, '.yaml')})` });
+    } else if (/\.ya?ml$/.test(name) && pathKind(path) === 'file') {
+      // Other YAML may live here, but a journey under another name would be left out without a word.
+      const line = journeyKeyLine(path);
+      if (line !== null) {
+        problems.push({ file: path, line, message: `not loaded: a journey file's name ends in ${JOURNEY_SUFFIX} (rename it to ${name.replace(/\.ya?ml$/, JOURNEY_SUFFIX)})` });
+      }
     }
   }
   set.journeys.sort(byFileName);
   return set;
+}
+
+/** The line of a top-level `journey:` key in a YAML file, or null (none, or unreadable: not ours to report). */
+function journeyKeyLine(path: string): number | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+  const at = text.split(/\r?\n/).findIndex((l) => /^journey\s*:/.test(l));
+  return at < 0 ? null : at + 1;
 }
 
 function errorText(err: unknown): string {

@@ -301,6 +301,17 @@ describe('validatePaths', () => {
     ]);
   });
 
+  test('a journey in a YAML file not named *.journey.yaml is reported; other YAML files are ignored', () => {
+    const dir = topology({
+      'winback.yaml': '# the win-back flow\njourney: winback\nentry: { event: A }\n',
+      'ci.yml': 'jobs:\n  journey: not top-level\n',
+      'notes.yaml': 'a: 1\n',
+    });
+    expect(validatePaths([dir])).toEqual([
+      { file: join(dir, 'winback.yaml'), line: 2, message: "not loaded: a journey file's name ends in .journey.yaml (rename it to winback.journey.yaml)" },
+    ]);
+  });
+
   test('an empty folder is valid', () => {
     expect(validateTopologies([topology({})])).toEqual({ problems: [], journeys: 0, destinations: 0, audiences: 0 });
   });
