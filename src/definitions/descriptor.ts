@@ -318,7 +318,11 @@ export function list<T>(of: Type<T>, options: ListOptions = {}): Type<T[]> {
   return {
     expected,
     parse(node, report, site) {
-      if (node.t !== 'seq') return mismatch(report, site, `a list${node.t === 'scalar' && node.value !== null ? ` (write [${String(node.value)}])` : ''}`, node);
+      if (node.t !== 'seq') {
+        // "write [x]" only where one item makes a valid list (`between: 7d` needs two).
+        const one = node.t === 'scalar' && node.value !== null && (options.min ?? 0) <= 1;
+        return mismatch(report, site, `a list${one ? ` (write [${String(node.value)}])` : ''}`, node);
+      }
       const { min, max } = options;
       if (min !== undefined && node.items.length < min) {
         report.add(site.line, options.tooFew ?? `${site.label} needs at least ${min} item${min === 1 ? '' : 's'}`);

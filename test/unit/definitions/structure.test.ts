@@ -695,6 +695,11 @@ const cases: [string, string][] = [
       event: A
       where: { plan: { in: pro } }  #<- in must be a list (write [pro])
     steps: [{ id: a, wait: 1h }]`],
+  ['between with one duration, not a list: no suggestion of [7d], which is too short too', yaml`
+    journey: j
+    entry:
+      condition: { performed: A, between: 7d }  #<- between must be a list, got
+    steps: [{ id: a, wait: 1h }]`],
   ['notIn with a mapping', yaml`
     journey: j
     entry:
