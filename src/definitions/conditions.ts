@@ -5,7 +5,7 @@ import { sha256Hex } from '../lib/hash';
 import { setOwn } from '../lib/own';
 import type { Located } from './descriptor';
 import type { RawCondition, RawFilter, RawOperators } from './keys';
-import type { Condition, Json, Operator, PerformedLeaf, Predicate, PropertyFilter, Where } from './model';
+import type { Condition, Journey, Json, Operator, PerformedLeaf, Predicate, PropertyFilter, Where } from './model';
 import type { Reporter } from './problems';
 
 /**
@@ -163,4 +163,29 @@ export function canonicalJson(value: Json): string {
 export function signature(event: string, where: Where): string {
   const text = canonicalJson({ event, where: canonicalWhere(where) });
   return sha256Hex(text).slice(0, 16);
+}
+
+/** Every condition of a journey version: its entry's (`when` or `condition`), exit condition, waitUntil and branches. */
+export function journeyConditions(j: Journey): Condition[] {
+  const out: Condition[] = [];
+  const entry = j.entry.kind === 'event' ? j.entry.when : j.entry.condition;
+  if (entry !== null) out.push(entry);
+  if (j.exit.condition !== null) out.push(j.exit.condition);
+  for (const s of j.steps) {
+    if (s.type === 'waitUntil') out.push(s.condition);
+    if (s.type === 'split' || s.type === 'branch') for (const b of s.branches) out.push(b.when);
+  }
+  return out;
+}
+
+/** The `performed` leaves of conditions (not those of the audiences they name), in order. */
+export function performedLeaves(conditions: Iterable<Condition>): PerformedLeaf[] {
+  const out: PerformedLeaf[] = [];
+  const visit = (c: Condition): void => {
+    if (c.kind === 'all' || c.kind === 'any') c.of.forEach(visit);
+    else if (c.kind === 'not') visit(c.of);
+    else if (c.kind === 'performed') out.push(c);
+  };
+  for (const c of conditions) visit(c);
+  return out;
 }

@@ -8,7 +8,7 @@ import {
   END, type Condition, type ConditionEntry, type Definitions, type Journey, type Json, type JsonObject, type SendSpec, type Step, type Target,
   type Where,
 } from '../definitions/model';
-import { MAX_WINDOWED_COUNT } from '../definitions/conditions';
+import { MAX_WINDOWED_COUNT, journeyConditions, performedLeaves } from '../definitions/conditions';
 import { DAY } from '../lib/duration';
 import { bucketOf, sha256Hex } from '../lib/hash';
 import { ownValue, setOwn } from '../lib/own';
@@ -980,42 +980,20 @@ export class Engine {
 
   private indexSignatures(): void {
     const byId = new Map<string, SignatureInfo & { event: string }>();
-    const visit = (c: Condition | null): void => {
-      if (c === null) return;
-      switch (c.kind) {
-        case 'all':
-        case 'any':
-          c.of.forEach(visit);
-          return;
-        case 'not':
-          visit(c.of);
-          return;
-        case 'performed': {
-          const span = c.window === null ? null : c.window.kind === 'within' ? c.window.span : c.window.from;
-          const info = byId.get(c.signature) ?? { signature: c.signature, event: c.event, where: c.where, maxSpan: null, keep: 0 };
-          if (span !== null && (info.maxSpan === null || span > info.maxSpan)) info.maxSpan = span;
-          // "At least N" holds when the N-th latest is in the window; "at most N" fails when the (N+1)-th is.
-          if (span !== null) info.keep = Math.max(info.keep, (c.max ?? c.min) + 1);
-          // A between window counts older timestamps while newer ones wait to enter it: however many newer
-          // ones arrive, it needs all of its span (up to the bound a state record allows).
-          if (c.window?.kind === 'between') info.keep = Math.max(info.keep, MAX_WINDOWED_COUNT + 1);
-          byId.set(c.signature, info);
-          return;
-        }
-        default:
-          return;
-      }
-    };
-    // Every kept version: draining instances evaluate their own version's conditions.
-    for (const j of [...this.versions.values()].flatMap((kept) => [...kept.values()])) {
-      visit(j.entry.kind === 'event' ? j.entry.when : j.entry.condition);
-      visit(j.exit.condition);
-      for (const s of j.steps) {
-        if (s.type === 'waitUntil') visit(s.condition);
-        if (s.type === 'split' || s.type === 'branch') s.branches.forEach((b) => visit(b.when));
-      }
+    // Every kept version (draining instances evaluate their own version's conditions), and every audience.
+    const conditions = [...this.versions.values()].flatMap((kept) => [...kept.values()]).flatMap(journeyConditions);
+    for (const a of this.defs.audiences.values()) conditions.push(a.condition);
+    for (const c of performedLeaves(conditions)) {
+      const span = c.window === null ? null : c.window.kind === 'within' ? c.window.span : c.window.from;
+      const info = byId.get(c.signature) ?? { signature: c.signature, event: c.event, where: c.where, maxSpan: null, keep: 0 };
+      if (span !== null && (info.maxSpan === null || span > info.maxSpan)) info.maxSpan = span;
+      // "At least N" holds when the N-th latest is in the window; "at most N" fails when the (N+1)-th is.
+      if (span !== null) info.keep = Math.max(info.keep, (c.max ?? c.min) + 1);
+      // A between window counts older timestamps while newer ones wait to enter it: however many newer
+      // ones arrive, it needs all of its span (up to the bound a state record allows).
+      if (c.window?.kind === 'between') info.keep = Math.max(info.keep, MAX_WINDOWED_COUNT + 1);
+      byId.set(c.signature, info);
     }
-    for (const a of this.defs.audiences.values()) visit(a.condition);
     for (const info of byId.values()) {
       const list = this.signaturesByEvent.get(info.event) ?? [];
       list.push(info);

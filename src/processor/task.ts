@@ -21,7 +21,7 @@ import { readPartition } from '../kafka/partition-reader';
 import { lastOffsetOf, type LastOffsets, type SharedTransactions } from '../kafka/shared-transactions';
 import type { TopicNames } from '../kafka/topics';
 import type { ProcessorMetrics } from '../observability/processor-metrics';
-import { isVersionKey, keptVersions, retiredJourneys } from '../state/journey-versions';
+import { isVersionKey, keptVersions, newlyCountedEvents, retiredJourneys } from '../state/journey-versions';
 import { fromPieces, isCoreKey, parseCore, toPieces, userOfKey } from '../state/pieces';
 import { UpcomingTimers } from '../state/upcoming-timers';
 import { bulkLoadBufferBytes, PartitionStore, timerKey, type LoadedUser, type StoreMeta, type StoreOp, type StoreOptions, type TimerEntry } from '../state/partition-store';
@@ -315,7 +315,14 @@ export class PartitionTask {
 
   private async init(): Promise<void> {
     const { position, restored } = await this.openState();
-    const { migrating, retiring } = await this.keepVersions();
+    const { migrating, retiring, newlyCounted } = await this.keepVersions();
+    // A replay (which makes the same call) is what counts them: said only here.
+    for (const { journey, events } of newlyCounted) {
+      this.log.warn(
+        { journey, events },
+        `journey ${journey} counts events this partition did not keep before (${events.join(', ')}): users' earlier ones are not counted; run \`journeys replay\` (processors stopped) to count them`,
+      );
+    }
     this.clock = this.meta.clock ?? Number.NEGATIVE_INFINITY;
     const wentLive = this.goLive();
     // A new version's `migrate` moves instances at the instant it is loaded, and a newly archived or removed journey's
@@ -384,7 +391,7 @@ export class PartitionTask {
    * drops a retired journey's instances whenever it evaluates their user, and a sweep of every user makes that
    * "at once", so an instance whose user is not seen meanwhile cannot come back when the journey is live again.
    */
-  protected async keepVersions(): Promise<{ migrating: boolean; retiring: boolean }> {
+  protected async keepVersions(): Promise<{ migrating: boolean; retiring: boolean; newlyCounted: { journey: string; events: string[] }[] }> {
     const stored = await (this.store as PartitionStore).journeyVersions();
     const { journeys } = this.ctx.definitions;
     const kept = keptVersions(stored, journeys);
@@ -400,7 +407,8 @@ export class PartitionTask {
       else this.log.warn({ journey }, `journey ${journey} is not in the topologies (its file removed?): treated as archived, its live instances stop`);
     }
     this.meta = { ...this.meta, retired };
-    return { migrating: kept.migrating.length > 0, retiring: newly.length > 0 };
+    const audiences = [...this.ctx.definitions.audiences.values()].map((a) => a.condition);
+    return { migrating: kept.migrating.length > 0, retiring: newly.length > 0, newlyCounted: newlyCountedEvents(stored, journeys, audiences) };
   }
 
   /**

@@ -3,7 +3,8 @@
 // (`d/<journey>/<version>`, the loaded definition as JSON), so instances of an earlier version go on with their
 // own steps after a new version is loaded, after a restart, and after a restore on another machine.
 import { basename } from 'node:path';
-import type { Journey } from '../definitions/model';
+import { journeyConditions, performedLeaves } from '../definitions/conditions';
+import type { Condition, Journey } from '../definitions/model';
 import { previousVersion } from '../engine/engine';
 
 /** Everything of the kept versions shares this prefix. */
@@ -100,4 +101,24 @@ export function keptVersions(stored: ReadonlyMap<string, string>, loaded: readon
     if (from !== undefined) migrating.push({ journey: j.id, version: j.version, from: from.version });
   }
   return { earlier, unwritten, migrating };
+}
+
+/**
+ * Loaded journeys that count events (`performed`, by event and filter) which none of the partition's kept versions
+ * and none of the audiences counted: the users' history holds none of those from before this load, so conditions
+ * on them start from zero (spec §4.3 counts every matching event since the user was first seen: `journeys
+ * replay` rebuilds them). Empty for a partition that keeps no version yet (no user predates the load). A journey's
+ * events are named once each, in order.
+ */
+export function newlyCountedEvents(stored: ReadonlyMap<string, string>, loaded: readonly Journey[], audiences: Iterable<Condition>): { journey: string; events: string[] }[] {
+  const kept = [...stored].filter(([key]) => isVersionKey(key)).map(([, text]) => parseVersionRecord(text)).filter((j) => j !== null);
+  if (kept.length === 0) return [];
+  const counted = new Set(performedLeaves([...kept.flatMap(journeyConditions), ...audiences]).map((l) => l.signature));
+  const out: { journey: string; events: string[] }[] = [];
+  for (const j of loaded) {
+    if (j.status === 'archived' || j.status === 'draft') continue;
+    const events = [...new Set(performedLeaves(journeyConditions(j)).filter((l) => !counted.has(l.signature)).map((l) => l.event))];
+    if (events.length > 0) out.push({ journey: j.id, events });
+  }
+  return out;
 }

@@ -17,6 +17,9 @@ const ADDED = {
   'vip.journey.yaml': 'journey: vip\nentry:\n  condition: { performed: Order Completed, atLeast: 2 }\n  historical: true\nsteps:\n  - { id: v, wait: 1h }\n',
 };
 
+/** The processor's warning for a journey counting events its partition did not keep before. */
+const NOT_KEPT = 'counts events this partition did not keep before';
+
 const END = '2026-05-10T12:00:00.000Z';
 const before = (hours: number) => new Date(Date.parse(END) - hours * 3_600_000).toISOString();
 const order = (userId: string, hoursBefore: number) => ({ type: 'track', userId, event: 'Order Completed', timestamp: before(hoursBefore), messageId: `o-${userId}-${hoursBefore}` });
@@ -89,6 +92,8 @@ describe('journeys replay', () => {
     await waitCaughtUp(env);
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
+    // The replay counted the orders, and kept the new versions: nothing to warn about.
+    expect(b.output()).not.toContain(NOT_KEPT);
     const after = [...pings, `recent v1 ${END} time`, `vip v1 ${END} time`, `vip v2 ${END} time`, `vip w1 ${END} time`, `recent v3 ${before(-1)} o-v3--1`, `vip v3 ${before(-1)} o-v3--1`].sort();
     expect(await entries(env)).toEqual(after);
 
@@ -100,6 +105,35 @@ describe('journeys replay', () => {
     expect(again.output()).toMatch(/partition 1: .* 0 transitions\n/);
     expect(statesUpdated(again.output())).toBe(0);
     expect(await readTransitions(env)).toHaveLength(count);
+  });
+
+  test('a processor loading journeys that count events it did not keep warns that earlier ones are not counted, once', async () => {
+    const [dirA, dirB] = [writeTopologies(PING), writeTopologies(ADDED)];
+    dirs.push(dirA, dirB);
+    env = await processorEnv(1, loadDefinitions(dirA));
+    const stateDir = join(env.stateRoot, 'w');
+    await produceMessages(env, HISTORY);
+    const a = startProcessor(env, dirA, stateDir);
+    await waitCaughtUp(env);
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    expect(a.output()).not.toContain(NOT_KEPT);
+
+    const b = startProcessor(env, dirB, stateDir);
+    await produceMessages(env, [ping('v5', -1)]);
+    await waitCaughtUp(env);
+    b.child.kill('SIGTERM');
+    expect(await b.exited).toBe(0);
+    const warned = b.output().split('\n').filter((l) => l.includes(NOT_KEPT)).map((l) => (JSON.parse(l) as { journey: string; events: string[] }));
+    expect(warned.map((w) => [w.journey, w.events])).toEqual([['recent', ['Order Completed']], ['vip', ['Order Completed']]]);
+
+    // Once: the partition now keeps those versions.
+    const c = startProcessor(env, dirB, stateDir);
+    await produceMessages(env, [ping('v6', -1)]);
+    await waitCaughtUp(env);
+    c.child.kill('SIGTERM');
+    expect(await c.exited).toBe(0);
+    expect(c.output()).not.toContain(NOT_KEPT);
   });
 
   test('a group that never ran: state built from the history, historical entries only, and the group goes on from the end of the input', async () => {

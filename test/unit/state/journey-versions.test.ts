@@ -1,7 +1,8 @@
 // What a partition keeps of the journey versions it has run (spec §4.6), and when a new version's `migrate`
 // calls for bringing every user to the instant it is loaded.
+import { journeyConditions } from '../../../src/definitions/conditions';
 import type { Journey } from '../../../src/definitions/model';
-import { journeyOfVersionKey, keptVersions, parseVersionRecord, retiredJourneys, versionKey, versionRecord } from '../../../src/state/journey-versions';
+import { journeyOfVersionKey, keptVersions, newlyCountedEvents, parseVersionRecord, retiredJourneys, versionKey, versionRecord } from '../../../src/state/journey-versions';
 import { fromPieces, toPieces } from '../../../src/state/pieces';
 import { newUserState } from '../../../src/engine/state';
 import { loadYaml } from '../../helpers/test-driver';
@@ -90,4 +91,23 @@ test('retiredJourneys: the archived loaded journeys and the kept ones no file lo
 test('journeyOfVersionKey reads back the journey of versionKey, and nothing of another key', () => {
   expect(journeyOfVersionKey(versionKey('b-2', 3))).toBe('b-2');
   expect([journeyOfVersionKey('d/'), journeyOfVersionKey('d/x'), journeyOfVersionKey('u/x/1')]).toEqual([null, null, null]);
+});
+
+test('newlyCountedEvents: the loaded journeys that count events no kept version nor audience counted', () => {
+  const counting = (id: string, when: string): Journey => loadYaml({
+    [`${id}.journey.yaml`]: `journey: ${id}\nentry:\n  event: Go\n  when: ${when}\nsteps:\n  - { id: w, wait: 1h }\n`,
+  }).journeys[0] as Journey;
+  const orders = counting('vip', '{ performed: Order Completed, atLeast: 2 }');
+  const big = counting('big', '{ all: [{ performed: Order Completed, where: { total: { gt: 100 } } }, { performed: Visit }, { performed: Visit, within: 1d }] }');
+  const plain = journey('plain', 1);
+  // A first start: no user predates the load, nothing to say.
+  expect(newlyCountedEvents(new Map(), [orders], [])).toEqual([]);
+  // A journey added to a partition that ran without it; the same filter of the same event counted before is enough.
+  expect(newlyCountedEvents(stored(plain), [plain, orders], [])).toEqual([{ journey: 'vip', events: ['Order Completed'] }]);
+  expect(newlyCountedEvents(stored(plain, orders), [plain, orders, counting('vip2', '{ performed: Order Completed, atLeast: 3 }')], [])).toEqual([]);
+  // Another filter is another count; each event named once.
+  expect(newlyCountedEvents(stored(orders), [orders, big], [])).toEqual([{ journey: 'big', events: ['Order Completed', 'Visit'] }]);
+  // An audience counts its events whether a journey uses it or not; archived and draft journeys count nothing.
+  expect(newlyCountedEvents(stored(plain), [orders], journeyConditions(orders))).toEqual([]);
+  expect(newlyCountedEvents(stored(plain), [{ ...orders, status: 'archived' }, { ...big, status: 'draft' }], [])).toEqual([]);
 });
