@@ -408,7 +408,9 @@ export class PartitionTask {
     }
     this.meta = { ...this.meta, retired };
     const audiences = [...this.ctx.definitions.audiences.values()].map((a) => a.condition);
-    return { migrating: kept.migrating.length > 0, retiring: newly.length > 0, newlyCounted: newlyCountedEvents(stored, journeys, audiences) };
+    // Users predate the load when the partition has a clock: it has seen a record.
+    const newlyCounted = newlyCountedEvents(kept.kept, journeys, audiences, Number.isFinite(this.meta.clock ?? Number.NEGATIVE_INFINITY));
+    return { migrating: kept.migrating.length > 0, retiring: newly.length > 0, newlyCounted };
   }
 
   /**

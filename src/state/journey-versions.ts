@@ -63,6 +63,8 @@ export function parseVersionRecord(text: string): Journey | null {
 }
 
 export interface KeptVersions {
+  /** Every kept version the partition can read, loaded or not. */
+  kept: Journey[];
   /** Kept versions other than the loaded ones, of the loaded journeys, for the engine. */
   earlier: Journey[];
   /** Records to write (key, JSON): loaded versions not kept yet, or kept with other content (edited in place). */
@@ -100,19 +102,18 @@ export function keptVersions(stored: ReadonlyMap<string, string>, loaded: readon
     const from = previousVersion(earlier.filter((e) => e.id === j.id), j.version);
     if (from !== undefined) migrating.push({ journey: j.id, version: j.version, from: from.version });
   }
-  return { earlier, unwritten, migrating };
+  return { kept: [...records.values()].filter((j) => j !== null), earlier, unwritten, migrating };
 }
 
 /**
  * Loaded journeys that count events (`performed`, by event and filter) which none of the partition's kept versions
  * and none of the audiences counted: the users' history holds none of those from before this load, so conditions
  * on them start from zero (spec §4.3 counts every matching event since the user was first seen: `journeys
- * replay` rebuilds them). Empty for a partition that keeps no version yet (no user predates the load). A journey's
+ * replay` rebuilds them). None when no user predates the load (the partition has seen no record). A journey's
  * events are named once each, in order.
  */
-export function newlyCountedEvents(stored: ReadonlyMap<string, string>, loaded: readonly Journey[], audiences: Iterable<Condition>): { journey: string; events: string[] }[] {
-  const kept = [...stored].filter(([key]) => isVersionKey(key)).map(([, text]) => parseVersionRecord(text)).filter((j) => j !== null);
-  if (kept.length === 0) return [];
+export function newlyCountedEvents(kept: readonly Journey[], loaded: readonly Journey[], audiences: Iterable<Condition>, usersPredate: boolean): { journey: string; events: string[] }[] {
+  if (!usersPredate) return [];
   const counted = new Set(performedLeaves([...kept.flatMap(journeyConditions), ...audiences]).map((l) => l.signature));
   const out: { journey: string; events: string[] }[] = [];
   for (const j of loaded) {

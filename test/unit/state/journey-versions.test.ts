@@ -100,14 +100,17 @@ test('newlyCountedEvents: the loaded journeys that count events no kept version 
   const orders = counting('vip', '{ performed: Order Completed, atLeast: 2 }');
   const big = counting('big', '{ all: [{ performed: Order Completed, where: { total: { gt: 100 } } }, { performed: Visit }, { performed: Visit, within: 1d }] }');
   const plain = journey('plain', 1);
-  // A first start: no user predates the load, nothing to say.
-  expect(newlyCountedEvents(new Map(), [orders], [])).toEqual([]);
+  const kept = (...js: Journey[]): Journey[] => keptVersions(stored(...js), []).kept;
+  // A first start: no user predates the load, nothing to say; a partition that has seen records but kept no
+  // version (it ran with no journey) counted nothing.
+  expect(newlyCountedEvents(kept(), [orders], [], false)).toEqual([]);
+  expect(newlyCountedEvents(kept(), [orders], [], true)).toEqual([{ journey: 'vip', events: ['Order Completed'] }]);
   // A journey added to a partition that ran without it; the same filter of the same event counted before is enough.
-  expect(newlyCountedEvents(stored(plain), [plain, orders], [])).toEqual([{ journey: 'vip', events: ['Order Completed'] }]);
-  expect(newlyCountedEvents(stored(plain, orders), [plain, orders, counting('vip2', '{ performed: Order Completed, atLeast: 3 }')], [])).toEqual([]);
+  expect(newlyCountedEvents(kept(plain), [plain, orders], [], true)).toEqual([{ journey: 'vip', events: ['Order Completed'] }]);
+  expect(newlyCountedEvents(kept(plain, orders), [plain, orders, counting('vip2', '{ performed: Order Completed, atLeast: 3 }')], [], true)).toEqual([]);
   // Another filter is another count; each event named once.
-  expect(newlyCountedEvents(stored(orders), [orders, big], [])).toEqual([{ journey: 'big', events: ['Order Completed', 'Visit'] }]);
+  expect(newlyCountedEvents(kept(orders), [orders, big], [], true)).toEqual([{ journey: 'big', events: ['Order Completed', 'Visit'] }]);
   // An audience counts its events whether a journey uses it or not; archived and draft journeys count nothing.
-  expect(newlyCountedEvents(stored(plain), [orders], journeyConditions(orders))).toEqual([]);
-  expect(newlyCountedEvents(stored(plain), [{ ...orders, status: 'archived' }, { ...big, status: 'draft' }], [])).toEqual([]);
+  expect(newlyCountedEvents(kept(plain), [orders], journeyConditions(orders), true)).toEqual([]);
+  expect(newlyCountedEvents(kept(plain), [{ ...orders, status: 'archived' }, { ...big, status: 'draft' }], [], true)).toEqual([]);
 });
