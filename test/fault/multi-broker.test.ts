@@ -15,7 +15,7 @@ import { generateWorkload } from '../../src/demo/workload';
 import { startTwoBrokerCluster, type TwoBrokerCluster } from '../helpers/kafka-cluster';
 import { committedValues, connectedProducer, uniqueName } from '../helpers/kafka';
 import {
-  ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, startInProcess, waitCaughtUp,
+  ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, sleep, startInProcess, waitCaughtUp,
 } from '../helpers/processor';
 
 let cluster: TwoBrokerCluster;
@@ -39,6 +39,27 @@ async function leaderOf(topic: string, partition: number): Promise<number | unde
   return topics[0]?.partitions.find((p) => p.partitionId === partition)?.leader;
 }
 
+/**
+ * Drains broker 2 as an operator would before taking it down: every partition of the given topics that it leads
+ * moves to broker 1. Resolves once the moves are done and broker 1 leads them all.
+ */
+async function drainBroker2(topicNames: string[]): Promise<number> {
+  const { topics } = await admin.fetchTopicMetadata({ topics: topicNames });
+  const moves = topics
+    .map((t) => ({ topic: t.name, partitionAssignment: t.partitions.filter((p) => p.leader === 2).map((p) => ({ partition: p.partitionId, replicas: [1] })) }))
+    .filter((m) => m.partitionAssignment.length > 0);
+  await admin.alterPartitionReassignments({ topics: moves });
+  for (let i = 0; ; i++) {
+    const pending = await admin.listPartitionReassignments({});
+    const now = await admin.fetchTopicMetadata({ topics: topicNames });
+    if (pending.topics.length === 0 && now.topics.every((t) => t.partitions.every((p) => p.leader === 1))) {
+      return moves.reduce((n, m) => n + m.partitionAssignment.length, 0);
+    }
+    if (i > 300) throw new Error('broker 2 was not drained within 60 s');
+    await sleep(200);
+  }
+}
+
 test('a transaction that commits after a partition moved to a broker that already answered holds all its records', async () => {
   const topic = uniqueName('moved-leader');
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [1] }, { partition: 1, replicas: [2] }] }] });
@@ -53,13 +74,7 @@ test('a transaction that commits after a partition moved to a broker that alread
     await first.commit();
 
     // Partition 1 moves to broker 1; the producer's metadata still names broker 2 (it refreshes every 5 minutes).
-    await admin.alterPartitionReassignments({ topics: [{ topic, partitionAssignment: [{ partition: 1, replicas: [1] }] }] });
-    for (let i = 0; ; i++) {
-      const { topics } = await admin.listPartitionReassignments({ topics: [{ topic, partitions: [1] }] });
-      if (topics.length === 0 && (await leaderOf(topic, 1)) === 1) break;
-      if (i > 150) throw new Error('partition 1 did not move to broker 1 within 30 s');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    expect(await drainBroker2([topic])).toBe(1);
 
     const second = await producer.transaction();
     let committed = false;
@@ -82,27 +97,6 @@ test('a transaction that commits after a partition moved to a broker that alread
     await producer.disconnect();
   }
 });
-
-/**
- * Drains broker 2 as an operator would before taking it down: every partition of the given topics that it leads
- * moves to broker 1. Resolves once the moves are done and broker 1 leads them all.
- */
-async function drainBroker2(topicNames: string[]): Promise<number> {
-  const { topics } = await admin.fetchTopicMetadata({ topics: topicNames });
-  const moves = topics
-    .map((t) => ({ topic: t.name, partitionAssignment: t.partitions.filter((p) => p.leader === 2).map((p) => ({ partition: p.partitionId, replicas: [1] })) }))
-    .filter((m) => m.partitionAssignment.length > 0);
-  await admin.alterPartitionReassignments({ topics: moves });
-  for (let i = 0; ; i++) {
-    const pending = await admin.listPartitionReassignments({});
-    const now = await admin.fetchTopicMetadata({ topics: topicNames });
-    if (pending.topics.length === 0 && now.topics.every((t) => t.partitions.every((p) => p.leader === 1))) {
-      return moves.reduce((n, m) => n + m.partitionAssignment.length, 0);
-    }
-    if (i > 300) throw new Error('broker 2 was not drained within 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test('the processor stays equal to simulate when broker 2 is drained mid-run (the partitions it leads move to broker 1)', async () => {
   const defs = loadDefinitions(join(ROOT, 'topologies'));

@@ -1,21 +1,11 @@
 // `npm run dev` (journeys dev): from topics to webhook deliveries on the example journeys, then a clean stop.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { infra, uniqueName } from '../helpers/kafka';
+import { freePort } from '../helpers/free-port';
 import { ROOT } from '../helpers/processor';
-
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
 
 test('journeys dev runs the processor, the sinks, the receiver and the demo producer, shows deliveries, and stops cleanly', async () => {
   const [receiverPort, processorPort, sinkPort] = [await freePort(), await freePort(), await freePort()];

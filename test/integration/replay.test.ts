@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadDefinitions } from '../../src/definitions';
 import { writeTopologies } from '../helpers/test-driver';
 import {
-  inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, startJourneys, startProcessor, waitCaughtUp, waitMembers,
+  inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, runCaughtUp, startJourneys, startProcessor, waitCaughtUp, waitMembers,
   type ProcessorEnv,
 } from '../helpers/processor';
 
@@ -111,29 +111,18 @@ describe('journeys replay', () => {
     const [dirA, dirB] = [writeTopologies(PING), writeTopologies(ADDED)];
     dirs.push(dirA, dirB);
     env = await processorEnv(1, loadDefinitions(dirA));
+    const e = env;
     const stateDir = join(env.stateRoot, 'w');
-    await produceMessages(env, HISTORY);
-    const a = startProcessor(env, dirA, stateDir);
-    await waitCaughtUp(env);
-    a.child.kill('SIGTERM');
-    expect(await a.exited).toBe(0);
-    expect(a.output()).not.toContain(NOT_KEPT);
+    // runCaughtUp stops each with SIGTERM and fails unless it exits 0.
+    const a = await runCaughtUp(e, dirA, stateDir, () => produceMessages(e, HISTORY));
+    expect(a).not.toContain(NOT_KEPT);
 
-    const b = startProcessor(env, dirB, stateDir);
-    await produceMessages(env, [ping('v5', -1)]);
-    await waitCaughtUp(env);
-    b.child.kill('SIGTERM');
-    expect(await b.exited).toBe(0);
-    const warned = b.output().split('\n').filter((l) => l.includes(NOT_KEPT)).map((l) => (JSON.parse(l) as { journey: string; events: string[] }));
+    const b = await runCaughtUp(e, dirB, stateDir, () => produceMessages(e, [ping('v5', -1)]));
+    const warned = b.split('\n').filter((l) => l.includes(NOT_KEPT)).map((l) => (JSON.parse(l) as { journey: string; events: string[] }));
     expect(warned.map((w) => [w.journey, w.events])).toEqual([['recent', ['Order Completed']], ['vip', ['Order Completed']]]);
 
     // Once: the partition now keeps those versions.
-    const c = startProcessor(env, dirB, stateDir);
-    await produceMessages(env, [ping('v6', -1)]);
-    await waitCaughtUp(env);
-    c.child.kill('SIGTERM');
-    expect(await c.exited).toBe(0);
-    expect(c.output()).not.toContain(NOT_KEPT);
+    expect(await runCaughtUp(e, dirB, stateDir, () => produceMessages(e, [ping('v6', -1)]))).not.toContain(NOT_KEPT);
   });
 
   test('a group that never ran: state built from the history, historical entries only, and the group goes on from the end of the input', async () => {
