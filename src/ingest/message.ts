@@ -61,7 +61,8 @@ function unkeepable(value: Json, depth: number): string | null {
 export function parseMessage(raw: unknown): ParseResult {
   if (!isJsonObject(raw)) return invalid('not a JSON object');
   const type = raw.type;
-  if (typeof type !== 'string' || !TYPES.has(type)) return invalid(`unknown type ${JSON.stringify(type ?? null)}`);
+  if (type === undefined || type === null) return invalid(`no type (one of ${[...TYPES].join(', ')})`);
+  if (typeof type !== 'string' || !TYPES.has(type)) return invalid(`unknown type ${JSON.stringify(type)} (one of ${[...TYPES].join(', ')})`);
   const ts = raw.timestamp;
   if (typeof ts !== 'string') return invalid('timestamp missing or not a string');
   const timestamp = parseTimestamp(ts);

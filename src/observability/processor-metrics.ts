@@ -30,6 +30,7 @@ export class ProcessorMetrics {
   readonly partitions = new Gauge({ name: 'journeys_partitions_assigned', help: 'Partitions this processor owns', registers: [this.registry] });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'journeys_process_' });
+    // Node's own metrics (prom-client names them process_* and nodejs_*): journeys_process_*, journeys_nodejs_*.
+    collectDefaultMetrics({ register: this.registry, prefix: 'journeys_' });
   }
 }

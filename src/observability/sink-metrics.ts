@@ -77,7 +77,7 @@ export class SinkMetrics implements SinkSensors {
   readonly inFlight: Gauge<'destination'>;
   private readonly locals = new Map<string, Local>();
 
-  /** `defaultMetrics`: also the Node process metrics (`journeys_sink_process_*`); off for in-process tests. */
+  /** `defaultMetrics`: also the Node process metrics (`journeys_sink_process_*`, `journeys_sink_nodejs_*`); off for in-process tests. */
   constructor(options: { registry?: Registry; defaultMetrics?: boolean } = {}) {
     this.registry = options.registry ?? new Registry();
     const registers = [this.registry];
@@ -123,7 +123,7 @@ export class SinkMetrics implements SinkSensors {
         for (const [destination, l] of locals) this.set({ destination }, l.inFlight);
       },
     });
-    if (options.defaultMetrics === true) collectDefaultMetrics({ register: this.registry, prefix: 'journeys_sink_process_' });
+    if (options.defaultMetrics === true) collectDefaultMetrics({ register: this.registry, prefix: 'journeys_sink_' });
   }
 
   private local(destination: string): Local {

@@ -58,3 +58,12 @@ describe('SinkMetrics', () => {
     expect([...labels].sort()).toEqual(['destination', 'le', 'outcome']);
   });
 });
+
+describe("Node's own metrics", () => {
+  test('the sink names them journeys_sink_process_* and journeys_sink_nodejs_*, the prefix written once', async () => {
+    const text = await new SinkMetrics({ defaultMetrics: true }).registry.metrics();
+    expect(text).toContain('# TYPE journeys_sink_process_cpu_seconds_total counter');
+    expect(text).toContain('# TYPE journeys_sink_nodejs_heap_size_used_bytes gauge');
+    expect(text).not.toMatch(/_process_process_|_process_nodejs_/);
+  });
+});

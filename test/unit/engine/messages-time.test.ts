@@ -27,7 +27,9 @@ describe('message validity', () => {
     ['a track', { type: 'track', event: 'E', timestamp: '2026-01-01T00:00:00Z' }, null],
     ['an offset', { type: 'identify', timestamp: '2026-01-01T00:00:00.123+02:00', traits: {} }, null],
     ['not an object', [1], 'not a JSON object'],
-    ['an unknown type', { type: 'click', timestamp: '2026-01-01T00:00:00Z' }, 'unknown type'],
+    ['an unknown type', { type: 'click', timestamp: '2026-01-01T00:00:00Z' }, 'unknown type "click" (one of track, page, screen, identify, group, alias)'],
+    // An Avro value written with another schema decodes to an object without one: the reason says so.
+    ['no type', { event: 'E', timestamp: '2026-01-01T00:00:00Z' }, 'no type (one of track, page, screen, identify, group, alias)'],
     ['a timestamp without zone', { type: 'track', event: 'E', timestamp: '2026-01-01T00:00:00' }, 'timestamp'],
     ['a date only', { type: 'track', event: 'E', timestamp: '2026-01-01' }, 'timestamp'],
     ['an impossible date', { type: 'track', event: 'E', timestamp: '2026-02-30T00:00:00Z' }, 'timestamp'],
