@@ -1,6 +1,6 @@
 // `journeys <command>`: each command lives in its own module under src/cli/ and is loaded on demand,
 // so `journeys validate` does not pay for the Kafka client.
-import { ErrorCodes, JourneyError } from '../errors';
+import { ErrorCodes, JourneyError, unreachableInfra } from '../errors';
 import { invalidDefinitionLines } from '../definitions';
 
 type Command = { summary: string; usage: string; run: (argv: string[]) => Promise<number> };
@@ -76,7 +76,8 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
+  (thrown: unknown) => {
+    const err = unreachableInfra(thrown) ?? thrown;
     if (err instanceof JourneyError) process.stderr.write(`journeys: ${err.message} (${err.code})\n`);
     else process.stderr.write(`journeys: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;

@@ -41,3 +41,34 @@ export class JourneyError extends Error {
     this.details = options.details ?? {};
   }
 }
+
+/** Node's codes for an address nothing answers at. */
+const NETWORK_CODES = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b/;
+
+/**
+ * A broker or schema registry out of reach, as the clients report it, turned into a JRN_ERR_INFRA that says what to
+ * check; null for any other error. kafkajs wraps its connection error (KafkaJSConnectionError, as the `cause` of
+ * the error its retries end with); the registry client reports a network failure as a ResponseError whose message
+ * holds Node's code.
+ */
+export function unreachableInfra(err: unknown): JourneyError | null {
+  const chain: Error[] = [];
+  for (let e: unknown = err; e instanceof Error && chain.length < 10 && !chain.includes(e); e = e.cause) chain.push(e);
+  const broker = chain.find((e) => e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSConnectionClosedError');
+  if (broker !== undefined) {
+    return new JourneyError(
+      ErrorCodes.INFRA,
+      `cannot reach the Kafka broker: ${broker.message}. Is it running, and is --bootstrap (or KAFKA_BOOTSTRAP, or the state file of \`npm run infra:up\`) right?`,
+      { retriable: true, cause: err },
+    );
+  }
+  const registry = chain.find((e) => e.message.includes('Confluent_Schema_Registry') && NETWORK_CODES.test(e.message));
+  if (registry !== undefined) {
+    return new JourneyError(
+      ErrorCodes.INFRA,
+      `cannot reach the schema registry: ${registry.message.replace(/^.*?status \d+: /, '')}. Is it running, and is --registry (or SCHEMA_REGISTRY_URL, or the state file of \`npm run infra:up\`) right?`,
+      { retriable: true, cause: err },
+    );
+  }
+  return null;
+}
