@@ -9,9 +9,9 @@ import { loadDefinitions } from '../definitions';
 import { createConnector } from '../destinations/registry';
 import { createLogger, kafkaLogCreator } from '../observability/logger';
 import { replayDeadLetters, replayGroupId } from '../sinks/replay';
-import { selectDestinations, SINK_DEFAULTS } from '../sinks/sink';
+import { SINK_DEFAULTS } from '../sinks/sink';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
-import { invalidConfigExit, retryFlags } from './sink';
+import { destinationsOrExit, retryFlags } from './sink';
 
 const USAGE = `usage: journeys dlq replay [--destination <id> ...] [--topologies <dir>] [--bootstrap host:port] [--group G]
                           [--dlq-topic-prefix P] [--retry-initial-ms N] [--retry-max-ms N]
@@ -38,14 +38,8 @@ async function replay(argv: string[]): Promise<number> {
   const retry = retryFlags(values, USAGE);
   // Invalid definitions: main reports them (file:line) and exits 2, as for every command.
   const definitions = loadDefinitions(values.topologies);
-  let destinations;
-  try {
-    destinations = selectDestinations(definitions, values.topologies, named.length === 0 ? undefined : named, process.env);
-  } catch (err) {
-    const exit = invalidConfigExit(err);
-    if (exit !== undefined) return exit;
-    throw err;
-  }
+  const destinations = destinationsOrExit(definitions, values.topologies, named.length === 0 ? undefined : named);
+  if (destinations === 2) return 2;
   if (destinations.length === 0) {
     process.stderr.write(`journeys dlq replay: ${values.topologies} has no destinations\n`);
     return 2;

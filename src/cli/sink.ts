@@ -4,13 +4,14 @@
 // destination id or a kafka destination's missing topic; 1 when a destination's consumer fails for good.
 import { parseArgs } from 'node:util';
 import { loadDefinitions } from '../definitions';
+import type { Definitions, Destination } from '../definitions/model';
 import { DEFAULT_RETRY, type RetryPolicy } from '../destinations/types';
 import { ErrorCodes, JourneyError } from '../errors';
 import { TOPIC_FLAGS } from '../kafka/topics';
 import { createLogger } from '../observability/logger';
 import { startMetricsServer, type MetricsServer } from '../observability/metrics-server';
 import { SinkMetrics } from '../observability/sink-metrics';
-import { Sink, SINK_DEFAULTS } from '../sinks/sink';
+import { selectDestinations, Sink, SINK_DEFAULTS } from '../sinks/sink';
 import { CONNECTION_FLAGS, resolveConnection } from './connection';
 import { intFlag } from './flags';
 import { listenForStop } from './signals';
@@ -44,6 +45,20 @@ export function invalidConfigExit(err: unknown): 2 | undefined {
   return 2;
 }
 
+/**
+ * The destinations to run (all, or those named), or exit code 2 after printing why they cannot run (an unknown id,
+ * a secret not set). Checked before Kafka is looked for: a usage error is reported as one wherever the command runs.
+ */
+export function destinationsOrExit(definitions: Definitions, topologies: string, ids: readonly string[] | undefined): Destination[] | 2 {
+  try {
+    return selectDestinations(definitions, topologies, ids, process.env);
+  } catch (err) {
+    const exit = invalidConfigExit(err);
+    if (exit !== undefined) return exit;
+    throw err;
+  }
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -68,6 +83,7 @@ async function run(argv: string[]): Promise<number> {
 
   // Invalid definitions: main reports them (file:line) and exits 2, as for every command.
   const definitions = loadDefinitions(values.topologies);
+  if (destinationsOrExit(definitions, values.topologies, values.destination) === 2) return 2;
   const conn = resolveConnection(values, false);
   // Sink.start binds `component: sink` to what it is given (pino would repeat a key bound twice).
   const base = createLogger();

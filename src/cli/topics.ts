@@ -13,7 +13,15 @@ const USAGE = `usage: journeys topics create [--topologies <dir>] [--partitions 
 
 async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'create') throw new JourneyError(ErrorCodes.INVALID_CONFIG, `unknown subcommand '${sub ?? ''}'\n${USAGE}`);
+  // As `journeys dlq`: the usage alone is a usage error (2), asked for it is not (0), an unknown word is (2).
+  if (sub === undefined || sub === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return sub === undefined ? 2 : 0;
+  }
+  if (sub !== 'create') {
+    process.stderr.write(`journeys topics: unknown subcommand '${sub}'\n${USAGE}\n`);
+    return 2;
+  }
   const { values } = parseArgs({
     args: rest,
     options: {

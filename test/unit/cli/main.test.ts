@@ -21,6 +21,16 @@ describe('journeys <command> --help', () => {
     }
   });
 
+  test.each(['topics', 'dlq'])('%s: no subcommand prints the usage, exit 2; an unknown one is named, exit 2; help, exit 0', (name) => {
+    const bare = journeys(name);
+    expect({ status: bare.status, stderr: bare.stderr }).toEqual({ status: 2, stderr: '' });
+    expect(bare.stdout).toMatch(new RegExp(`^usage: journeys ${name}\\b`));
+    const unknown = journeys(name, 'frob');
+    expect({ status: unknown.status, stdout: unknown.stdout }).toEqual({ status: 2, stdout: '' });
+    expect(unknown.stderr).toMatch(new RegExp(`^journeys ${name}: unknown subcommand 'frob'\nusage: journeys ${name}\\b`));
+    expect(journeys(name, 'help')).toMatchObject({ status: 0, stderr: '' });
+  });
+
   test('an unknown option is named, with the usage, exit 2, no stack trace', () => {
     const r = journeys('simulate', '--events', '-', '--bogus');
     expect(r.status).toBe(2);
@@ -46,6 +56,25 @@ describe('journeys <command> --help', () => {
       const missing = join(dir, 'none');
       expect(journeys('simulate', '--topologies', missing, '--events', '/dev/null')).toEqual({ status: 2, stdout: '', stderr: journeys('validate', missing).stderr });
       expect(journeys('validate', missing).stderr).toBe(`${missing}:1: no such file or directory\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('sink and dlq replay: a secret not set is reported (exit 2) before Kafka is looked for, also where none is configured', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journeys-secret-'));
+    try {
+      writeFileSync(join(dir, 'destinations.yaml'), 'destinations:\n  - id: crm\n    type: webhook\n    url: http://127.0.0.1:1/\n    format: transition\n    secretEnv: MAIN_TEST_UNSET_SECRET\n');
+      // No state file (JOURNEYS_INFRA_STATE names one that is not there), no KAFKA_BOOTSTRAP: no Kafka to talk to.
+      const env = {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !['KAFKA_BOOTSTRAP', 'SCHEMA_REGISTRY_URL', 'MAIN_TEST_UNSET_SECRET'].includes(k))),
+        JOURNEYS_INFRA_STATE: join(dir, 'none.json'),
+      };
+      for (const command of [['sink'], ['dlq', 'replay']]) {
+        const r = spawnSync(process.execPath, [BIN, ...command, '--topologies', dir], { encoding: 'utf8', timeout: 30_000, cwd: dir, env });
+        expect({ command, status: r.status }).toEqual({ command, status: 2 });
+        expect(r.stderr).toContain(`${join(dir, 'destinations.yaml')}:6: destination 'crm': environment variable MAIN_TEST_UNSET_SECRET is not set`);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
