@@ -9,11 +9,11 @@
 // partition 1's record. Patched (patches/kafkajs+2.2.4.patch, sendMessages.js), a transactional send whose produce
 // requests went out fails instead, and the caller aborts and does the transaction again, as the processor does.
 import { join } from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type RecordMetadata } from 'kafkajs';
 import { loadDefinitions } from '../../src/definitions';
 import { generateWorkload } from '../../src/demo/workload';
 import { startTwoBrokerCluster, type TwoBrokerCluster } from '../helpers/kafka-cluster';
-import { committedValues, connectedProducer, uniqueName } from '../helpers/kafka';
+import { afterRecord, committedValues, connectedProducer, uniqueName } from '../helpers/kafka';
 import {
   ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, sleep, startInProcess, waitCaughtUp,
 } from '../helpers/processor';
@@ -82,22 +82,26 @@ faultTest('a transaction that commits after a partition moved to a broker that a
     expect(await drainBroker2([topic])).toBe(1);
 
     const second = await producer.transaction();
-    let committed = false;
+    let committed: RecordMetadata[] | null = null;
     try {
-      await second.send({ topic, messages: [{ partition: 0, value: 'second-0' }, { partition: 1, value: 'second-1' }] });
+      const sent = await second.send({ topic, messages: [{ partition: 0, value: 'second-0' }, { partition: 1, value: 'second-1' }] });
       await second.commit();
-      committed = true;
+      committed = sent;
     } catch {
       await second.abort();
     }
-    const expected = committed ? [['first-0', 'second-0'], ['first-1', 'second-1']] : [['first-0'], ['first-1']];
-    expect([await committedValues(kafka, admin, topic, 0), await committedValues(kafka, admin, topic, 1)]).toEqual(expected);
+    // Committed, the read waits for the transaction's markers (written after commit() returns); aborted, whatever
+    // part of it is readable yet must show nothing of it.
+    const read = (partition: number): Promise<string[]> =>
+      committedValues(kafka, admin, topic, partition, committed === null ? {} : { end: afterRecord(committed, partition) });
+    const expected = committed !== null ? [['first-0', 'second-0'], ['first-1', 'second-1']] : [['first-0'], ['first-1']];
+    expect([await read(0), await read(1)]).toEqual(expected);
 
     // Whatever happened to it, the next transaction goes through whole on the new leader.
     const third = await producer.transaction();
-    await third.send({ topic, messages: [{ partition: 0, value: 'third-0' }, { partition: 1, value: 'third-1' }] });
+    const sent = await third.send({ topic, messages: [{ partition: 0, value: 'third-0' }, { partition: 1, value: 'third-1' }] });
     await third.commit();
-    expect(await committedValues(kafka, admin, topic, 1)).toEqual([...expected[1]!, 'third-1']);
+    expect(await committedValues(kafka, admin, topic, 1, { end: afterRecord(sent, 1) })).toEqual([...expected[1]!, 'third-1']);
   } finally {
     await producer.disconnect();
   }

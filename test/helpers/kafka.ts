@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import type { Admin, Consumer, ConsumerConfig, KafkaConfig, KafkaMessage, Producer, ProducerConfig } from 'kafkajs';
+import type { Admin, Consumer, ConsumerConfig, KafkaConfig, KafkaMessage, Producer, ProducerConfig, RecordMetadata } from 'kafkajs';
 import { brokerList, readInfraState } from '../../src/kafka/infra-state';
 import { readPartition } from '../../src/kafka/partition-reader';
 import type { InfraState } from '../../src/kafka/infra-state';
@@ -73,9 +73,16 @@ export async function createTopics(admin: Admin, topics: { topic: string; partit
   });
 }
 
-/** A partition's record values from `from` to its end, read_committed, as the processor's restore reads them. */
-export async function committedValues(kafka: Kafka, admin: Admin, topic: string, partition: number, from = '0'): Promise<string[]> {
-  const end = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition)?.high ?? '0';
+/**
+ * A partition's record values from `from` (default 0) up to `end`, read_committed, as the processor's restore reads
+ * them. Without `end`, up to the last stable offset now (kafkajs' admin lists offsets read_committed). A transaction
+ * whose commit() has returned may not be in that yet: the coordinator writes its markers after answering. So a test
+ * that checks such a transaction passes `end`: the offset after its last record (`afterRecord`), and the read waits
+ * until the transaction is decided.
+ */
+export async function committedValues(kafka: Kafka, admin: Admin, topic: string, partition: number, range: { from?: string; end?: string } = {}): Promise<string[]> {
+  const from = range.from ?? '0';
+  const end = range.end ?? (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition)?.high ?? '0';
   const values: string[] = [];
   await readPartition(kafka, admin, {
     topic, partition, from, end, groupPrefix: uniqueName('it-read'),
@@ -85,6 +92,13 @@ export async function committedValues(kafka: Kafka, admin: Admin, topic: string,
     },
   });
   return values;
+}
+
+/** The offset after the record a send wrote to `partition` (one record per partition): an `end` for committedValues. */
+export function afterRecord(sent: RecordMetadata[], partition: number): string {
+  const record = sent.find((r) => r.partition === partition);
+  if (record?.baseOffset === undefined) throw new Error(`the send wrote nothing to partition ${partition}`);
+  return (BigInt(record.baseOffset) + 1n).toString();
 }
 
 /** The Confluent-API schema registry client for the test registry. */
