@@ -25,6 +25,7 @@ export interface Message {
 export type ParseResult = { ok: true; message: Message } | { ok: false; reason: string };
 
 const TYPES = new Set<string>(['track', 'page', 'screen', 'identify', 'group', 'alias']);
+const TYPE_LIST = [...TYPES].join(', ');
 
 function invalid(reason: string): ParseResult {
   return { ok: false, reason };
@@ -61,8 +62,8 @@ function unkeepable(value: Json, depth: number): string | null {
 export function parseMessage(raw: unknown): ParseResult {
   if (!isJsonObject(raw)) return invalid('not a JSON object');
   const type = raw.type;
-  if (type === undefined || type === null) return invalid(`no type (one of ${[...TYPES].join(', ')})`);
-  if (typeof type !== 'string' || !TYPES.has(type)) return invalid(`unknown type ${JSON.stringify(type)} (one of ${[...TYPES].join(', ')})`);
+  if (type === undefined || type === null) return invalid(`no type (one of ${TYPE_LIST})`);
+  if (typeof type !== 'string' || !TYPES.has(type)) return invalid(`unknown type ${JSON.stringify(type)} (one of ${TYPE_LIST})`);
   const ts = raw.timestamp;
   if (typeof ts !== 'string') return invalid('timestamp missing or not a string');
   const timestamp = parseTimestamp(ts);
