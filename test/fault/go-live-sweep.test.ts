@@ -6,10 +6,10 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDefinitions } from '../../src/definitions';
+import { faultTest } from '../helpers/fault-tests';
 import { writeTopologies } from '../helpers/test-driver';
 import { produceMessages, processorEnv, readTransitions, runCaughtUp, sleep, startProcessor, type ProcessorEnv, type ProcessorProcess } from '../helpers/processor';
 
-const faultTest = process.env.JOURNEYS_FAULT_TESTS === '0' ? test.skip : test;
 const PING = { 'ping.journey.yaml': 'journey: ping\nentry: { event: Ping }\nsteps:\n  - { id: p, wait: 1h }\n' };
 const PRO = 'journey: pro\nentry:\n  condition: { trait: plan, equals: pro }\n  historical: true\nsteps:\n  - { id: hello, wait: 1h }\n';
 const USERS = 4000;

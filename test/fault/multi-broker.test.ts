@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type RecordMetadata } from 'kafkajs';
 import { loadDefinitions } from '../../src/definitions';
 import { generateWorkload } from '../../src/demo/workload';
+import { FAULT_TESTS_SKIPPED, faultTest } from '../helpers/fault-tests';
 import { startTwoBrokerCluster, type TwoBrokerCluster } from '../helpers/kafka-cluster';
 import { afterRecord, committedValues, connectedProducer, uniqueName } from '../helpers/kafka';
 import {
@@ -22,12 +23,8 @@ let cluster: TwoBrokerCluster;
 let kafka: Kafka;
 let admin: Admin;
 
-// JOURNEYS_FAULT_TESTS=0 skips the fault project's tests (a quick local run): no cluster is started then.
-const SKIP = process.env.JOURNEYS_FAULT_TESTS === '0';
-const faultTest = SKIP ? test.skip : test;
-
 beforeAll(async () => {
-  if (SKIP) return;
+  if (FAULT_TESTS_SKIPPED) return; // no cluster started for nothing
   cluster = await startTwoBrokerCluster();
   kafka = new Kafka({ clientId: uniqueName('two-brokers'), brokers: [cluster.brokers[0]], logLevel: logLevel.NOTHING, retry: { initialRetryTime: 100, retries: 10 } });
   admin = kafka.admin();

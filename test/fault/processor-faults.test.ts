@@ -19,12 +19,11 @@ import { Partitioners, type Producer } from 'kafkajs';
 import { readPartition } from '../../src/kafka/partition-reader';
 import { POSITION_KEY } from '../../src/processor/task';
 import { parseTimestamp } from '../../src/lib/time';
+import { faultTest } from '../helpers/fault-tests';
 
 const TOPOLOGIES = join(ROOT, 'topologies');
 const defs = loadDefinitions(TOPOLOGIES);
 const PARTITIONS = 4;
-// Part of `npm test`. JOURNEYS_FAULT_TESTS=0 skips them (a quick local run).
-const faultTest = process.env.JOURNEYS_FAULT_TESTS === '0' ? test.skip : test;
 
 let workload: Workload;
 let end: string;
