@@ -38,13 +38,16 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs the processor from the image, after the topics exist, with its state in a volume and a healthcheck', () => {
-    const processor = compose.services.processor as Service & { command?: string[]; volumes?: string[]; build?: string };
+    const processor = compose.services.processor as Service & { command?: string[]; volumes?: string[]; build?: string; restart?: string };
     expect(processor.build).toBe('.');
     expect(processor.command?.[0]).toBe('process');
     expect(processor.command).toEqual(expect.arrayContaining(['--bootstrap', 'kafka:29092', '--registry', 'http://schema-registry:8081']));
     expect(processor.depends_on?.['journeys-topics']?.condition).toBe('service_completed_successfully');
     expect(processor.volumes?.[0]).toMatch(/:\/var\/lib\/journeys$/);
     expect(processor.healthcheck?.test).toBeDefined();
+    // Exit 1 means failed (a clean stop is 0): started again, it goes on from its committed state.
+    expect(processor.restart).toBe('on-failure');
+    expect((compose.services.sink as Service & { restart?: string }).restart).toBe('on-failure');
     const topics = compose.services['journeys-topics'] as Service & { command?: string[] };
     expect(topics.command?.slice(0, 2)).toEqual(['topics', 'create']);
   });
