@@ -10,7 +10,7 @@ import { loadDefinitions } from '../../src/definitions';
 import type { Transition } from '../../src/engine/transition';
 import { restartBroker } from '../helpers/infra-process';
 import {
-  ROOT, compareTransitions, inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, sleep, startProcessor, waitCaughtUp, waitJoined,
+  ROOT, compareTransitions, inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, sleep, startProcessor, waitCaughtUp, waitJoined, whenLogged,
   waitMembers,
   type ProcessorEnv, type ProcessorProcess,
 } from '../helpers/processor';
@@ -238,23 +238,6 @@ faultTest("aborted changelog records never become state: two producers' overlapp
   await abortOverlappingTransactions(env);
   await finish(env, [start(env, TOPOLOGIES, stateDir)]);
 });
-
-/** Resolves as soon as the processor logs `text` (or rejects if it exits first). */
-function whenLogged(p: ProcessorProcess, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (p.output().includes(text)) return resolve();
-    const onData = (): void => {
-      if (!p.output().includes(text)) return;
-      p.child.stdout?.off('data', onData);
-      p.child.stderr?.off('data', onData);
-      resolve();
-    };
-    // Registered after the helper's own listeners, so output() already holds the chunk.
-    p.child.stdout?.on('data', onData);
-    p.child.stderr?.on('data', onData);
-    void p.exited.then((code) => reject(new Error(`processor exited (${code}) before logging "${text}":\n${p.output().slice(-4000)}`)));
-  });
-}
 
 faultTest('killed during its restore, twice: the next start restores again from scratch: still equal', async () => {
   const { env, stateDir } = await stoppedThenDiskLost('restore-kill');

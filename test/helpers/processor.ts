@@ -177,6 +177,23 @@ export function startJourneys(command: 'process' | 'replay', env: ProcessorEnv, 
   return { child, exited, output: () => out };
 }
 
+/** Resolves as soon as the processor logs `text` (or rejects if it exits first). */
+export function whenLogged(p: ProcessorProcess, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (p.output().includes(text)) return resolve();
+    const onData = (): void => {
+      if (!p.output().includes(text)) return;
+      p.child.stdout?.off('data', onData);
+      p.child.stderr?.off('data', onData);
+      resolve();
+    };
+    // Registered after the helper's own listeners, so output() already holds the chunk.
+    p.child.stdout?.on('data', onData);
+    p.child.stderr?.on('data', onData);
+    void p.exited.then((code) => reject(new Error(`processor exited (${code}) before logging "${text}":\n${p.output().slice(-4000)}`)));
+  });
+}
+
 /**
  * Total input records not yet committed by the processor group (retried while the broker is unreachable, unless
  * `signal` says the caller has given up).

@@ -27,7 +27,6 @@ describe('read_committed with overlapping aborted transactions', () => {
     return p;
   }
 
-
   test('the records of transactions aborted in another order than they began are never read, from any offset', async () => {
     const topic = uniqueName('it-rc');
     await createTopics(admin, [{ topic }]);

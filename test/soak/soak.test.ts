@@ -23,7 +23,7 @@ import type { Definitions, Json } from '../../src/definitions/model';
 import type { Transition } from '../../src/engine/transition';
 import { restartBroker } from '../helpers/infra-process';
 import {
-  ROOT, compareTransitions, inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, sleep, startProcessor, waitCaughtUp, waitJoined,
+  ROOT, compareTransitions, inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, sleep, startProcessor, waitCaughtUp, waitJoined, whenLogged,
   type Comparison, type ProcessorEnv, type ProcessorProcess,
 } from '../helpers/processor';
 import { generateWorkload, prng } from '../../src/demo/workload';
@@ -180,14 +180,6 @@ async function runRound(pl: RoundPlan): Promise<{ result: RoundResult; schedule:
       await sleep(100);
     }
   };
-  const whenLogged = async (x: Proc, text: string, ms: number): Promise<boolean> => {
-    for (let w = 0; w < ms; w += 20) {
-      if (x.p.output().includes(text)) return true;
-      if (x.done) return false;
-      await sleep(20);
-    }
-    return false;
-  };
   let zombie: Promise<void> | null = null;
 
   // Input up front, or a first part before the processors start.
@@ -237,7 +229,8 @@ async function runRound(pl: RoundPlan): Promise<{ result: RoundResult; schedule:
         await kill(x, x.stopped || r1 < 0.5 ? 'SIGKILL' : 'SIGTERM');
         if (r2 < 0.7) { rmSync(x.dir, { recursive: true, force: true }); note(`rm state dir ${x.name}`); }
         const y = start(x.dir);
-        const seen = await whenLogged(y, '"msg":"restoring state from the changelog"', 20_000);
+        // Within 20 s, unless it exits first (then it is started again below anyway).
+        const seen = await Promise.race([whenLogged(y.p, '"msg":"restoring state from the changelog"').then(() => true, () => false), sleep(20_000).then(() => false)]);
         await sleep(Math.floor(r3 * 400));
         note(`restore logged: ${seen}`);
         await kill(y, 'SIGKILL');
