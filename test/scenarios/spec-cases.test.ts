@@ -1,4 +1,4 @@
-// Cases written from the spec alone (journeys.md), by readers who did not see the code: 368 small journeys
+// Cases written from the spec alone (journeys.md), by readers who did not see the code: 428 small journeys
 // aimed where a careful implementer could go wrong (forks, restarts, exits at entry, re-entry, ties at one
 // instant, windows and dates flipping, operators, audiences, dedup, random buckets, context limits), each
 // with its expected records worked out by hand and the reasoning in `note`. Laid out like ../shared/conformance
@@ -7,7 +7,9 @@
 // (exits, conditions, time flips) from three more, who compared send only by destinations and event (which
 // records carry one is then taken from the journey files); the 55 named ai-* from a sixth, on rules of different
 // sections meeting (several journeys on one message, ties between timers, exits and messages, keys with
-// re-entry, the instance limit across journeys), with sends given by destinations and event.
+// re-entry, the instance limit across journeys), with sends given by destinations and event; the 60 named ar-* from
+// a seventh, on exact instants where sections meet (what moves the clock, dedup edges, ties at one instant, old
+// timestamps in windows, date flips, re-entry cooldowns, forks), run by the shared conformance runner first.
 //
 // Each case runs the engine as `journeys simulate` does (same line handling, same JSON output) and is
 // compared per instance: (from, to, reason, at) in order, seq 1..n, id = sha256(journey:version:instance:seq),
@@ -52,7 +54,7 @@ function sendsOn(definitions: Definitions, r: Rec): boolean {
 
 describe('spec cases (hand-derived from journeys.md)', () => {
   it('has all of them', () => {
-    expect(names.length).toBeGreaterThanOrEqual(368);
+    expect(names.length).toBeGreaterThanOrEqual(428);
   });
 
   it.each(names)('%s', (name) => {
