@@ -236,6 +236,25 @@ steps:
     expect(d.lines()).toEqual([`u1/j/1 null→s entry ${T('12:00')}`]);
   });
 
+  test('a waiting step takes a message stamped before the step was entered: it is processed at now', () => {
+    const d = TestDriver.fromYaml(`journey: j
+entry: { event: Start }
+steps:
+  - id: w
+    waitFor:
+      events: [{ event: Click, next: done }]
+      timeout: 1h
+  - id: late
+    wait: 1h
+  - id: done
+    wait: 1h
+`);
+    d.track('u1', 'Start', T('10:00'));
+    d.track('u1', 'Click', T('09:30')); // older than the entry: still the next Click the waiting step sees
+    d.advanceTo(T('12:00'));
+    expect(d.lines()).toEqual([`u1/j/1 null→w entry ${T('10:00')}`, `u1/j/1 w→done event ${T('10:00')}`, `u1/j/1 done→$complete end ${T('11:00')}`]);
+  });
+
   test('a duplicate still moves the clock', () => {
     const d = TestDriver.fromYaml(counter);
     d.track('u1', 'Go', T('10:00'), { n: 1 }, 'a').track('u1', 'Go', T('11:30'), { n: 2 }, 'a');
