@@ -53,6 +53,16 @@ interface RoundPlan {
 
 const byMs = (t0: number) => () => Date.now() - t0;
 
+/** `p`, or `otherwise` after `ms`; the timer is cleared either way (a pending one kept jest alive 2 min at the end). */
+async function within<T, U>(p: Promise<T>, ms: number, otherwise: U): Promise<T | U> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<U>((resolve) => { timer = setTimeout(() => resolve(otherwise), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function specCaseTopologies(): string[] {
   return readdirSync(SPEC_CASES).filter((n) => !n.startsWith('_') && !existsSync(join(SPEC_CASES, n, 'args')) && existsSync(join(SPEC_CASES, n, 'topologies'))).sort();
 }
@@ -120,6 +130,9 @@ async function runRound(pl: RoundPlan): Promise<{ result: RoundResult; schedule:
   let procNo = 0;
   const alive = () => procs.filter((x) => !x.done);
   const runningAlive = () => procs.filter((x) => !x.done && !x.stopped);
+  // Kills and leaves take a running processor while there is one: a frozen one killed before its SIGCONT would
+  // never come back after its session expired, which is what the zombie fault is for.
+  const targets = () => (runningAlive().length > 0 ? runningAlive() : alive());
 
   const start = (dir?: string): Proc => {
     const name = `p${++procNo}`;
@@ -202,7 +215,7 @@ async function runRound(pl: RoundPlan): Promise<{ result: RoundResult; schedule:
         break;
       }
       case 'kill': {
-        const x = pick(alive(), r0);
+        const x = pick(targets(), r0);
         if (x === undefined) break;
         await sleep(Math.floor(r1 * 700));
         await kill(x, 'SIGKILL');
@@ -210,7 +223,7 @@ async function runRound(pl: RoundPlan): Promise<{ result: RoundResult; schedule:
         break;
       }
       case 'killEarly': {
-        const x = pick(alive(), r0);
+        const x = pick(targets(), r0);
         if (x === undefined) break;
         await kill(x, 'SIGKILL');
         // Killed right after (re)start, twice: before it has joined, or while it loads its partitions.
@@ -224,13 +237,13 @@ async function runRound(pl: RoundPlan): Promise<{ result: RoundResult; schedule:
         break;
       }
       case 'killRestore': {
-        const x = pick(alive(), r0);
+        const x = pick(targets(), r0);
         if (x === undefined) break;
         await kill(x, x.stopped || r1 < 0.5 ? 'SIGKILL' : 'SIGTERM');
         if (r2 < 0.7) { rmSync(x.dir, { recursive: true, force: true }); note(`rm state dir ${x.name}`); }
         const y = start(x.dir);
         // Within 20 s, unless it exits first (then it is started again below anyway).
-        const seen = await Promise.race([whenLogged(y.p, '"msg":"restoring state from the changelog"').then(() => true, () => false), sleep(20_000).then(() => false)]);
+        const seen = await within(whenLogged(y.p, '"msg":"restoring state from the changelog"').then(() => true, () => false), 20_000, false);
         await sleep(Math.floor(r3 * 400));
         note(`restore logged: ${seen}`);
         await kill(y, 'SIGKILL');
@@ -249,8 +262,8 @@ async function runRound(pl: RoundPlan): Promise<{ result: RoundResult; schedule:
         break;
       }
       case 'leave': {
-        let cands = alive();
-        if (cands.length < 2) { start(); cands = alive(); await sleep(Math.floor(r3 * 5000)); }
+        let cands = targets();
+        if (cands.length < 2) { start(); cands = targets(); await sleep(Math.floor(r3 * 5000)); }
         const k = Math.min(cands.length - 1, 1 + Math.floor(r0 * 3));
         const shuffled = [...cands].sort(() => rnd() - 0.5).slice(0, k);
         // Leaving concurrently: some clean (SIGTERM), some not (SIGKILL); a stopped (zombie) one only by SIGKILL.
@@ -258,7 +271,7 @@ async function runRound(pl: RoundPlan): Promise<{ result: RoundResult; schedule:
         break;
       }
       case 'diskLoss': {
-        const x = pick(alive(), r0);
+        const x = pick(targets(), r0);
         if (x === undefined) break;
         await kill(x, x.stopped || r1 < 0.5 ? 'SIGKILL' : 'SIGTERM');
         rmSync(x.dir, { recursive: true, force: true });
@@ -310,7 +323,7 @@ async function runRound(pl: RoundPlan): Promise<{ result: RoundResult; schedule:
     clearTimeout(deadline);
     for (const x of running) x.expectedExit = true;
     for (const x of running) x.p.child.kill('SIGTERM');
-    const codes = await Promise.race([Promise.all(running.map((x) => x.p.exited)), sleep(120_000).then(() => 'timeout' as const)]);
+    const codes = await within(Promise.all(running.map((x) => x.p.exited)), 120_000, 'timeout' as const);
     note(`SIGTERM all -> ${JSON.stringify(codes)}`);
     if (codes === 'timeout' || codes.some((c) => c !== 0)) anomalies.push(`final SIGTERM exits ${JSON.stringify(codes)}`);
     const actual = await readTransitions(env);
