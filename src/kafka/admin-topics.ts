@@ -82,7 +82,7 @@ export async function createTopics(admin: Admin, registry: SchemaRegistry | null
     }
     if (existingNames.has(topics.changelog)) await checkChangelogCompacted(admin, topics.changelog);
   }
-  if (toCreate.length > 0) await admin.createTopics({ topics: toCreate, waitForLeaders: true });
+  if (toCreate.length > 0) await createTopicsWithLeaders(admin, toCreate);
 
   const subjects: string[] = [];
   if (registry !== null) {
@@ -98,4 +98,39 @@ export async function createTopics(admin: Admin, registry: SchemaRegistry | null
     // Destination dead-letter topics hold the formatted message as JSON (see the sink), not Avro.
   }
   return { created: toCreate.map((t) => t.topic), existing, subjects };
+}
+
+/** Metadata errors of a topic just created that its broker has not caught up with yet. */
+const SETTLING = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+function settling(err: unknown): boolean {
+  const e = err as { type?: unknown; originalError?: { type?: unknown } } | null;
+  return SETTLING.has(String(e?.type)) || SETTLING.has(String(e?.originalError?.type));
+}
+
+/**
+ * Creates topics (those that exist already are left as they are) and waits until every partition of each has a
+ * leader. kafkajs' own wait (`waitForLeaders`) tries again only on LEADER_NOT_AVAILABLE, but a busy broker whose
+ * metadata has not caught up with the controller yet answers UNKNOWN_TOPIC_OR_PARTITION for a topic just made,
+ * and kafkajs gave up though the topic existed (seen with a few topic sets made at once on a loaded broker).
+ * Returns whether any topic was created.
+ */
+export async function createTopicsWithLeaders(admin: Admin, topics: ITopicConfig[], timeoutMs = 30_000): Promise<boolean> {
+  const created = await admin.createTopics({ topics, waitForLeaders: false });
+  const names = topics.map((t) => t.topic);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics: names });
+      const led = (name: string): boolean => {
+        const partitions = meta.find((t) => t.name === name)?.partitions ?? [];
+        return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+      };
+      if (names.every(led)) return created;
+    } catch (err) {
+      if (!settling(err)) throw err;
+    }
+    if (Date.now() > deadline) throw new JourneyError(ErrorCodes.INFRA, `topics ${names.join(', ')} have no leader ${timeoutMs / 1000} s after they were created`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -14,6 +14,7 @@ import { ErrorCodes } from '../errors';
 import { Batcher } from '../destinations/batcher';
 import type { OutMessage } from '../destinations/types';
 import { chunkBySize } from '../kafka/eos';
+import { createTopicsWithLeaders } from '../kafka/admin-topics';
 import type { Logger } from '../observability/logger';
 
 export const DLQ_HEADERS = {
@@ -201,10 +202,7 @@ export async function ensureTopics(admin: Admin, topics: readonly string[], part
   const missing = topics.filter((t) => !existing.has(t));
   if (missing.length === 0) return;
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({ topic, numPartitions: partitions, configEntries: [{ name: 'max.message.bytes', value: String(DLQ_MAX_MESSAGE_BYTES) }] })),
-    });
+    await createTopicsWithLeaders(admin, missing.map((topic) => ({ topic, numPartitions: partitions, configEntries: [{ name: 'max.message.bytes', value: String(DLQ_MAX_MESSAGE_BYTES) }] })));
     logger.info({ topics: missing }, 'dead-letter topics created');
   } catch (err) {
     // Another sink may have created them meanwhile.

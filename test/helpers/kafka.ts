@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { Admin, Consumer, ConsumerConfig, KafkaConfig, KafkaMessage, Producer, ProducerConfig, RecordMetadata } from 'kafkajs';
+import { createTopicsWithLeaders } from '../../src/kafka/admin-topics';
 import { brokerList, readInfraState } from '../../src/kafka/infra-state';
 import { readPartition } from '../../src/kafka/partition-reader';
 import type { InfraState } from '../../src/kafka/infra-state';
@@ -67,10 +68,7 @@ export function testConsumer(kafka: Kafka, config: ConsumerConfig): Consumer {
 
 /** Creates topics (replication factor 1) and waits until they have leaders. */
 export async function createTopics(admin: Admin, topics: { topic: string; partitions?: number }[]): Promise<void> {
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions ?? 1, replicationFactor: 1 })),
-  });
+  await createTopicsWithLeaders(admin, topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions ?? 1, replicationFactor: 1 })));
 }
 
 /**
