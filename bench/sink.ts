@@ -26,6 +26,7 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { JsonObject } from '../src/definitions/model';
 import { formatSend } from '../src/destinations/formats';
 import type { SendPayload, Transition } from '../src/engine/transition';
+import { createTopicsWithLeaders } from '../src/kafka/admin-topics';
 import { sha256Hex } from '../src/lib/hash';
 import { silentLogger } from '../src/observability/logger';
 import { SinkMetrics } from '../src/observability/sink-metrics';
@@ -215,7 +216,7 @@ async function main(): Promise<void> {
   const dir = topologies(`http://127.0.0.1:${receiver.port}/hook`, batchSize, concurrency);
   let sink: Sink | null = null;
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]);
     const encoder = await avroTransitionEncoder(new SchemaRegistry({ host: infra.state.registryUrl }), `${topic}-value`);
 
     // (1) raw loop, same messages as the sink will send.

@@ -13,6 +13,7 @@ import { Kafka, logLevel, type Admin, type RecordMetadata } from 'kafkajs';
 import { loadDefinitions } from '../../src/definitions';
 import { generateWorkload } from '../../src/demo/workload';
 import { FAULT_TESTS_SKIPPED, faultTest } from '../helpers/fault-tests';
+import { createTopicsWithLeaders } from '../../src/kafka/admin-topics';
 import { startTwoBrokerCluster, type TwoBrokerCluster } from '../helpers/kafka-cluster';
 import { afterRecord, committedValues, connectedProducer, uniqueName } from '../helpers/kafka';
 import {
@@ -64,7 +65,7 @@ async function drainBroker2(topicNames: string[]): Promise<number> {
 
 faultTest('a transaction that commits after a partition moved to a broker that already answered holds all its records', async () => {
   const topic = uniqueName('moved-leader');
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, replicaAssignment: [{ partition: 0, replicas: [1] }, { partition: 1, replicas: [2] }] }] });
+  await createTopicsWithLeaders(admin, [{ topic, replicaAssignment: [{ partition: 0, replicas: [1] }, { partition: 1, replicas: [2] }] }]);
   expect(await leaderOf(topic, 1)).toBe(2);
 
   const producer = kafka.producer({ transactionalId: uniqueName('moved-leader-tx'), idempotent: true, maxInFlightRequests: 1 });

@@ -6,6 +6,7 @@
 // processor's producer is gone (a lost disk, a smaller fleet) and its last records are superseded.
 import type { Admin, Kafka } from 'kafkajs';
 import { readPartition } from '../../src/kafka/partition-reader';
+import { createTopicsWithLeaders } from '../../src/kafka/admin-topics';
 import { connectedAdmin, connectedProducer, kafkaClient, uniqueName } from '../helpers/kafka';
 import { sleep } from '../helpers/processor';
 
@@ -41,9 +42,7 @@ describe('reading a compacted partition', () => {
   test('a segment that ends in a batch the cleaner emptied is read past', async () => {
     const topic = uniqueName('it-compacted');
     // 1 MiB segments (the least Kafka allows) and a cleaner that takes any dirty segment at once.
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{
+    await createTopicsWithLeaders(admin, [{
         topic, numPartitions: 1, replicationFactor: 1,
         configEntries: [
           { name: 'cleanup.policy', value: 'compact' },
@@ -51,8 +50,7 @@ describe('reading a compacted partition', () => {
           { name: 'min.cleanable.dirty.ratio', value: '0.01' },
           { name: 'min.compaction.lag.ms', value: '0' },
         ],
-      }],
-    });
+      }]);
     // Three producers, one batch each of ~600 KiB, so that each batch rolls a new segment and no two segments are
     // cleaned into one: [a's batch] [b's batch] [c's batch, active]. b supersedes every record of a's.
     const keys = Array.from({ length: 10 }, (_, i) => `k${i}`);

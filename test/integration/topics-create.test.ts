@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { checkTopics } from '../../src/processor/processor';
 import { topicNames } from '../../src/kafka/topics';
+import { createTopicsWithLeaders } from '../../src/kafka/admin-topics';
 import { connectedAdmin, infra, uniqueName } from '../helpers/kafka';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'journeys.js');
@@ -58,7 +59,7 @@ describe('journeys topics create', () => {
   test('an existing input of another partition count is refused before any other topic is made', async () => {
     const group = uniqueName('tc');
     const t = names(group);
-    await admin.createTopics({ topics: [{ topic: t.events, numPartitions: 1 }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic: t.events, numPartitions: 1 }]);
     const r = topicsCreate(group, '--partitions', '4');
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(`${t.events} exists with 1 partitions, not 4`);
