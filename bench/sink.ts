@@ -21,6 +21,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { JsonObject } from '../src/definitions/model';
@@ -115,7 +116,7 @@ class ReceiverThread {
     for (;;) {
       const s = await this.stats();
       if (s.count >= count) return s;
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
   }
 
@@ -282,7 +283,7 @@ async function main(): Promise<void> {
         sent = due;
         await producer.send({ topic, acks: -1, messages: batch.map((t) => ({ key: t.userId, value: encoder.encode(t) })) });
       }
-      await new Promise((r) => setTimeout(r, tickMs));
+      await sleep(tickMs);
     }
     const lat = await receiver.until(total);
     const sorted = Float64Array.from(lat.latencies).sort();

@@ -7,13 +7,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Message, Producer } from 'kafkajs';
 import { brokerList, findInfraState, readInfraState, type InfraState } from '../src/kafka/infra-state';
 
 /** The checkout: dist/bench/bench/ is three levels below it. */
 export const ROOT = resolve(__dirname, '..', '..', '..');
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 // ---- infra -------------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadDefinitions } from '../definitions';
@@ -189,7 +190,7 @@ async function run(argv: string[]): Promise<number> {
       ].filter((t) => t.messages.length > 0),
     });
     sent += chunk.length;
-    await Promise.race([stop, new Promise((r) => setTimeout(r, 250))]);
+    await Promise.race([stop, sleep(250)]);
   }
   await stop;
   out('stopping: producer, processor, sinks, receiver');

@@ -1,6 +1,6 @@
 // The per-destination limits: requests in flight (`concurrency`) and requests started per second
 // (`ratePerSecond`).
-import { sleep } from './retry';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 
 /** At most `permits` holders at once; waiters are served in arrival order. */
 export class Semaphore {
@@ -38,7 +38,12 @@ export class RateLimiter {
   private readonly intervalMs: number;
   private next = 0;
 
-  constructor(ratePerSecond: number, private readonly now: () => number = () => performance.now()) {
+  /** `now` and `sleep` are the real clock's unless a test gives its own. */
+  constructor(
+    ratePerSecond: number,
+    private readonly now: () => number = () => performance.now(),
+    private readonly sleep: (ms: number) => Promise<unknown> = sleepFor,
+  ) {
     this.intervalMs = 1000 / ratePerSecond;
   }
 
@@ -48,6 +53,6 @@ export class RateLimiter {
     const at = Math.max(now, this.next);
     this.next = at + this.intervalMs;
     // setTimeout rounds to whole milliseconds and may fire up to 1 ms early: wait until the slot has come.
-    for (let wait = at - now; wait > 0; wait = at - this.now()) await sleep(Math.ceil(wait));
+    for (let wait = at - now; wait > 0; wait = at - this.now()) await this.sleep(Math.ceil(wait));
   }
 }

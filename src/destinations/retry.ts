@@ -25,10 +25,6 @@ export function parseRetryAfter(value: string | undefined | null, now: number): 
   return Math.min(Math.max(0, at - now), MAX_RETRY_AFTER_MS);
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * Sends `items` as one request; when the destination refuses it for its size (a 413, a record batch over the
  * topic's limit), each half goes on its own, in order, down to single items: only an item too large by itself is

@@ -1,5 +1,6 @@
 // Creates the product's topics (idempotently) and registers the Avro schemas: what `journeys topics create`
 // does, also used by tests and `npm run dev`.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { ConfigResourceTypes, type Admin, type ITopicConfig } from 'kafkajs';
 import { loadAvroSchema, type AvroSchemaName } from '../codecs/avro-schemas';
@@ -131,6 +132,6 @@ export async function createTopicsWithLeaders(admin: Admin, topics: ITopicConfig
       if (!settling(err)) throw err;
     }
     if (Date.now() > deadline) throw new JourneyError(ErrorCodes.INFRA, `topics ${names.join(', ')} have no leader ${timeoutMs / 1000} s after they were created`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }

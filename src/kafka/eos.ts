@@ -4,6 +4,7 @@
 // commit, while the broker still writes the previous transaction's markers, the call can fail with
 // CONCURRENT_TRANSACTIONS (or a coordinator that is loading or moved). Trying the whole `sendOffsets` again is
 // safe: adding the same group to the same transaction twice is a no-op for the broker.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { IHeaders, Message, Offsets, TopicMessages, Transaction } from 'kafkajs';
 
 export interface RetryOptions {
@@ -47,7 +48,7 @@ export async function sendOffsetsWithRetry(transaction: Transaction, offsets: Tr
       return;
     } catch (err) {
       if (attempt >= retries || !isRetriableTxnError(err)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await sleep(delay);
       delay = Math.min(delay * 2, maxDelay);
     }
   }

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { avroDeadLetterEncoder, jsonDeadLetterEncoder } from '../codecs/dead-letter-codec';
@@ -181,7 +182,7 @@ export class Processor {
         return;
       } catch (err) {
         this.log.error({ err }, 'could not start a new consumer; trying again');
-        await new Promise((r) => setTimeout(r, 2000));
+        await sleep(2000);
       }
     }
   }

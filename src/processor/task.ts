@@ -8,6 +8,7 @@
 // transition.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Admin, type Consumer, type Kafka, type KafkaMessage, type TopicMessages } from 'kafkajs';
 import type { Logger } from '../observability/logger';
 import type { Definitions, Journey } from '../definitions/model';
@@ -305,7 +306,7 @@ export class PartitionTask {
         if (err instanceof JourneyError && err.code === ErrorCodes.PARTITION_REVOKED) this.log.info('partition revoked before its batch was committed; its new owner processes those records');
         else this.log.error({ err }, 'partition task failed; restarting it from the committed state');
         await this.teardown();
-        if (!this.stopping) await new Promise((r) => setTimeout(r, 500));
+        if (!this.stopping) await sleep(500);
       }
     }
     await this.teardown();

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port';
 import { REPO_ROOT } from './infra-process';
 
@@ -54,7 +55,7 @@ async function waitStarted(log: string, child: ChildProcess, timeoutMs = 60_000)
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`a test broker exited before it started; see ${log}`);
     if (existsSync(log) && readFileSync(log, 'utf8').includes('Kafka Server started')) return;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   throw new Error(`a test broker did not start within ${timeoutMs} ms; see ${log}`);
 }

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, Admin, Producer, KafkaMessage } from 'kafkajs';
 import { TransitionDecoder } from '../../src/codecs/transition-codec';
 import type { Definitions, Json } from '../../src/definitions/model';
@@ -20,7 +21,7 @@ import { connectedAdmin, connectedProducer, infra, kafkaClient, schemaRegistry, 
 
 export const ROOT = resolve(__dirname, '..', '..');
 
-export const sleep = (ms: number): Promise<unknown> => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 export interface ProcessorEnv {
   group: string;

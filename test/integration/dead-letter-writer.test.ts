@@ -1,6 +1,7 @@
 // The sink's dead letters on the real broker: written together, they go in requests the broker takes, however
 // many and large (kafkajs sends one record batch per partition per request, and a batch over the topic's
 // max.message.bytes is refused whole); `dlq replay` of a topic retention has emptied ends.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadDefinitions } from '../../src/definitions';
 import { createConnector } from '../../src/destinations/registry';
 import { brokerList } from '../../src/kafka/infra-state';
@@ -46,7 +47,7 @@ test('dead letters land in the order written, also when an earlier request is re
       written.push(writer.write({ destination: 'crm', topic, key: 'u1', value: `{"n":${i}}`, headers: {} }));
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     await ensureTopics(admin, [topic], 1, silentLogger());
     await Promise.all(written);
     const read = await consumeUntil(kafka, topic, (rs) => rs.length >= 12);

@@ -658,7 +658,7 @@ describe('journeys process', () => {
       for (;;) {
         const [committed] = await env.admin.fetchOffsets({ groupId: env.group, topics: [env.topics.events] });
         if (committed?.partitions[0]?.offset === String(events.length)) break;
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(100);
       }
       await open.commit();
       await waitCaughtUp(env);

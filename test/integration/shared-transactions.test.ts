@@ -2,6 +2,7 @@
 // together share a transaction and each learns where its records landed; a member of an older group generation is
 // fenced by the group coordinator (the patched kafkajs sends TxnOffsetCommit v3 with the member and generation); a
 // batch whose task no longer owns its partition is refused before anything is sent.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { ErrorCodes, JourneyError } from '../../src/errors';
 import { lastOffsetOf, SharedTransactions, type GroupMember } from '../../src/kafka/shared-transactions';
@@ -105,7 +106,7 @@ describe('shared transactions', () => {
     const waitFor = async (ok: () => boolean): Promise<void> => {
       for (let waited = 0; !ok(); waited += 50) {
         if (waited > 30_000) throw new Error('the group did not rebalance within 30 s');
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
     };
     await join((m) => joins.push(m));

@@ -5,13 +5,14 @@
 // `maxAttempts` in all with backoff and full jitter; a non-retriable one (authorization, invalid record, a
 // message too large by itself) refuses the delivery at once. Requests stay under the broker's default size
 // limit, and one the topic's own limit refuses is sent again in halves.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { chunkBySize } from '../../kafka/eos';
 import type { Destination } from '../../definitions/model';
 import { ErrorCodes, JourneyError } from '../../errors';
 import { kafkaLogCreator } from '../../observability/logger';
 import { Batcher } from '../batcher';
-import { backoffMs, sendInHalvesWhileTooLarge, sleep } from '../retry';
+import { backoffMs, sendInHalvesWhileTooLarge } from '../retry';
 import type { Connector, ConnectorDeps, DeliveryResult, OutMessage } from '../types';
 
 export type KafkaDestination = Extract<Destination, { type: 'kafka' }>;

@@ -18,12 +18,13 @@
 import { createHmac } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Destination } from '../../definitions/model';
 import { ErrorCodes } from '../../errors';
 import { sha256Hex } from '../../lib/hash';
 import { Batcher } from '../batcher';
 import { RateLimiter, Semaphore } from '../limits';
-import { backoffMs, parseRetryAfter, sendInHalvesWhileTooLarge, sleep } from '../retry';
+import { backoffMs, parseRetryAfter, sendInHalvesWhileTooLarge } from '../retry';
 import type { Connector, ConnectorDeps, DeliveryResult, OutMessage } from '../types';
 
 export type WebhookDestination = Extract<Destination, { type: 'webhook' }>;

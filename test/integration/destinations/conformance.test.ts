@@ -1,5 +1,6 @@
 // Runs the destination conformance suite for every connector: webhook against a local HTTP server, kafka
 // against the real broker.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { KafkaConnector, TRANSITION_ID_HEADER } from '../../../src/destinations/kafka/connector';
 import type { ConnectorDeps, OutMessage } from '../../../src/destinations/types';
@@ -188,7 +189,7 @@ async function untilProbe(p: Producer, topic: string, failing: string | null): P
       const type = (err as { type?: string }).type ?? (err as { cause?: { type?: string } }).cause?.type;
       if (failing !== null && type === failing) return;
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }
 
@@ -225,7 +226,7 @@ runConformance({
             try {
               await createTopics(a, [{ topic }]);
             } catch {
-              await new Promise((r) => setTimeout(r, 100));
+              await sleep(100);
               continue;
             }
           }
