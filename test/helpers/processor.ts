@@ -270,7 +270,7 @@ export async function waitCaughtUp(env: ProcessorEnv, onProgress?: (lag: number)
     const lag = await inputLag(env, signal);
     onProgress?.(lag);
     if (lag === 0) return;
-    await sleep(250);
+    await sleep(50);
   }
 }
 
