@@ -322,7 +322,7 @@ async function heapOf(child: Child): Promise<{ used: number; external: number } 
   const text = await metricsOf(child);
   if (text === null) return null;
   const value = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
-  return { used: value('journeys_process_nodejs_heap_size_used_bytes'), external: value('journeys_process_nodejs_external_memory_bytes') };
+  return { used: value('journeys_nodejs_heap_size_used_bytes'), external: value('journeys_nodejs_external_memory_bytes') };
 }
 
 /** A processor's /metrics text (on the port it logged at start), or null. */
@@ -351,7 +351,7 @@ async function insideOf(child: Child): Promise<InsideView | null> {
     return under === null || all === null || all === 0 ? null : round(under / all, 4);
   };
   const gcSeconds: Record<string, number> = {};
-  for (const m of text.matchAll(/^journeys_process_nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} (\S+)$/gm)) gcSeconds[m[1] as string] = round(Number(m[2]), 3);
+  for (const m of text.matchAll(/^journeys_nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} (\S+)$/gm)) gcSeconds[m[1] as string] = round(Number(m[2]), 3);
   return {
     recordsCommittedWithin25Ms: share('journeys_processing_latency_seconds', '0.025'),
     recordsCommittedWithin50Ms: share('journeys_processing_latency_seconds', '0.05'),
