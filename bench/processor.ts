@@ -39,13 +39,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { CHANGELOG_MIN_COMPACTION_LAG_MS, createTopics } from '../src/kafka/admin-topics';
 import { topicNames, type TopicNames } from '../src/kafka/topics';
 import { formatSummary, summarizeProfile, type ProfileSummary } from './cpuprofile';
 import { BENCH_AUDIENCES, BENCH_DESTINATIONS, BENCH_JOURNEYS } from './journeys';
 import {
-  acquireInfra, Child, fmt, load, machine, mb, ownCpuSeconds, percentile, procCpuSeconds, produceInputs, progress, ROOT, round, sleep, systemBusySeconds, waitCaughtUp,
+  acquireInfra, Child, fmt, load, machine, mb, ownCpuSeconds, percentile, procCpuSeconds, produceInputs, progress, ROOT, round, systemBusySeconds, waitCaughtUp,
   type Infra, type InputRecord,
 } from './support';
 import { writeWorkload } from './workload';

@@ -14,8 +14,6 @@ import { brokerList, findInfraState, readInfraState, type InfraState } from '../
 /** The checkout: dist/bench/bench/ is three levels below it. */
 export const ROOT = resolve(__dirname, '..', '..', '..');
 
-export { sleep };
-
 // ---- infra -------------------------------------------------------------------------------------------
 
 export interface Infra {

@@ -5,10 +5,11 @@
 // instances is swept the same way: every instance moves exactly once.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadDefinitions } from '../../src/definitions';
 import { faultTest } from '../helpers/fault-tests';
 import { writeTopologies } from '../helpers/test-driver';
-import { produceMessages, processorEnv, readTransitions, runCaughtUp, sleep, startProcessor, type ProcessorEnv, type ProcessorProcess } from '../helpers/processor';
+import { produceMessages, processorEnv, readTransitions, runCaughtUp, startProcessor, type ProcessorEnv, type ProcessorProcess } from '../helpers/processor';
 
 const PING = { 'ping.journey.yaml': 'journey: ping\nentry: { event: Ping }\nsteps:\n  - { id: p, wait: 1h }\n' };
 const PRO = 'journey: pro\nentry:\n  condition: { trait: plan, equals: pro }\n  historical: true\nsteps:\n  - { id: hello, wait: 1h }\n';

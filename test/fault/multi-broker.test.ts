@@ -9,15 +9,16 @@
 // partition 1's record. Patched (patches/kafkajs+2.2.4.patch, sendMessages.js), a transactional send whose produce
 // requests went out fails instead, and the caller aborts and does the transaction again, as the processor does.
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin, type RecordMetadata } from 'kafkajs';
 import { loadDefinitions } from '../../src/definitions';
 import { generateWorkload } from '../../src/demo/workload';
-import { FAULT_TESTS_SKIPPED, faultTest } from '../helpers/fault-tests';
 import { createTopicsWithLeaders } from '../../src/kafka/admin-topics';
+import { FAULT_TESTS_SKIPPED, faultTest } from '../helpers/fault-tests';
 import { startTwoBrokerCluster, type TwoBrokerCluster } from '../helpers/kafka-cluster';
 import { afterRecord, committedValues, connectedProducer, uniqueName } from '../helpers/kafka';
 import {
-  ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, sleep, startInProcess, waitCaughtUp,
+  ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, startInProcess, waitCaughtUp,
 } from '../helpers/processor';
 
 let cluster: TwoBrokerCluster;

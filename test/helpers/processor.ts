@@ -21,8 +21,6 @@ import { connectedAdmin, connectedProducer, infra, kafkaClient, schemaRegistry, 
 
 export const ROOT = resolve(__dirname, '..', '..');
 
-export { sleep };
-
 export interface ProcessorEnv {
   group: string;
   topics: TopicNames;

@@ -4,11 +4,11 @@
 // returns that batch and nothing else. kafkajs 2.2.4 ignored a batch's offsets without records, so it fetched the
 // same offset again forever (the Java consumer moves past the batch). A changelog has such batches once a
 // processor's producer is gone (a lost disk, a smaller fleet) and its last records are superseded.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
 import { readPartition } from '../../src/kafka/partition-reader';
 import { createTopicsWithLeaders } from '../../src/kafka/admin-topics';
 import { connectedAdmin, connectedProducer, kafkaClient, uniqueName } from '../helpers/kafka';
-import { sleep } from '../helpers/processor';
 
 jest.setTimeout(180_000);
 
@@ -43,14 +43,14 @@ describe('reading a compacted partition', () => {
     const topic = uniqueName('it-compacted');
     // 1 MiB segments (the least Kafka allows) and a cleaner that takes any dirty segment at once.
     await createTopicsWithLeaders(admin, [{
-        topic, numPartitions: 1, replicationFactor: 1,
-        configEntries: [
-          { name: 'cleanup.policy', value: 'compact' },
-          { name: 'segment.bytes', value: String(1 << 20) },
-          { name: 'min.cleanable.dirty.ratio', value: '0.01' },
-          { name: 'min.compaction.lag.ms', value: '0' },
-        ],
-      }]);
+      topic, numPartitions: 1, replicationFactor: 1,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'segment.bytes', value: String(1 << 20) },
+        { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+        { name: 'min.compaction.lag.ms', value: '0' },
+      ],
+    }]);
     // Three producers, one batch each of ~600 KiB, so that each batch rolls a new segment and no two segments are
     // cleaned into one: [a's batch] [b's batch] [c's batch, active]. b supersedes every record of a's.
     const keys = Array.from({ length: 10 }, (_, i) => `k${i}`);

@@ -8,12 +8,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadDefinitions } from '../../src/definitions';
 import type { JsonObject } from '../../src/definitions/model';
 import { generateWorkload } from '../../src/demo/workload';
 import { buildSendIndex, route } from '../../src/sinks/router';
 import { infra } from '../helpers/kafka';
-import { ROOT, produceClockTicks, produceMessages, processorEnv, simulate, sleep, startProcessor, waitCaughtUp } from '../helpers/processor';
+import { ROOT, produceClockTicks, produceMessages, processorEnv, simulate, startProcessor, waitCaughtUp } from '../helpers/processor';
 
 
 test('the receiver gets exactly the expected Segment payloads, once per message id', async () => {

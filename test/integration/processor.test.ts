@@ -3,6 +3,7 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { decodeDeadLetter } from '../../src/codecs/dead-letter-codec';
 import { loadAvroSchema } from '../../src/codecs/avro-schemas';
@@ -12,7 +13,7 @@ import type { Processor } from '../../src/processor/processor';
 import { schemaRegistry, uniqueName } from '../helpers/kafka';
 import { writeTopologies } from '../helpers/test-driver';
 import {
-  ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, remakeTopics, runCaughtUp, simulate, sleep, startInProcess, startProcessor, waitCaughtUp,
+  ROOT, compareTransitions, produceClockTicks, produceMessages, processorEnv, readTransitions, remakeTopics, runCaughtUp, simulate, startInProcess, startProcessor, waitCaughtUp,
   type ProcessorEnv,
 } from '../helpers/processor';
 import { generateWorkload } from '../../src/demo/workload';
