@@ -234,10 +234,9 @@ export class Processor {
     // Tasks finish and commit their batch in progress; one stuck on an unreachable broker is left behind after
     // 30 s (its open transaction is aborted by the broker, so nothing is lost or repeated).
     const stopped = Promise.all([...[...this.tasks.values()].map((t) => t.stop()), ...this.stopping.values()]).then(() => this.ctx.transactions.close());
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((res) => (timer = setTimeout(() => res('late'), 30_000)));
+    // An unref'd timer: it keeps no process alive once the tasks have stopped.
+    const late = sleep(30_000, 'late' as const, { ref: false });
     if ((await Promise.race([stopped, late])) === 'late') this.log.warn('partition tasks did not stop within 30 s; leaving them');
-    clearTimeout(timer);
     this.tasks.clear();
     await this.consumer.stop();
     await this.consumer.disconnect();

@@ -18,12 +18,13 @@
 //   SOAK_LOG_DIR    per-round records (rounds.jsonl) and failed rounds' processor outputs (default .soak/)
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadDefinitions } from '../../src/definitions';
 import type { Definitions, Json } from '../../src/definitions/model';
 import type { Transition } from '../../src/engine/transition';
 import { restartBroker } from '../helpers/infra-process';
 import {
-  ROOT, compareTransitions, inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, sleep, startProcessor, waitCaughtUp, waitJoined, whenLogged,
+  ROOT, compareTransitions, inputLag, produceClockTicks, produceMessages, processorEnv, readTransitions, simulate, startProcessor, waitCaughtUp, waitJoined, whenLogged,
   type Comparison, type ProcessorEnv, type ProcessorProcess,
 } from '../helpers/processor';
 import { generateWorkload, prng } from '../../src/demo/workload';
@@ -52,16 +53,6 @@ interface RoundPlan {
 }
 
 const byMs = (t0: number) => () => Date.now() - t0;
-
-/** `p`, or `otherwise` after `ms`; the timer is cleared either way (a pending one kept jest alive 2 min at the end). */
-async function within<T, U>(p: Promise<T>, ms: number, otherwise: U): Promise<T | U> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<U>((resolve) => { timer = setTimeout(() => resolve(otherwise), ms); })]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function specCaseTopologies(): string[] {
   return readdirSync(SPEC_CASES).filter((n) => !n.startsWith('_') && !existsSync(join(SPEC_CASES, n, 'args')) && existsSync(join(SPEC_CASES, n, 'topologies'))).sort();
@@ -243,7 +234,7 @@ async function runRound(pl: RoundPlan): Promise<{ result: RoundResult; schedule:
         if (r2 < 0.7) { rmSync(x.dir, { recursive: true, force: true }); note(`rm state dir ${x.name}`); }
         const y = start(x.dir);
         // Within 20 s, unless it exits first (then it is started again below anyway).
-        const seen = await within(whenLogged(y.p, '"msg":"restoring state from the changelog"').then(() => true, () => false), 20_000, false);
+        const seen = await Promise.race([whenLogged(y.p, '"msg":"restoring state from the changelog"').then(() => true, () => false), sleep(20_000, false, { ref: false })]);
         await sleep(Math.floor(r3 * 400));
         note(`restore logged: ${seen}`);
         await kill(y, 'SIGKILL');
@@ -323,7 +314,8 @@ async function runRound(pl: RoundPlan): Promise<{ result: RoundResult; schedule:
     clearTimeout(deadline);
     for (const x of running) x.expectedExit = true;
     for (const x of running) x.p.child.kill('SIGTERM');
-    const codes = await within(Promise.all(running.map((x) => x.p.exited)), 120_000, 'timeout' as const);
+    // Unref'd timers, so a pending one does not keep jest alive after the last round.
+    const codes = await Promise.race([Promise.all(running.map((x) => x.p.exited)), sleep(120_000, 'timeout' as const, { ref: false })]);
     note(`SIGTERM all -> ${JSON.stringify(codes)}`);
     if (codes === 'timeout' || codes.some((c) => c !== 0)) anomalies.push(`final SIGTERM exits ${JSON.stringify(codes)}`);
     const actual = await readTransitions(env);
